@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run    virtualenv, install, migrate, load the sample county, start the server
+#   make test   install the dev requirements and run the whole suite
+PYTHON ?= python3.11
+VENV ?= .venv
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test install install-dev messages migrate sample serve lint bench clean
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required: $(PYTHON) was not found (set PYTHON=/path/to/python3.11)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: install
+	$(PY) manage.py compile_translations
+
+migrate: install messages
+	$(PY) manage.py migrate --noinput
+
+SIM_DRONES ?= 3
+
+sample: migrate
+	$(PY) manage.py load_sample_county
+	$(PY) manage.py load_sample_airspace
+	$(PY) manage.py load_sample_fleet
+
+run: sample
+	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)
+	$(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES)
+
+test: install-dev messages
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install-dev messages
+	$(PY) -m benchmarks $(BENCH)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

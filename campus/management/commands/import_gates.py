@@ -1,0 +1,10 @@
+"""``manage.py import_gates FILE --crs CRS [--dry-run] [--user USERNAME]``: see campus.imports.command."""
+
+from __future__ import annotations
+
+from campus.imports.command import ImportCommand
+from campus.models import ImportBatch
+
+
+class Command(ImportCommand):
+    kind = ImportBatch.Kind.GATES

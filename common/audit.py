@@ -1,0 +1,103 @@
+"""Writing the audit log.
+
+Call ``audit_record`` inside the service's transaction: if the change rolls
+back, so does its audit entry, and a committed change always has one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from common.models import AuditLogEntry
+from common.roles import SystemActor
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of the instance's concrete field values (foreign keys as ids)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        data[field.attname if field.is_relation else field.name] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        object_repr = object_repr or str(obj)
+    user = actor if getattr(actor, "is_authenticated", False) and not isinstance(actor, SystemActor) else None
+    return AuditLogEntry.objects.create(
+        actor=user,
+        actor_name=(user.get_username() if user else "system")[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        object_repr=str(object_repr)[:200],
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+        ip_address=ip_address,
+    )
+
+
+def save_audited(instance: models.Model, *, actor, action: str, reason: str = "") -> models.Model:
+    """``full_clean``, save, and record ``<action>.create`` or ``<action>.update`` with before/after.
+
+    A unique constraint broken at save time (a race the validation could not see)
+    becomes a ``Conflict`` naming it. Call inside the service's transaction.
+    """
+    from django.db import IntegrityError, transaction
+
+    from common.errors import Conflict
+
+    old = type(instance).objects.filter(pk=instance.pk).first() if instance.pk else None
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(f"This would duplicate another record: {exc}") from None
+    audit_record(
+        actor=actor,
+        action=f"{action}.{'update' if old else 'create'}",
+        obj=instance,
+        before=snapshot(old) if old else None,
+        after=snapshot(instance),
+        reason=reason,
+    )
+    return instance

@@ -1,0 +1,49 @@
+"""Template context for the base layout: the user's roles, capabilities and navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from common.roles import ROLE_LABELS, Capability, capabilities_of, roles_of
+
+
+def _can_import(user) -> bool:
+    from campus.imports.services import importable_kinds
+
+    return bool(importable_kinds(user))
+
+
+# (url name, label, capability needed or a predicate on the user). Order is the menu order.
+NAV_ITEMS = [
+    ("home", _("Overview"), None),
+    ("campus:map", _("Map"), Capability.VIEW_REGISTRY),
+    ("campus:school_list", _("Schools"), Capability.VIEW_REGISTRY),
+    ("campus:station_list", _("Stations"), Capability.VIEW_COVERAGE),
+    ("campus:officer_list", _("Officers"), Capability.VIEW_COVERAGE),
+    ("campus:coverage", _("Coverage"), Capability.VIEW_COVERAGE),
+    ("campus:import_list", _("Imports"), _can_import),
+    ("drones:live_map", _("Drone map"), Capability.VIEW_DRONES),
+    ("drones:fleet_list", _("Drones"), Capability.VIEW_DRONES),
+    ("drones:mission_list", _("Missions"), Capability.VIEW_DRONES),
+    ("drones:airspace_list", _("Airspace"), Capability.VIEW_DRONES),
+    ("audit_log", _("Audit log"), Capability.VIEW_AUDIT),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_caps": frozenset(), "user_role_labels": []}
+    caps = capabilities_of(user)
+    items = []
+    for url_name, label, cap in NAV_ITEMS:
+        if cap is None or (cap(user) if callable(cap) else cap in caps):
+            items.append({"url": reverse(url_name), "label": label, "name": url_name})
+    return {
+        "nav_items": items,
+        "user_caps": {c.value for c in caps},
+        "user_role_labels": [ROLE_LABELS[r] for r in sorted(roles_of(user))],
+        "sample_data_notice": getattr(settings, "SHOW_SAMPLE_NOTICE", True),
+    }

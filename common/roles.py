@@ -1,0 +1,122 @@
+"""Roles and what each may do.
+
+Roles are Django groups (created by a migration, names = ``Role`` values).
+Capabilities say what a role may do; object scoping (a school safety staff
+member sees only their own school) is applied by the selectors of each app.
+Views declare the capability they need, and the permission matrix test in
+``tests/test_permission_matrix.py`` checks every page and endpoint per role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    BUREAU_ADMIN = "bureau_admin"
+    BRIGADE_SCHEDULER = "brigade_scheduler"
+    STATION_OFFICER = "station_officer"
+    SCHOOL_STAFF = "school_staff"
+    DRONE_OPERATOR = "drone_operator"
+    LEADERSHIP = "leadership"
+
+
+ROLE_LABELS = {
+    Role.BUREAU_ADMIN: _("Bureau administrator"),
+    Role.BRIGADE_SCHEDULER: _("Patrol brigade scheduler"),
+    Role.STATION_OFFICER: _("Station officer"),
+    Role.SCHOOL_STAFF: _("School safety staff"),
+    Role.DRONE_OPERATOR: _("Drone operator"),
+    Role.LEADERSHIP: _("Leadership (read only)"),
+}
+
+
+class Capability(StrEnum):
+    VIEW_REGISTRY = "view_registry"  # schools, stations, officers, map (scoped per role)
+    EDIT_REGISTRY = "edit_registry"  # create/update schools, stations, officers
+    IMPORT_DATA = "import_data"
+    ASSIGN_LIAISON = "assign_liaison"  # 一校一警 and 挂包 assignments
+    OVERRIDE_JURISDICTION = "override_jurisdiction"
+    VIEW_COVERAGE = "view_coverage"
+    VIEW_AUDIT = "view_audit"
+    VIEW_DRONES = "view_drones"  # fleet, live map, telemetry, flight logs
+    MANAGE_FLEET = "manage_fleet"  # add and edit drones, pilots, batteries
+    PLAN_MISSIONS = "plan_missions"  # plan, check, import and export drone missions
+    COMMAND_DRONES = "command_drones"  # take the control lock and command a drone
+
+
+_ALL = frozenset(Role)
+_READERS = frozenset(
+    {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.DRONE_OPERATOR, Role.LEADERSHIP}
+)
+
+CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
+    Capability.VIEW_REGISTRY: _ALL,
+    Capability.EDIT_REGISTRY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.IMPORT_DATA: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.ASSIGN_LIAISON: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.OVERRIDE_JURISDICTION: frozenset({Role.BUREAU_ADMIN}),
+    Capability.VIEW_COVERAGE: _READERS - {Role.DRONE_OPERATOR},
+    Capability.VIEW_AUDIT: frozenset({Role.BUREAU_ADMIN, Role.LEADERSHIP}),
+    Capability.VIEW_DRONES: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR, Role.LEADERSHIP}),
+    Capability.MANAGE_FLEET: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
+    Capability.PLAN_MISSIONS: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
+    Capability.COMMAND_DRONES: frozenset({Role.DRONE_OPERATOR}),
+}
+
+
+class SystemActor:
+    """Who management commands and the system itself act as.
+
+    Trusted like a bureau administrator (a command needs a shell on the
+    server), never stored as a user: the audit log records it as "system".
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    is_staff = False
+    pk = None
+    id = None
+
+    def get_username(self) -> str:
+        return "system"
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+def roles_of(user) -> frozenset[Role]:
+    """The user's roles; a superuser counts as bureau admin. Cached on the user object."""
+    if isinstance(user, SystemActor):
+        return frozenset({Role.BUREAU_ADMIN})
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_role_cache", None)
+    if cached is not None:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    roles = {role for role in Role if role.value in names}
+    if user.is_superuser:
+        roles.add(Role.BUREAU_ADMIN)
+    result = frozenset(roles)
+    user._role_cache = result
+    return result
+
+
+def has_role(user, *roles: Role) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def can(user, capability: Capability) -> bool:
+    return bool(roles_of(user) & CAPABILITY_ROLES[capability])
+
+
+def capabilities_of(user) -> frozenset[Capability]:
+    mine = roles_of(user)
+    return frozenset(cap for cap, roles in CAPABILITY_ROLES.items() if mine & roles)

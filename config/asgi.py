@@ -1,0 +1,48 @@
+"""ASGI entry point, served by uvicorn: HTTP through Django, websockets through Channels.
+
+Websocket routes come from each app's ``routing.websocket_urlpatterns``; every
+socket is authenticated by the session (``AuthMiddlewareStack``) and must come
+from an allowed origin (``AllowedHostsOriginValidator``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+WEBSOCKET_APPS = ("campus", "patrol", "drones")
+
+
+def websocket_urlpatterns() -> list:
+    patterns: list = []
+    for app in WEBSOCKET_APPS:
+        try:
+            module = importlib.import_module(f"{app}.routing")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.routing":
+                raise
+            continue
+        patterns.extend(module.websocket_urlpatterns)
+    return patterns
+
+
+from drones.bridge.embedded import LifespanBridge  # noqa: E402
+
+# Lifespan (uvicorn --lifespan on) starts the embedded telemetry bridge when it is enabled.
+application = LifespanBridge(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns()))),
+        }
+    )
+)

@@ -1,0 +1,213 @@
+"""Settings shared by every environment.
+
+The embedded default needs no environment variables: SQLite and the in-memory
+channel layer. ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (channels_redis)
+switch to the scale path. Every read goes through ``common.env``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from common.env import env_bool, env_database, env_float, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("SCHOOLSAFE_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env_str("SECRET_KEY", "insecure-local-key-do-not-use-in-production")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "common",
+    "campus",
+    "patrol",
+    "drones",
+    "simulators",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "common.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env_database("DATABASE_URL", str(VAR_DIR / "schoolsafe.sqlite3"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # No read timeout, as channels_redis expects. It waits for messages with BZPOPMIN for up to
+                # 5 s; redis-py 8 gives up on a read after 5 s by default, so every receive that waited that
+                # long (a quiet viewer, the bridge's command channel) raised TimeoutError, closing the
+                # socket or stopping the bridge. With a finite timeout (tried: 30 s), a consumer cancelled
+                # while its read waits (its socket closed) kept receiving forever (redis-py 8.1, Python
+                # 3.11: the cancellation is lost inside the timed read), so uvicorn never finished
+                # shutting down with 100 viewers connected.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "capacity": env_int("CHANNEL_CAPACITY", 1000, min_value=10),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "drones.bridge.inmemory.InMemoryChannelLayer",  # channels' own, cheaper per viewer
+            "CONFIG": {"capacity": env_int("CHANNEL_CAPACITY", 1000, min_value=10)},
+        }
+    }
+
+# The cache holds live drone state (latest telemetry per drone) shared by web processes and bridges.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "schoolsafe",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "schoolsafe"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Internationalisation: Chinese first, English switchable.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads: imports are small files; anything larger is refused with a clear message.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, min_value=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
+REST_FRAMEWORK = {
+    # Token first so an unauthenticated API call gets 401 with WWW-Authenticate, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SchoolSafe API",
+    "DESCRIPTION": "School safety (一校一警, 护学岗, drills, incidents) and police drone operations.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ImportBatchStatusEnum": "campus.models.ImportBatch.Status",
+        "DroneStatusEnum": "drones.models.Drone.Status",
+    },
+}
+
+# Maps: no tile layer by default so the map works offline with vector layers only.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+MAP_CENTER = (36.18, 118.17)
+
+# 一校一警: default cap on schools per liaison officer; a station may set its own.
+LIAISON_MAX_SCHOOLS_PER_OFFICER = env_int("LIAISON_MAX_SCHOOLS_PER_OFFICER", 6, min_value=1, max_value=100)
+
+# Drones (used from issue 3 on): legal ceiling in metres above ground.
+DRONE_MAX_HEIGHT_M = env_float("DRONE_MAX_HEIGHT_M", 120.0, min_value=1.0, max_value=500.0)
+# Line of sight: no waypoint further than this from the launch point.
+DRONE_MAX_DISTANCE_M = env_float("DRONE_MAX_DISTANCE_M", 500.0, min_value=10.0, max_value=5000.0)
+# Battery that must be left at landing, percent of the drone's endurance.
+DRONE_BATTERY_RESERVE_PCT = env_float("DRONE_BATTERY_RESERVE_PCT", 25.0, min_value=0.0, max_value=90.0)
+# Preflight: the drone must stand this close to the mission's planned launch point.
+DRONE_LAUNCH_TOLERANCE_M = env_float("DRONE_LAUNCH_TOLERANCE_M", 30.0, min_value=1.0, max_value=500.0)
+# Preflight: fewest GPS satellites to start a mission.
+DRONE_MIN_SATELLITES = env_int("DRONE_MIN_SATELLITES", 6, min_value=4, max_value=30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+
+# Drones. The telemetry bridge runs inside the web process (embedded) unless REDIS_URL is set, when
+# it runs as its own process(es): manage.py run_drone_bridge [--shard I --shards N].
+DRONE_BRIDGE_EMBEDDED = env_bool("DRONE_BRIDGE_EMBEDDED", not REDIS_URL)
+DRONE_UI_RATE_HZ = env_float("DRONE_UI_RATE_HZ", 5.0, min_value=0.5, max_value=50.0)
+DRONE_HEARTBEAT_TIMEOUT_S = env_float("DRONE_HEARTBEAT_TIMEOUT_S", 3.0, min_value=1.0, max_value=30.0)
+DRONE_COMMAND_TIMEOUT_S = env_float("DRONE_COMMAND_TIMEOUT_S", 15.0, min_value=1.0, max_value=120.0)
+DRONE_LINK_BACKEND = env_str("DRONE_LINK_BACKEND", "pymavlink")
+# An operator's control lock lapses this many seconds after its last renewal.
+DRONE_CONTROL_LOCK_S = env_int("DRONE_CONTROL_LOCK_S", 120, min_value=10, max_value=3600)

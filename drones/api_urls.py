@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from drones import api
+from drones.airspace import api_urls as airspace_api_urls
+from drones.missions import api as mission_api
+
+app_name = "drones_api"
+
+router = DefaultRouter()
+router.root_view_name = "root"
+router.register("drones", api.DroneViewSet, basename="drone")
+router.register("pilots", api.PilotViewSet, basename="pilot")
+router.register("batteries", api.BatteryViewSet, basename="battery")
+router.register("missions", mission_api.MissionViewSet, basename="mission")
+router.register("flights", mission_api.FlightViewSet, basename="flight")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("drones/<int:pk>/command/", api.DroneCommandApi.as_view(), name="drone-command"),
+    path("drones/<int:pk>/lock/", api.DroneLockApi.as_view(), name="drone-lock"),
+]
+
+# Airspace zones, the airspace map layer and markets (drones.airspace).
+urlpatterns += airspace_api_urls.urlpatterns

@@ -1,0 +1,356 @@
+"""The telemetry bridge: holds every drone's MAVLink link, publishes live state, persists the track.
+
+One asyncio task per drone (``DroneSession``), plus four shared tasks:
+- the publisher: every ``batch_period_s`` (50 ms) it sends each drone whose
+  state changed and whose last update is at least 1/``ui_rate_hz`` old: a
+  leading-edge throttle, so a change goes out at once unless that drone was
+  published less than 200 ms ago (coalescing never adds more than the batch
+  period to a quiet drone's latency). "Changed" means more than ``time_s``: a
+  heartbeat that changes nothing is not published, else at 4 Hz positions plus
+  1 Hz heartbeats it would take the throttle's slot and hold the next position
+  back by up to 150 ms. Each gets its next ``seq``; all go out in
+  one ``fleet.update`` on ``drones.fleet`` (the only group the bridge sends
+  to: one-drone viewers take their share of it, see ``drones.bridge.protocol``),
+  its JSON encoded once here (consumers forward the text to every viewer as
+  is), and into the cache (``drones.live``) in one batch for pages and resyncs;
+- the recorder: once a second, a track point per connected drone with a
+  position, and the buffered events, written in bulk;
+- the command listener: receives ``drone.command`` for the drones it owns;
+- the roster: re-reads the fleet every ``reload_s`` to pick up new or removed drones.
+
+Sharding: with ``shards`` > 1, this bridge owns the drones whose id modulo
+``shards`` equals ``shard``, so several bridge processes split a large fleet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import close_old_connections
+
+from drones.bridge.protocol import FLEET_GROUP, command_group, event_message, fleet_update_message
+from drones.bridge.session import DroneLink, DroneSession
+from drones.live import alive_states_put_many
+from drones.vehicle import Vehicle, VehicleEvent
+
+log = logging.getLogger(__name__)
+
+
+_gc_settled = False
+
+
+def settle_garbage_collector() -> None:
+    """Once per process, at start-up: take what exists now out of the garbage collector's sight.
+
+    Telemetry keeps allocating states that live a few hundred milliseconds, so a full collection
+    comes every few seconds, and it walked everything alive, mostly the ~150,000 objects of the
+    loaded modules and settings: 100-160 ms with the event loop stopped, every viewer's update
+    held back as long (the p99). Those never become garbage; frozen, they are never walked again
+    and a full collection takes ~30 ms.
+    """
+    global _gc_settled
+    if not _gc_settled:
+        _gc_settled = True
+        gc.collect()
+        gc.freeze()
+
+
+def _load_links(shard: int, shards: int) -> list[DroneLink]:
+    from drones.models import Drone
+
+    close_old_connections()
+    rows = Drone.objects.exclude(status=Drone.Status.RETIRED).values_list("id", "name", "connection", "system_id")
+    return [DroneLink(*row) for row in rows if row[0] % shards == shard]
+
+
+def _persist(track: list[dict[str, Any]], events: list[tuple[int, VehicleEvent]]) -> None:
+    from drones.models import DroneEvent, TrackPoint
+
+    close_old_connections()
+    if track:
+        TrackPoint.objects.bulk_create([TrackPoint(**row) for row in track], batch_size=500)
+    if events:
+        DroneEvent.objects.bulk_create(
+            [
+                DroneEvent(
+                    drone_id=drone_id,
+                    at=dt.datetime.fromtimestamp(e.time_s, tz=dt.UTC),
+                    kind=e.kind,
+                    severity=e.severity,
+                    text=e.text[:200],
+                    data=e.data,
+                )
+                for drone_id, e in events
+            ],
+            batch_size=500,
+        )
+
+
+def _unchanged(state: dict[str, Any], published: dict[str, Any] | None) -> bool:
+    """Whether ``state`` says nothing new since ``published`` (which also has ``seq``): only ``time_s`` moved."""
+    if published is None or len(published) != len(state) + 1:
+        return False
+    for key, value in state.items():
+        if key != "time_s" and (key not in published or published[key] != value):
+            return False
+    return True
+
+
+class Bridge:
+    def __init__(
+        self,
+        *,
+        shard: int = 0,
+        shards: int = 1,
+        ui_rate_hz: float = 5.0,
+        batch_period_s: float = 0.05,
+        track_period_s: float = 1.0,
+        heartbeat_timeout_s: float = 3.0,
+        reload_s: float = 30.0,
+        vehicle_factory: Callable[..., Vehicle] | None = None,
+        persist: bool = True,
+    ) -> None:
+        if not 0 <= shard < shards:
+            raise ValueError(f"shard {shard} is not in 0..{shards - 1}")
+        if vehicle_factory is None:
+            from drones.links import open_vehicle as vehicle_factory
+        self.shard, self.shards = shard, shards
+        self.ui_period_s = 1.0 / ui_rate_hz
+        self.batch_period_s = min(batch_period_s, self.ui_period_s)
+        self.track_period_s = track_period_s
+        self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.reload_s = reload_s
+        self.vehicle_factory = vehicle_factory
+        self.persist = persist
+        self.sessions: dict[int, DroneSession] = {}
+        self._session_tasks: dict[int, asyncio.Task] = {}
+        self._events: list[tuple[int, VehicleEvent]] = []
+        self._pending_events: list[tuple[int, VehicleEvent]] = []
+        self._tasks: list[asyncio.Task] = []
+        self._channel: str | None = None
+        self.layer = get_channel_layer()
+        self.published = 0
+        self.started = asyncio.Event()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        settle_garbage_collector()
+        self._channel = await self.layer.new_channel()
+        await self._sync_roster()
+        self._tasks = [
+            asyncio.create_task(self._publisher(), name="bridge publisher"),
+            asyncio.create_task(self._recorder(), name="bridge recorder"),
+            asyncio.create_task(self._command_listener(), name="bridge commands"),
+            asyncio.create_task(self._roster(), name="bridge roster"),
+        ]
+        self.started.set()
+        log.info("drone bridge shard %d/%d running with %d drone(s)", self.shard, self.shards, len(self.sessions))
+        try:
+            await asyncio.gather(*self._tasks)
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for session in self.sessions.values():
+            session.stop()
+        tasks = list(self._session_tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *tasks, return_exceptions=True)
+        self._tasks = []
+        if self.persist:
+            await self._record(final=True)
+
+    async def _roster(self) -> None:
+        while True:
+            await asyncio.sleep(self.reload_s)
+            try:
+                await self._sync_roster()
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the bridge; retry next round
+                log.exception("reloading the fleet failed")
+
+    async def _sync_roster(self) -> None:
+        links = {link.drone_id: link for link in await sync_to_async(_load_links)(self.shard, self.shards)}
+        for drone_id in list(self.sessions):
+            if drone_id not in links or links[drone_id] != self.sessions[drone_id].link:
+                await self._drop(drone_id)
+        for drone_id, link in links.items():
+            if drone_id not in self.sessions:
+                await self._add(link)
+
+    async def _add(self, link: DroneLink) -> None:
+        session = DroneSession(
+            link,
+            vehicle_factory=self.vehicle_factory,
+            on_event=self._on_event,
+            on_flight=self._on_flight if self.persist else None,
+            heartbeat_timeout_s=self.heartbeat_timeout_s,
+        )
+        self.sessions[link.drone_id] = session
+        self._session_tasks[link.drone_id] = asyncio.create_task(
+            self._supervise(session), name=f"drone {link.drone_id}"
+        )
+        if self._channel:
+            await self.layer.group_add(command_group(link.drone_id), self._channel)
+
+    async def _drop(self, drone_id: int) -> None:
+        session = self.sessions.pop(drone_id)
+        session.stop()
+        task = self._session_tasks.pop(drone_id)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if self._channel:
+            await self.layer.group_discard(command_group(drone_id), self._channel)
+
+    async def _supervise(self, session: DroneSession) -> None:
+        """Restart a session that failed unexpectedly: one drone's bug must not stop the others."""
+        while True:
+            try:
+                await session.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - logged and restarted after a pause
+                log.exception("drone %s session crashed; restarting", session.drone_id)
+                session.status, session.error, session.dirty = "offline", "internal error; restarting", True
+                await asyncio.sleep(5.0)
+
+    # --- publishing --------------------------------------------------------------------------
+
+    async def _on_flight(self, flight_id: int, kind: str, data: dict[str, Any]) -> None:
+        from drones.missions.services import flight_report_apply
+
+        try:
+            await sync_to_async(flight_report_apply)(flight_id=flight_id, kind=kind, data=data)
+        except Exception:  # noqa: BLE001 - the flight goes on; its record catches up with the next report
+            log.exception("recording flight %s (%s) failed", flight_id, kind)
+
+    def _on_event(self, drone_id: int, event: VehicleEvent) -> None:
+        self._events.append((drone_id, event))
+        self._pending_events.append((drone_id, event))
+
+    async def _publisher(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await self.publish_once()
+            except Exception:  # noqa: BLE001 - a channel layer hiccup loses one tick, not the bridge
+                log.exception("publishing telemetry failed")
+            await asyncio.sleep(max(0.0, self.batch_period_s - (time.monotonic() - started)))
+
+    async def publish_once(self) -> None:
+        events, self._pending_events = self._pending_events, []
+        for drone_id, event in events:
+            message = event_message(
+                drone_id,
+                {
+                    "t": event.time_s,
+                    "kind": event.kind,
+                    "text": event.text,
+                    "severity": event.severity,
+                    "data": event.data,
+                },
+            )
+            await self.layer.group_send(FLEET_GROUP, message)
+        now = time.monotonic()
+        ui_period_s = self.ui_period_s
+        updates = []
+        states = {}
+        for session in self.sessions.values():
+            if not session.dirty or now - session.published_at < ui_period_s:
+                continue
+            session.dirty = False
+            state = session.state()
+            if _unchanged(state, session.published_state):
+                continue  # e.g. a heartbeat: news to nobody, and it would hold back the next position
+            session.published_state = state
+            session.published_at = now
+            session.seq += 1
+            state["seq"] = session.seq
+            states[session.drone_id] = state
+            updates.append({"drone": session.drone_id, "seq": session.seq, "state": state})
+        if not updates:
+            return
+        await alive_states_put_many(states)
+        await self.layer.group_send(FLEET_GROUP, fleet_update_message(updates))
+        self.published += len(updates)
+
+    # --- recording ---------------------------------------------------------------------------
+
+    async def _recorder(self) -> None:
+        while True:
+            await asyncio.sleep(self.track_period_s)
+            if self.persist:
+                try:
+                    await self._record()
+                except Exception:  # noqa: BLE001 - keep flying; the next second tries again
+                    log.exception("persisting track points failed")
+
+    async def _record(self, final: bool = False) -> None:
+        now = dt.datetime.now(tz=dt.UTC)
+        track = []
+        if not final:
+            for session in self.sessions.values():
+                t = session.latest
+                if t.link_ok and t.lat is not None and t.lon is not None:
+                    track.append(
+                        {
+                            "drone_id": session.drone_id,
+                            "at": now,
+                            "lat": t.lat,
+                            "lon": t.lon,
+                            "alt_rel_m": t.alt_rel_m,
+                            "alt_msl_m": t.alt_msl_m,
+                            "heading_deg": t.heading_deg,
+                            "groundspeed_mps": t.groundspeed_mps,
+                            "climb_mps": t.climb_mps,
+                            "battery_pct": t.battery_pct,
+                            "battery_v": t.battery_v,
+                            "mode": t.mode,
+                            "armed": t.armed,
+                            "mission_seq": t.mission_seq,
+                            "speaker_on": t.relay_on,
+                        }
+                    )
+        events, self._events = self._events, []
+        if track or events:
+            await sync_to_async(_persist)(track, events)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    async def _command_listener(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self._channel)
+            except Exception:  # noqa: BLE001 - a channel layer error must not stop telemetry; retry
+                log.exception("receiving commands failed; retrying in 1 s")
+                await asyncio.sleep(1.0)
+                continue
+            if message.get("type") != "drone.command":
+                continue
+            asyncio.create_task(self._answer(message), name=f"command {message.get('command')}")
+
+    async def _answer(self, message: dict[str, Any]) -> None:
+        session = self.sessions.get(message.get("drone"))
+        if session is None:
+            reply = {"ok": False, "error": {"code": "not_owned", "message": "this bridge does not own that drone"}}
+        else:
+            try:
+                reply = await session.command(str(message.get("command")), dict(message.get("args") or {}))
+            except Exception as exc:  # noqa: BLE001 - any failure is answered, never left to time out
+                log.exception("command %s failed", message.get("command"))
+                reply = {"ok": False, "error": {"code": "internal", "message": f"bridge error: {exc}"}}
+        reply.update({"type": "drone.command.result", "request_id": message.get("request_id")})
+        await self.layer.send(message["reply_to"], reply)

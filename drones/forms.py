@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from drones.models import Battery, Drone, Payload, Pilot
+
+
+class DroneForm(forms.ModelForm):
+    payloads = forms.MultipleChoiceField(
+        label=_("payloads"), choices=Payload.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Drone
+        fields = [
+            "name",
+            "serial",
+            "airframe",
+            "model_name",
+            "connection",
+            "system_id",
+            "payloads",
+            "endurance_min",
+            "cruise_speed_mps",
+            "home_name",
+            "home_lat",
+            "home_lon",
+            "home_alt_msl_m",
+            "station",
+            "status",
+            "notes",
+        ]
+
+
+class PilotForm(forms.ModelForm):
+    class Meta:
+        model = Pilot
+        fields = ["user", "licence_no", "licence_class", "licence_expiry", "phone"]
+        widgets = {"licence_expiry": forms.DateInput(attrs={"type": "date"})}
+
+
+class BatteryForm(forms.ModelForm):
+    class Meta:
+        model = Battery
+        fields = ["serial", "drone", "capacity_mah", "cycles", "max_cycles", "retired"]

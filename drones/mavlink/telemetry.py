@@ -1,0 +1,221 @@
+"""Normalizing ArduCopter telemetry: a dict from message type to handler (MAVProxy's ``mavlink_packet`` shape).
+
+The state is a plain mutable object updated in place on the hot path (every
+received message); ``snapshot()`` builds the frozen ``Telemetry`` only when
+someone asks for it (the bridge at its UI rate, a waiting command).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from drones.mavlink.modes import mode_name
+from drones.vehicle import Telemetry
+
+# EKF_STATUS_FLAGS bits.
+EKF_ATTITUDE = 1
+EKF_VEL_HORIZ = 2
+EKF_POS_HORIZ_ABS = 16
+EKF_POS_VERT_ABS = 32
+EKF_CONST_POS_MODE = 128
+EKF_PRED_POS_HORIZ_ABS = 512
+_EKF_NEEDED = EKF_ATTITUDE | EKF_VEL_HORIZ | EKF_POS_VERT_ABS
+
+MAV_MODE_FLAG_SAFETY_ARMED = 128
+MAV_STATE_NAMES = {
+    0: "UNINIT",
+    1: "BOOT",
+    2: "CALIBRATING",
+    3: "STANDBY",
+    4: "ACTIVE",
+    5: "CRITICAL",
+    6: "EMERGENCY",
+    7: "POWEROFF",
+    8: "FLIGHT_TERMINATION",
+}
+
+
+def ekf_flags_ok(flags: int) -> bool:
+    """Attitude, horizontal velocity, vertical position and an absolute horizontal position,
+    and not in constant-position mode (which ArduPilot uses before it has GPS)."""
+    if flags & EKF_CONST_POS_MODE:
+        return False
+    if flags & _EKF_NEEDED != _EKF_NEEDED:
+        return False
+    return bool(flags & (EKF_POS_HORIZ_ABS | EKF_PRED_POS_HORIZ_ABS))
+
+
+class TelemetryState:
+    """The latest value of every normalized field, for one vehicle."""
+
+    __slots__ = (
+        "link_ok",
+        "custom_mode",
+        "armed",
+        "system_status",
+        "lat",
+        "lon",
+        "alt_rel_m",
+        "alt_msl_m",
+        "heading_deg",
+        "groundspeed_mps",
+        "climb_mps",
+        "battery_v",
+        "battery_pct",
+        "gps_fix",
+        "satellites",
+        "ekf_ok",
+        "mission_seq",
+        "mission_total",
+        "home_lat",
+        "home_lon",
+        "home_alt_msl_m",
+        "relay_on",
+        "vehicle_time_ms",
+        "landed_state",
+        "last_heartbeat",
+        "updated",
+        "handlers",
+    )
+
+    def __init__(self) -> None:
+        self.link_ok = False
+        self.custom_mode: int | None = None
+        self.armed = False
+        self.system_status = 0
+        self.lat = self.lon = self.alt_rel_m = self.alt_msl_m = None
+        self.heading_deg = self.groundspeed_mps = self.climb_mps = None
+        self.battery_v = None
+        self.battery_pct = None
+        self.gps_fix = 0
+        self.satellites = None
+        self.ekf_ok = False
+        self.mission_seq = self.mission_total = None
+        self.home_lat = self.home_lon = self.home_alt_msl_m = None
+        self.relay_on = None
+        self.vehicle_time_ms: int | None = None
+        self.landed_state = 0
+        self.last_heartbeat = 0.0  # time.monotonic() of the last vehicle HEARTBEAT
+        self.updated = 0.0  # time.time() of the last change
+        self.handlers: dict[str, Callable] = {
+            "HEARTBEAT": self._heartbeat,
+            "GLOBAL_POSITION_INT": self._global_position_int,
+            "VFR_HUD": self._vfr_hud,
+            "SYS_STATUS": self._sys_status,
+            "BATTERY_STATUS": self._battery_status,
+            "GPS_RAW_INT": self._gps_raw_int,
+            "EKF_STATUS_REPORT": self._ekf_status_report,
+            "MISSION_CURRENT": self._mission_current,
+            "HOME_POSITION": self._home_position,
+            "RELAY_STATUS": self._relay_status,
+            "EXTENDED_SYS_STATE": self._extended_sys_state,
+        }
+
+    def apply(self, msg) -> bool:
+        """Update from one message; True if it was a telemetry message."""
+        handler = self.handlers.get(msg.get_type())
+        if handler is None:
+            return False
+        handler(msg)
+        self.updated = time.time()
+        return True
+
+    @property
+    def mode(self) -> str:
+        return mode_name(self.custom_mode) if self.custom_mode is not None else ""
+
+    @property
+    def flying(self) -> bool:
+        """In the air: EXTENDED_SYS_STATE says so, or (without it) armed and ACTIVE."""
+        if self.landed_state:
+            return self.landed_state in (2, 3, 4)  # IN_AIR, TAKEOFF, LANDING
+        return self.armed and self.system_status == 4
+
+    def snapshot(self) -> Telemetry:
+        return Telemetry(
+            time_s=self.updated or time.time(),
+            link_ok=self.link_ok,
+            mode=self.mode,
+            armed=self.armed,
+            system_status=MAV_STATE_NAMES.get(self.system_status, str(self.system_status)),
+            lat=self.lat,
+            lon=self.lon,
+            alt_rel_m=self.alt_rel_m,
+            alt_msl_m=self.alt_msl_m,
+            heading_deg=self.heading_deg,
+            groundspeed_mps=self.groundspeed_mps,
+            climb_mps=self.climb_mps,
+            battery_v=self.battery_v,
+            battery_pct=self.battery_pct,
+            gps_fix=self.gps_fix,
+            satellites=self.satellites,
+            ekf_ok=self.ekf_ok,
+            mission_seq=self.mission_seq,
+            mission_total=self.mission_total,
+            home_lat=self.home_lat,
+            home_lon=self.home_lon,
+            home_alt_msl_m=self.home_alt_msl_m,
+            relay_on=self.relay_on,
+            vehicle_time_ms=self.vehicle_time_ms,
+        )
+
+    # --- handlers ---------------------------------------------------------------------------
+
+    def _heartbeat(self, msg) -> None:
+        self.custom_mode = msg.custom_mode
+        self.armed = bool(msg.base_mode & MAV_MODE_FLAG_SAFETY_ARMED)
+        self.system_status = msg.system_status
+        self.last_heartbeat = time.monotonic()
+        self.link_ok = True
+
+    def _global_position_int(self, msg) -> None:
+        self.vehicle_time_ms = int(msg.time_boot_ms)
+        if msg.lat == 0 and msg.lon == 0:
+            return  # no position yet
+        self.lat = msg.lat / 1e7
+        self.lon = msg.lon / 1e7
+        self.alt_msl_m = msg.alt / 1000.0
+        self.alt_rel_m = msg.relative_alt / 1000.0
+        if msg.hdg != 65535:
+            self.heading_deg = msg.hdg / 100.0
+
+    def _vfr_hud(self, msg) -> None:
+        self.groundspeed_mps = float(msg.groundspeed)
+        self.climb_mps = float(msg.climb)
+        if self.heading_deg is None:
+            self.heading_deg = float(msg.heading)
+
+    def _sys_status(self, msg) -> None:
+        if msg.voltage_battery not in (0, 65535):
+            self.battery_v = msg.voltage_battery / 1000.0
+        if msg.battery_remaining >= 0:
+            self.battery_pct = int(msg.battery_remaining)
+
+    def _battery_status(self, msg) -> None:
+        if self.battery_pct is None and msg.battery_remaining >= 0:
+            self.battery_pct = int(msg.battery_remaining)
+
+    def _gps_raw_int(self, msg) -> None:
+        self.gps_fix = int(msg.fix_type)
+        self.satellites = None if msg.satellites_visible == 255 else int(msg.satellites_visible)
+
+    def _ekf_status_report(self, msg) -> None:
+        self.ekf_ok = ekf_flags_ok(int(msg.flags))
+
+    def _mission_current(self, msg) -> None:
+        self.mission_seq = int(msg.seq)
+        total = getattr(msg, "total", 65535)
+        self.mission_total = None if total == 65535 else int(total)
+
+    def _home_position(self, msg) -> None:
+        self.home_lat = msg.latitude / 1e7
+        self.home_lon = msg.longitude / 1e7
+        self.home_alt_msl_m = msg.altitude / 1000.0
+
+    def _relay_status(self, msg) -> None:
+        if msg.present & 1:
+            self.relay_on = bool(msg.on & 1)
+
+    def _extended_sys_state(self, msg) -> None:
+        self.landed_state = int(msg.landed_state)

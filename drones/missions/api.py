@@ -1,0 +1,344 @@
+"""Missions and flights API under /api/drones/. Writes go through drones.missions.services."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from campus.models import School
+from common.permissions import HasCapability
+from common.roles import Capability, can
+from drones.missions import services
+from drones.missions.flightlog import EXPORTS, flight_events, flight_stats, flight_track
+from drones.models import Drone, Flight, Market, Mission
+from drones.serializers import DroneEventSerializer, TrackPointSerializer
+
+
+class MissionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mission
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "drone",
+            "school",
+            "market",
+            "params",
+            "waypoints",
+            "launch_lat",
+            "launch_lon",
+            "takeoff_alt_m",
+            "speed_mps",
+            "operating_area",
+            "rally_points",
+            "planned_start",
+            "approval_ref",
+            "status",
+            "validation",
+            "created_at",
+            "updated_at",
+            "is_sample",
+        ]
+        read_only_fields = ["status", "validation", "created_at", "updated_at", "is_sample"]
+
+
+class GenerateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=services.GENERATORS)
+    drone = serializers.PrimaryKeyRelatedField(queryset=Drone.objects.all())
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False, allow_null=True)
+    market = serializers.PrimaryKeyRelatedField(queryset=Market.objects.all(), required=False, allow_null=True)
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2), required=False
+    )
+    options = serializers.DictField(
+        required=False, default=dict, help_text="Generator settings, e.g. buffer_m, alt_m, laps, minutes, hold_s."
+    )
+
+
+class ImportSerializer(serializers.Serializer):
+    drone = serializers.PrimaryKeyRelatedField(queryset=Drone.objects.all())
+    file = serializers.FileField()
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MissionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Missions. Every save runs the airspace and endurance checks: ``status`` says READY or REJECTED and
+    ``validation`` lists every violation with the waypoint or segment, the limit and where on the map."""
+
+    serializer_class = MissionSerializer
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_DRONES
+    write_capability = Capability.PLAN_MISSIONS
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = Mission.objects.select_related("drone", "school", "market")
+        drone = self.request.query_params.get("drone", "")
+        return qs.filter(drone_id=int(drone)) if drone.isdigit() else qs
+
+    def _save(self, serializer):
+        mission = serializer.instance or Mission()
+        for key, value in serializer.validated_data.items():
+            setattr(mission, key, value)
+        services.mission_save(mission=mission, actor=self.request.user)
+        serializer.instance = mission
+
+    perform_create = _save
+    perform_update = _save
+
+    @extend_schema(request=GenerateSerializer, responses={201: MissionSerializer})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """Generate a school patrol, market broadcast or point broadcast from the registry."""
+        body = GenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        mission, _result = services.mission_generate(
+            kind=data["kind"],
+            drone=data["drone"],
+            actor=request.user,
+            name=data["name"],
+            school=data.get("school"),
+            market=data.get("market"),
+            points=[tuple(p) for p in data.get("points", [])],
+            options=data["options"],
+        )
+        return Response(MissionSerializer(mission).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ImportSerializer, responses={201: MissionSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_file(self, request):
+        """A new mission from a QGroundControl .plan or a MAVLink waypoint text file."""
+        body = ImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        from django.conf import settings
+
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            return Response(
+                {
+                    "code": "too_large",
+                    "detail": f"The file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}.",
+                },
+                status=413,
+            )
+        mission, _result = services.mission_import(
+            drone=body.validated_data["drone"],
+            actor=request.user,
+            filename=upload.name,
+            content=upload.read(),
+            name=body.validated_data["name"],
+        )
+        return Response(MissionSerializer(mission).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=MissionSerializer)
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        """Run the checks again (airspace or markets may have changed since the last save)."""
+        mission = self.get_object()
+        services.mission_save(mission=mission, actor=request.user, reason="checked")
+        return Response(MissionSerializer(mission).data)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "MissionMap", {"type": serializers.CharField(), "features": serializers.ListField()}
+        )
+    )
+    @action(detail=True, methods=["get"], url_path="map")
+    def map_layers(self, request, pk=None):
+        """GeoJSON of the operating area, exclusions and every violation of the last check."""
+        mission = self.get_object()
+        from drones.missions.planning import mission_check
+
+        return Response(mission_check(mission).geojson())
+
+    @extend_schema(
+        parameters=[OpenApiParameter("type", str, enum=["plan", "waypoints"])],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """Download as a QGroundControl .plan (with fence and rally) or MAVLink waypoint text."""
+        from drones.missions import interop
+        from drones.missions.planning import mission_items
+        from drones.missions.route import parse_route
+
+        mission = self.get_object()
+        kind = request.query_params.get("type", "plan")
+        plan = interop.plan_from_mission(mission)
+        if kind == "waypoints":
+            body = interop.wpl_export(mission_items(mission, parse_route(mission.waypoints)))
+            response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="mission-{mission.pk}.waypoints"'
+            return response
+        response = HttpResponse(interop.plan_dumps(plan), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="mission-{mission.pk}.plan"'
+        return response
+
+    @extend_schema(request=None, responses={201: inline_serializer("FlightRef", {"id": serializers.IntegerField()})})
+    @action(detail=True, methods=["post"])
+    def fly(self, request, pk=None):
+        """Open a flight of this mission (preflight). You must hold the drone's control."""
+        if not can(request.user, Capability.COMMAND_DRONES):
+            raise PermissionDenied(_("You may not command drones."))
+        flight = services.flight_create(mission=self.get_object(), actor=request.user)
+        return Response(FlightSerializer(flight).data, status=status.HTTP_201_CREATED)
+
+
+class FlightSerializer(serializers.ModelSerializer):
+    drone_name = serializers.CharField(source="drone.name", read_only=True)
+    pilot_name = serializers.CharField(source="pilot.get_username", read_only=True)
+
+    class Meta:
+        model = Flight
+        fields = [
+            "id",
+            "mission",
+            "drone",
+            "drone_name",
+            "pilot",
+            "pilot_name",
+            "approval_ref",
+            "status",
+            "preflight",
+            "items",
+            "fence",
+            "current_item",
+            "reached_items",
+            "speaker_on",
+            "last_error",
+            "started_at",
+            "ended_at",
+            "stats",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ConfirmSerializer(serializers.Serializer):
+    confirmed = serializers.BooleanField(default=False)
+
+
+class ApprovalSerializer(serializers.Serializer):
+    approval_ref = serializers.CharField(max_length=100)
+
+
+class FlightCommandSerializer(serializers.Serializer):
+    command = serializers.ChoiceField(choices=list(services.FLIGHT_COMMANDS))
+
+
+class FlightViewSet(viewsets.ReadOnlyModelViewSet):
+    """Flights: preflight checklist, start, pause/resume/abort/land, and the flight log."""
+
+    serializer_class = FlightSerializer
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_DRONES
+    write_capability = Capability.COMMAND_DRONES
+
+    def get_queryset(self):
+        qs = Flight.objects.select_related("drone", "pilot", "mission")
+        params = self.request.query_params
+        if params.get("drone", "").isdigit():
+            qs = qs.filter(drone_id=int(params["drone"]))
+        if params.get("active") == "true":
+            qs = qs.filter(status__in=Flight.ACTIVE)
+        return qs
+
+    @extend_schema(
+        request=ConfirmSerializer,
+        responses=inline_serializer(
+            "Checklist",
+            {"ok": serializers.BooleanField(), "items": serializers.ListField(child=serializers.DictField())},
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def preflight(self, request, pk=None):
+        """Evaluate the preflight checklist now (reads the vehicle's state and failsafe parameters)."""
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        items = services.flight_preflight(flight=self.get_object(), actor=request.user, **body.validated_data)
+        return Response({"ok": all(i.ok for i in items), "items": [i.as_dict() for i in items]})
+
+    @extend_schema(request=None, responses=inline_serializer("ParamsSet", {"params": serializers.DictField()}))
+    @action(detail=True, methods=["post"], url_path="fix-params")
+    def fix_params(self, request, pk=None):
+        """Set the failsafe parameters the checklist requires (audited)."""
+        return Response({"params": services.flight_fix_params(flight=self.get_object(), actor=request.user)})
+
+    @extend_schema(request=ApprovalSerializer, responses=FlightSerializer)
+    @action(detail=True, methods=["post"])
+    def approval(self, request, pk=None):
+        body = ApprovalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flight = services.flight_set_approval(flight=self.get_object(), actor=request.user, **body.validated_data)
+        return Response(FlightSerializer(flight).data)
+
+    @extend_schema(request=ConfirmSerializer, responses=FlightSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """Checklist, then upload and verify fence, rally and mission, arm, AUTO. Refused with the failing items."""
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flight = services.flight_start(flight=self.get_object(), actor=request.user, **body.validated_data)
+        return Response(FlightSerializer(flight).data)
+
+    @extend_schema(request=FlightCommandSerializer, responses=FlightSerializer)
+    @action(detail=True, methods=["post"])
+    def command(self, request, pk=None):
+        """pause, resume, abort (return to launch) or land."""
+        body = FlightCommandSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flight = services.flight_command(flight=self.get_object(), actor=request.user, **body.validated_data)
+        return Response(FlightSerializer(flight).data)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "FlightLog",
+            {
+                "stats": serializers.DictField(),
+                "track": TrackPointSerializer(many=True),
+                "events": DroneEventSerializer(many=True),
+            },
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def log(self, request, pk=None):
+        """The flight's statistics, track (1 Hz) and events."""
+        flight = self.get_object()
+        return Response(
+            {
+                "stats": flight_stats(flight).as_dict(),
+                "track": TrackPointSerializer(flight_track(flight), many=True).data,
+                "events": DroneEventSerializer(flight_events(flight), many=True).data,
+            }
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("type", str, enum=list(EXPORTS))],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(detail=True, methods=["get"], url_path="export")
+    def export(self, request, pk=None):
+        """The track (and events) as GeoJSON, GPX, KML or CSV."""
+        flight = self.get_object()
+        fmt = request.query_params.get("type", "geojson")
+        if fmt not in EXPORTS:
+            return Response({"code": "invalid", "detail": f"type must be one of {', '.join(EXPORTS)}"}, status=400)
+        render, content_type, extension = EXPORTS[fmt]
+        response = HttpResponse(render(flight), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="flight-{flight.pk}.{extension}"'
+        return response

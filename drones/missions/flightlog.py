@@ -1,0 +1,198 @@
+"""A flight's record: its track and events, statistics, and exports (GeoJSON, GPX, KML, CSV).
+
+The track is the drone's 1 Hz ``TrackPoint``s between the flight's start and
+end; events likewise. Distances are great-circle metres; heights above home.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from common.geo import haversine_m
+from drones.models import DroneEvent, Flight, TrackPoint
+
+
+def flight_track(flight: Flight) -> QuerySet[TrackPoint]:
+    qs = TrackPoint.objects.filter(drone_id=flight.drone_id)
+    start = flight.started_at or flight.created_at
+    qs = qs.filter(at__gte=start)
+    if flight.ended_at:
+        qs = qs.filter(at__lte=flight.ended_at)
+    return qs.order_by("at")
+
+
+def flight_events(flight: Flight) -> QuerySet[DroneEvent]:
+    qs = DroneEvent.objects.filter(drone_id=flight.drone_id, at__gte=flight.created_at)
+    if flight.ended_at:
+        qs = qs.filter(at__lte=flight.ended_at)
+    return qs.order_by("at")
+
+
+@dataclass(frozen=True)
+class FlightStats:
+    duration_s: float
+    distance_m: float
+    max_alt_m: float
+    broadcast_s: float
+    points: int
+    failsafes: int
+    fence_breaches: int
+    link_losses: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: round(v, 1) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+
+
+def flight_stats(flight: Flight) -> FlightStats:
+    """Duration (first to last airborne point), distance flown, highest point, loudspeaker time, incidents."""
+    points = list(flight_track(flight).values_list("at", "lat", "lon", "alt_rel_m", "speaker_on", "armed"))
+    distance = 0.0
+    broadcast = 0.0
+    max_alt = 0.0
+    airborne = [p for p in points if p[5]]
+    for (t0, la0, lo0, _a0, sp0, _), (t1, la1, lo1, _a1, _sp1, _) in zip(airborne, airborne[1:], strict=False):
+        distance += haversine_m(la0, lo0, la1, lo1)
+        if sp0:
+            broadcast += (t1 - t0).total_seconds()
+    for p in airborne:
+        if p[3] is not None:
+            max_alt = max(max_alt, p[3])
+    duration = (airborne[-1][0] - airborne[0][0]).total_seconds() if len(airborne) > 1 else 0.0
+    kinds = list(flight_events(flight).values_list("kind", flat=True))
+    return FlightStats(
+        duration,
+        distance,
+        max_alt,
+        broadcast,
+        len(points),
+        kinds.count("failsafe"),
+        kinds.count("fence"),
+        kinds.count("link_lost"),
+    )
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def _rows(flight: Flight) -> list[TrackPoint]:
+    return list(flight_track(flight))
+
+
+def export_geojson(flight: Flight) -> str:
+    rows = _rows(flight)
+    features = []
+    if rows:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[p.lon, p.lat, p.alt_rel_m or 0.0] for p in rows]},
+                "properties": {
+                    "flight": flight.id,
+                    "drone": flight.drone.name,
+                    "kind": "track",
+                    "start": rows[0].at.isoformat(),
+                    "end": rows[-1].at.isoformat(),
+                },
+            }
+        )
+    for event in flight_events(flight):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {
+                    "kind": "event",
+                    "at": event.at.isoformat(),
+                    "event": event.kind,
+                    "severity": event.severity,
+                    "text": event.text,
+                },
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
+
+
+def export_gpx(flight: Flight) -> str:
+    rows = _rows(flight)
+    name = escape(f"{flight.drone.name} {timezone.localtime(flight.created_at):%Y-%m-%d %H:%M}")
+    points = "\n".join(
+        f'      <trkpt lat="{p.lat:.7f}" lon="{p.lon:.7f}"><ele>{(p.alt_msl_m or 0.0):.1f}</ele>'
+        f"<time>{p.at.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
+        for p in rows
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="SchoolSafe" xmlns="http://www.topografix.com/GPX/1/1">\n'
+        f"  <trk><name>{name}</name>\n    <trkseg>\n{points}\n    </trkseg>\n  </trk>\n</gpx>\n"
+    )
+
+
+def export_kml(flight: Flight) -> str:
+    rows = _rows(flight)
+    name = escape(f"{flight.drone.name} {timezone.localtime(flight.created_at):%Y-%m-%d %H:%M}")
+    coords = " ".join(f"{p.lon:.7f},{p.lat:.7f},{(p.alt_rel_m or 0.0):.1f}" for p in rows)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n'
+        f"<name>{name}</name>\n<Placemark><name>{name}</name><LineString><altitudeMode>relativeToGround"
+        f"</altitudeMode><coordinates>{coords}</coordinates></LineString></Placemark>\n</Document></kml>\n"
+    )
+
+
+def export_csv(flight: Flight) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "time",
+            "lat",
+            "lon",
+            "alt_rel_m",
+            "alt_msl_m",
+            "heading_deg",
+            "groundspeed_mps",
+            "climb_mps",
+            "battery_pct",
+            "battery_v",
+            "mode",
+            "armed",
+            "mission_seq",
+            "speaker_on",
+        ]
+    )
+    for p in _rows(flight):
+        writer.writerow(
+            [
+                p.at.isoformat(),
+                f"{p.lat:.7f}",
+                f"{p.lon:.7f}",
+                p.alt_rel_m,
+                p.alt_msl_m,
+                p.heading_deg,
+                p.groundspeed_mps,
+                p.climb_mps,
+                p.battery_pct,
+                p.battery_v,
+                p.mode,
+                int(p.armed),
+                p.mission_seq,
+                "" if p.speaker_on is None else int(p.speaker_on),
+            ]
+        )
+    return out.getvalue()
+
+
+EXPORTS = {
+    "geojson": (export_geojson, "application/geo+json", "geojson"),
+    "gpx": (export_gpx, "application/gpx+xml", "gpx"),
+    "kml": (export_kml, "application/vnd.google-earth.kml+xml", "kml"),
+    "csv": (export_csv, "text/csv; charset=utf-8", "csv"),
+}

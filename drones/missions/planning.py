@@ -1,0 +1,143 @@
+"""From a saved mission to what is checked and uploaded: the checks against the airspace in force at
+its planned time, and the items, fence and rally points of a flight.
+
+Bad route data never raises out of ``mission_check``: it comes back as
+violations, like every other rule, so the page can show them all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from drones.missions.checks import CheckResult, MissionInvalid, Violation, check_route
+from drones.missions.compile import DEFAULT_SPEAKER, compile_route, route_uses_speaker
+from drones.missions.execution import FlightPlan
+from drones.missions.fence import FenceError, rally_items
+from drones.missions.markets import crowd_areas
+from drones.missions.route import RouteError, Waypoint, parse_route
+from drones.models import Airspace, Mission
+
+
+def mission_launch(mission: Mission) -> tuple[float, float] | None:
+    if mission.launch_lat is not None and mission.launch_lon is not None:
+        return (mission.launch_lat, mission.launch_lon)
+    if mission.drone.home_lat is not None and mission.drone.home_lon is not None:
+        return (mission.drone.home_lat, mission.drone.home_lon)
+    return None
+
+
+def suggest_launch(
+    route: list[Waypoint], home: tuple[float, float] | None, *, max_distance_m: float, stand_off_m: float = 40.0
+) -> tuple[float, float] | None:
+    """Where to take off for a generated route: the drone's home if the whole route is in line of
+    sight from it (with a fifth to spare), else just outside the route's start, ``stand_off_m``
+    away from the route's middle (not in the crowd it flies over)."""
+    import numpy as np
+
+    from drones.missions.frame import LocalFrame
+
+    if not route:
+        return home
+    frame = LocalFrame(route[0].lat, route[0].lon)
+    xs, ys = frame.xy([w.lat for w in route], [w.lon for w in route])
+    if home is not None:
+        hx, hy = frame.xy([home[0]], [home[1]])
+        if float(np.max(np.hypot(xs - hx[0], ys - hy[0]))) <= 0.8 * max_distance_m:
+            return home
+    cx, cy = float(np.mean(xs)), float(np.mean(ys))
+    dx, dy = float(xs[0]) - cx, float(ys[0]) - cy
+    norm = float(np.hypot(dx, dy)) or 1.0
+    lat, lon = frame.latlon([float(xs[0]) + dx / norm * stand_off_m], [float(ys[0]) + dy / norm * stand_off_m])
+    return (round(float(lat[0]), 7), round(float(lon[0]), 7))
+
+
+def mission_speed(mission: Mission) -> float:
+    return float(mission.speed_mps or mission.drone.cruise_speed_mps)
+
+
+def airspace_in_force(at: dt.datetime) -> list[Airspace]:
+    return [zone for zone in Airspace.objects.filter(active=True) if zone.in_force(at)]
+
+
+def _route_violations(error: RouteError) -> list[Violation]:
+    return [Violation("bad_route", _route_message(p), waypoint=p.get("waypoint")) for p in error.problems]
+
+
+def _route_message(problem: dict) -> str:
+    where = (
+        (_("Waypoint %(n)d") % {"n": problem["waypoint"] + 1})
+        if problem.get("waypoint") is not None
+        else _("The route")
+    )
+    field = f" {problem['field']}" if problem.get("field") else ""
+    return f"{where}{field}: {problem['message']}"
+
+
+def mission_items(mission: Mission, route: list[Waypoint]):
+    return compile_route(
+        route,
+        launch=mission_launch(mission),
+        takeoff_alt_m=mission.takeoff_alt_m,
+        speed_mps=mission.speed_mps,
+        speaker=DEFAULT_SPEAKER,
+    )
+
+
+def mission_check(mission: Mission) -> CheckResult:
+    """Every rule at once: route data, loudspeaker, airspace in force at the planned start, endurance."""
+    checked_at = timezone.now().isoformat(timespec="seconds")
+    try:
+        route = parse_route(mission.waypoints)
+    except RouteError as exc:
+        return CheckResult(_route_violations(exc), None, checked_at=checked_at)
+    launch = mission_launch(mission)
+    if launch is None:
+        return CheckResult(
+            [Violation("bad_launch", _("Set the launch point (or the drone's home base)."))],
+            None,
+            checked_at=checked_at,
+        )
+    extra: list[Violation] = []
+    if route_uses_speaker(route) and not mission.drone.has_loudspeaker:
+        extra.append(
+            Violation(
+                "no_loudspeaker",
+                _("%(drone)s has no loudspeaker, but the route switches one.") % {"drone": mission.drone},
+            )
+        )
+    item_count = None
+    try:
+        item_count = len(mission_items(mission, route))
+    except RouteError as exc:
+        extra.extend(_route_violations(exc))
+    at = mission.planned_start or timezone.now()
+    result = check_route(
+        route,
+        launch=launch,
+        takeoff_alt_m=mission.takeoff_alt_m,
+        speed_mps=mission_speed(mission),
+        drone_endurance_min=mission.drone.endurance_min,
+        operating_area=mission.operating_area,
+        airspaces=airspace_in_force(at),
+        crowds=crowd_areas(at),
+        approval_ref=mission.approval_ref,
+        item_count=item_count,
+    )
+    result.violations = extra + result.violations
+    return result
+
+
+def mission_flight_plan(mission: Mission) -> FlightPlan:
+    """Items, fence and rally points for a flight of ``mission``; refuses a mission that fails its checks now."""
+    result = mission_check(mission)
+    result.raise_if_rejected()
+    route = parse_route(mission.waypoints)
+    try:
+        fence = result.fence_items()
+        rally = rally_items(mission.rally_points or [])
+    except FenceError as exc:
+        raise MissionInvalid([Violation(exc.code, exc.message)]) from None
+    return FlightPlan(mission_items(mission, route), fence, rally, speed_mps=mission_speed(mission))

@@ -1,0 +1,179 @@
+"""The preflight checklist: what must hold before a mission may arm.
+
+Blocking items (all must pass): link, GPS fix and satellites, EKF, battery for
+the planned flight plus the reserve, the failsafe parameters the bureau
+requires (GCS loss -> RTL, fence enabled with RTL action, altitude fence not
+above the ceiling, RTL altitude), the pilot's licence, a recorded flight
+approval reference, the mission's checks, and the operator's own confirmation.
+
+``REQUIRED_PARAMS`` says what each failsafe parameter must be and what to set
+when it is not; ``preflight_fix_values`` gives the values to apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from common.geo import haversine_m
+
+# ArduCopter 4.7 names (MAV_* / FENCE_* / RTL_*; RTL_ALT in centimetres).
+FS_GCS_RETURNING = {1, 3, 6}  # RTL; SmartRTL or RTL; DO_LAND_START or RTL
+FENCE_TYPE_ALT_MAX = 1
+FENCE_TYPE_POLYGON = 4
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    key: str
+    label: str
+    ok: bool
+    detail: str
+    fixable: bool = False  # a parameter the system can set
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ceiling_m() -> float:
+    return float(settings.DRONE_MAX_HEIGHT_M)
+
+
+def required_params(mission_max_alt_m: float = 0.0) -> dict[str, tuple[Callable[[float], bool], float, str]]:
+    """name -> (is it acceptable, value to set, what is required).
+
+    The altitude fence must let the mission fly (above its highest waypoint, with
+    5 m to spare) and stay at or below the legal ceiling.
+    """
+    ceiling = _ceiling_m()
+    fence_floor = min(mission_max_alt_m + 5.0, ceiling)
+    return {
+        "FS_GCS_ENABLE": (lambda v: int(v) in FS_GCS_RETURNING, 1, _("return home when the ground station is lost")),
+        "FENCE_ENABLE": (lambda v: int(v) == 1, 1, _("geofence enabled")),
+        "FENCE_ACTION": (lambda v: int(v) == 1, 1, _("fence breach returns home (RTL)")),
+        "FENCE_TYPE": (
+            lambda v: int(v) & (FENCE_TYPE_ALT_MAX | FENCE_TYPE_POLYGON) == (FENCE_TYPE_ALT_MAX | FENCE_TYPE_POLYGON),
+            7,
+            _("altitude and polygon fences on"),
+        ),
+        "FENCE_ALT_MAX": (
+            lambda v: fence_floor <= float(v) <= ceiling,
+            ceiling,
+            _("altitude fence between %(low)s m and %(m)s m") % {"low": f"{fence_floor:g}", "m": f"{ceiling:g}"},
+        ),
+        "RTL_ALT": (
+            lambda v: 1500 <= float(v) <= ceiling * 100,
+            min(3000, ceiling * 100),
+            _("return-home height between 15 m and %(m)s m") % {"m": f"{ceiling:g}"},
+        ),
+    }
+
+
+def preflight_items(
+    *,
+    telemetry: dict[str, Any] | None,
+    params: dict[str, float | None],
+    required_battery_pct: float,
+    licence_ok: bool,
+    licence_detail: str,
+    approval_ref: str,
+    mission_ok: bool,
+    mission_detail: str,
+    confirmed: bool,
+    mission_max_alt_m: float = 0.0,
+    launch: tuple[float, float] | None = None,
+) -> list[CheckItem]:
+    """Evaluate every blocking item from the vehicle's state and parameters and the flight's paperwork."""
+    t = telemetry or {}
+    items = [
+        CheckItem(
+            "link",
+            _("Link to the drone"),
+            bool(t.get("link_ok")),
+            _("connected") if t.get("link_ok") else (t.get("error") or _("no link")),
+        )
+    ]
+    if launch is not None:
+        # The checks assumed this take-off point (line of sight, fence, return leg): the drone must be there.
+        tolerance = float(getattr(settings, "DRONE_LAUNCH_TOLERANCE_M", 30.0))
+        if t.get("lat") is None:
+            items.append(CheckItem("position", _("Drone at the launch point"), False, _("no position yet")))
+        else:
+            off = haversine_m(t["lat"], t["lon"], launch[0], launch[1])
+            detail = _("%(d)s m from the planned launch point (at most %(max)s m)") % {
+                "d": round(off),
+                "max": round(tolerance),
+            }
+            items.append(CheckItem("position", _("Drone at the launch point"), off <= tolerance, detail))
+    fix, sats = int(t.get("gps_fix") or 0), t.get("satellites")
+    min_sats = getattr(settings, "DRONE_MIN_SATELLITES", 6)
+    items.append(
+        CheckItem(
+            "gps",
+            _("GPS fix and satellites"),
+            fix >= 3 and (sats or 0) >= min_sats,
+            _("fix %(fix)s, %(sats)s satellites (needs 3D and %(min)s)")
+            % {"fix": fix, "sats": sats if sats is not None else "?", "min": min_sats},
+        )
+    )
+    items.append(
+        CheckItem(
+            "ekf", _("EKF (position estimate)"), bool(t.get("ekf_ok")), _("good") if t.get("ekf_ok") else _("not ready")
+        )
+    )
+    battery = t.get("battery_pct")
+    items.append(
+        CheckItem(
+            "battery",
+            _("Battery"),
+            battery is not None and battery >= required_battery_pct,
+            _("%(have)s%% now, the flight needs %(need)s%% including the reserve")
+            % {"have": battery if battery is not None else "?", "need": round(required_battery_pct)},
+        )
+    )
+    for name, (acceptable, _value, requirement) in required_params(mission_max_alt_m).items():
+        value = params.get(name)
+        ok = value is not None and acceptable(value)
+        detail = (
+            _("%(name)s = %(value)s: %(req)s") % {"name": name, "value": f"{value:g}", "req": requirement}
+            if value is not None
+            else _("%(name)s could not be read") % {"name": name}
+        )
+        items.append(CheckItem(f"param:{name}", requirement, ok, detail, fixable=value is not None and not ok))
+    items.append(CheckItem("licence", _("Pilot licence valid"), licence_ok, licence_detail))
+    items.append(
+        CheckItem(
+            "approval",
+            _("Flight approval reference recorded"),
+            bool(approval_ref.strip()),
+            approval_ref.strip() or _("missing: flights need an approved application (飞行计划申请)"),
+        )
+    )
+    items.append(
+        CheckItem("mission", _("Mission passes the airspace and endurance checks"), mission_ok, mission_detail)
+    )
+    items.append(
+        CheckItem(
+            "confirmed",
+            _("Operator's confirmation"),
+            confirmed,
+            _("confirmed") if confirmed else _("tick the confirmation box"),
+        )
+    )
+    return items
+
+
+def preflight_fix_values(params: dict[str, float | None], mission_max_alt_m: float = 0.0) -> dict[str, float]:
+    """The failsafe parameters to set, and to what, so the checklist passes."""
+    fixes = {}
+    for name, (acceptable, value, _req) in required_params(mission_max_alt_m).items():
+        current = params.get(name)
+        if current is not None and not acceptable(current):
+            fixes[name] = (
+                value if name != "FENCE_TYPE" else float(int(current) | FENCE_TYPE_ALT_MAX | FENCE_TYPE_POLYGON)
+            )
+    return fixes

@@ -1,0 +1,209 @@
+"""Mission and flight pages. The planner and the flight page are Leaflet maps driven by the API;
+the forms here create missions (generated from the registry, or imported from a file)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from campus.models import School
+from common.errors import DomainError
+from common.permissions import capability_required
+from common.roles import Capability, can
+from drones.missions import services
+from drones.models import Drone, Flight, Market, Mission
+
+
+class GenerateForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=[
+            ("school_patrol", gettext_lazy("School patrol")),
+            ("market_broadcast", gettext_lazy("Market broadcast")),
+            ("free", gettext_lazy("Free waypoints (draw on the map)")),
+        ],
+    )
+    drone = forms.ModelChoiceField(
+        label=gettext_lazy("Drone"), queryset=Drone.objects.filter(status=Drone.Status.AVAILABLE)
+    )
+    name = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=120)
+    school = forms.ModelChoiceField(
+        label=gettext_lazy("School"), queryset=School.objects.filter(active=True), required=False
+    )
+    market = forms.ModelChoiceField(label=gettext_lazy("Market"), queryset=Market.objects.all(), required=False)
+    alt_m = forms.FloatField(label=gettext_lazy("Height (m)"), initial=40, min_value=2)
+    laps = forms.IntegerField(label=gettext_lazy("Laps"), required=False, min_value=1, max_value=50)
+    minutes = forms.FloatField(label=gettext_lazy("Minutes (market)"), required=False, min_value=1)
+    buffer_m = forms.FloatField(label=gettext_lazy("Distance from the campus (m)"), required=False, min_value=5)
+    dismissal = forms.TimeField(
+        label=gettext_lazy("Dismissal time (patrol)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+
+class ImportForm(forms.Form):
+    drone = forms.ModelChoiceField(label=gettext_lazy("Drone"), queryset=Drone.objects.all())
+    file = forms.FileField(label=gettext_lazy("QGroundControl .plan or .waypoints file"))
+
+
+def _options(data: dict) -> dict:
+    kind = data["kind"]
+    options = {"alt_m": data["alt_m"]}
+    if kind == "school_patrol":
+        for key in ("laps", "buffer_m", "dismissal"):
+            if data.get(key) is not None:
+                options[key] = data[key]
+    elif kind == "market_broadcast":
+        if data.get("minutes"):
+            options["minutes"] = data["minutes"]
+        else:
+            options["laps"] = data.get("laps") or 2
+    return options
+
+
+@capability_required(Capability.VIEW_DRONES)
+@require_http_methods(["GET", "POST"])
+def mission_list(request):
+    can_plan = can(request.user, Capability.PLAN_MISSIONS)
+    first_drone = Drone.objects.filter(status=Drone.Status.AVAILABLE).order_by("name").first()
+    generate, upload = GenerateForm(initial={"drone": first_drone}), ImportForm(initial={"drone": first_drone})
+    if request.method == "POST":
+        if not can_plan:
+            return render(request, "403.html", status=403)
+        try:
+            if "file" in request.FILES:
+                upload = ImportForm(request.POST, request.FILES)
+                if upload.is_valid():
+                    f = upload.cleaned_data["file"]
+                    if f.size > settings.UPLOAD_MAX_BYTES:
+                        raise DomainError(_("The file is too large."))
+                    mission, _result = services.mission_import(
+                        drone=upload.cleaned_data["drone"], actor=request.user, filename=f.name, content=f.read()
+                    )
+                    return redirect("drones:mission_detail", pk=mission.pk)
+            else:
+                generate = GenerateForm(request.POST)
+                if generate.is_valid():
+                    data = generate.cleaned_data
+                    if data["kind"] == "free":
+                        mission = Mission(
+                            name=data["name"] or _("Free waypoints"),
+                            kind=Mission.Kind.FREE,
+                            drone=data["drone"],
+                            takeoff_alt_m=data["alt_m"],
+                            launch_lat=data["drone"].home_lat,
+                            launch_lon=data["drone"].home_lon,
+                        )
+                        services.mission_save(mission=mission, actor=request.user)
+                    else:
+                        mission, _result = services.mission_generate(
+                            kind=data["kind"],
+                            drone=data["drone"],
+                            actor=request.user,
+                            name=data["name"],
+                            school=data["school"],
+                            market=data["market"],
+                            options=_options(data),
+                        )
+                    return redirect("drones:mission_detail", pk=mission.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    missions = Mission.objects.select_related("drone", "school", "market")[:200]
+    return render(
+        request,
+        "drones/missions/mission_list.html",
+        {"missions": missions, "generate": generate, "upload": upload, "can_plan": can_plan},
+    )
+
+
+@capability_required(Capability.VIEW_DRONES)
+def mission_detail(request, pk: int):
+    mission = get_object_or_404(Mission.objects.select_related("drone", "school", "market"), pk=pk)
+    return render(
+        request,
+        "drones/missions/mission_detail.html",
+        {
+            "mission": mission,
+            "can_plan": can(request.user, Capability.PLAN_MISSIONS),
+            "can_fly": can(request.user, Capability.COMMAND_DRONES),
+            "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "flights": mission.flights.select_related("pilot")[:20],
+            "labels": _planner_labels(),
+        },
+    )
+
+
+def _planner_labels() -> dict:
+    return {
+        "waypoint": _("Waypoint"),
+        "height": _("Height (m)"),
+        "hold": _("Hold (s)"),
+        "speaker": _("Loudspeaker"),
+        "on": _("on"),
+        "off": _("off"),
+        "unchanged": _("—"),
+        "delete": _("Delete"),
+        "saved": _("Saved and checked"),
+        "ready": _("Ready to fly"),
+        "rejected": _("Rejected"),
+        "draft": _("Draft"),
+        "launch": _("Launch point"),
+        "no_violations": _("No violations."),
+        "estimate": _("Estimate"),
+        "length": _("Route length"),
+        "time": _("Flight time"),
+        "endurance": _("Battery used"),
+        "reserve": _("Reserve left"),
+        "click_to_add": _("Click on the map to add waypoints; drag them to move."),
+        "error": _("Could not save"),
+    }
+
+
+@capability_required(Capability.VIEW_DRONES)
+def flight_list(request):
+    flights = Flight.objects.select_related("drone", "pilot", "mission")[:200]
+    return render(request, "drones/missions/flight_list.html", {"flights": flights})
+
+
+@capability_required(Capability.VIEW_DRONES)
+def flight_detail(request, pk: int):
+    flight = get_object_or_404(Flight.objects.select_related("drone", "pilot", "mission"), pk=pk)
+    return render(
+        request,
+        "drones/missions/flight_detail.html",
+        {
+            "flight": flight,
+            "can_fly": can(request.user, Capability.COMMAND_DRONES),
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "labels": {
+                "check": _("Check now"),
+                "ok": _("OK"),
+                "failed": _("Not passed"),
+                "fix": _("Set required parameters"),
+                "confirm_first": _("Tick the confirmation box first."),
+                "started": _("Started"),
+                "working": _("Working…"),
+                "status": _("Status"),
+                "item": _("Current item"),
+                "reached": _("Reached"),
+                "eta": _("Time to go"),
+                "speaker": _("Loudspeaker"),
+                "on": _("on"),
+                "off": _("off"),
+                "duration": _("Duration"),
+                "distance": _("Distance"),
+                "max_alt": _("Highest"),
+                "broadcast": _("Broadcast"),
+                "link_lost": _("Link lost"),
+                "remaining": _("Still to fly"),
+                "statuses": {value: str(label) for value, label in Flight.Status.choices},
+            },
+        },
+    )

@@ -1,0 +1,34 @@
+"""Drone models, split by concept: the fleet and its live record (``fleet``), airspace (``airspace``),
+missions and flights (``missions``)."""
+
+from drones.models.airspace import Airspace, Market
+from drones.models.fleet import (
+    CONNECTION_SCHEMES,
+    Battery,
+    ControlLock,
+    Drone,
+    DroneEvent,
+    Payload,
+    Pilot,
+    TrackPoint,
+    validate_connection,
+    validate_payloads,
+)
+from drones.models.missions import Flight, Mission
+
+__all__ = [
+    "CONNECTION_SCHEMES",
+    "Airspace",
+    "Flight",
+    "Market",
+    "Mission",
+    "Battery",
+    "ControlLock",
+    "Drone",
+    "DroneEvent",
+    "Payload",
+    "Pilot",
+    "TrackPoint",
+    "validate_connection",
+    "validate_payloads",
+]

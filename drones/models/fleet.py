@@ -1,0 +1,255 @@
+"""Police drone fleet: drones, pilots, batteries; live state kept by the telemetry bridge.
+
+Positions are WGS-84; altitudes say their reference in the name (``_rel_m`` above
+home, ``_msl_m`` above mean sea level).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Station, clean_point
+
+
+class Payload(models.TextChoices):
+    LOUDSPEAKER = "loudspeaker", _("Loudspeaker (喊话器)")
+    CAMERA = "camera", _("Camera")
+    THERMAL = "thermal", _("Thermal camera")
+    SPOTLIGHT = "spotlight", _("Spotlight")
+
+
+CONNECTION_SCHEMES = ("tcp", "udpin", "udpout", "udp")
+
+
+def validate_connection(value: str) -> None:
+    """``tcp:host:port``, ``udpin:host:port`` or ``udpout:host:port`` (pymavlink style)."""
+    parts = value.split(":")
+    if len(parts) != 3 or parts[0] not in CONNECTION_SCHEMES or not parts[1] or not parts[2].isdigit():
+        raise ValidationError(
+            _("Use scheme:host:port with scheme one of %(schemes)s, e.g. tcp:127.0.0.1:5760.")
+            % {"schemes": ", ".join(CONNECTION_SCHEMES)}
+        )
+    if not 0 < int(parts[2]) < 65536:
+        raise ValidationError(_("Port %(port)s is out of range.") % {"port": parts[2]})
+
+
+def validate_payloads(value) -> None:
+    if not isinstance(value, list) or any(item not in Payload.values for item in value):
+        raise ValidationError(_("Payloads must be a list of: %(choices)s") % {"choices": ", ".join(Payload.values)})
+
+
+class Drone(models.Model):
+    class Airframe(models.TextChoices):
+        QUAD = "quad", _("Quadcopter")
+        HEXA = "hexa", _("Hexacopter")
+        OCTO = "octo", _("Octocopter")
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        MAINTENANCE = "maintenance", _("In maintenance")
+        GROUNDED = "grounded", _("Grounded")
+        RETIRED = "retired", _("Retired")
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    serial = models.CharField(_("serial number"), max_length=50, unique=True)
+    airframe = models.CharField(_("airframe"), max_length=8, choices=Airframe.choices, default=Airframe.QUAD)
+    model_name = models.CharField(_("model"), max_length=80, blank=True)
+    connection = models.CharField(
+        _("MAVLink connection"),
+        max_length=120,
+        validators=[validate_connection],
+        help_text=_("How the telemetry bridge reaches the vehicle, e.g. tcp:127.0.0.1:5760."),
+    )
+    system_id = models.PositiveSmallIntegerField(
+        _("MAVLink system id"), default=1, validators=[MinValueValidator(1), MaxValueValidator(255)]
+    )
+    payloads = models.JSONField(_("payloads"), default=list, blank=True, validators=[validate_payloads])
+    endurance_min = models.PositiveSmallIntegerField(
+        _("endurance (minutes)"), default=25, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    cruise_speed_mps = models.FloatField(
+        _("cruise speed (m/s)"), default=8.0, validators=[MinValueValidator(0.5), MaxValueValidator(40.0)]
+    )
+    home_name = models.CharField(_("home base"), max_length=80, blank=True)
+    home_lat = models.FloatField(_("home latitude"), null=True, blank=True, validators=LAT_VALIDATORS)
+    home_lon = models.FloatField(_("home longitude"), null=True, blank=True, validators=LON_VALIDATORS)
+    home_alt_msl_m = models.FloatField(_("home altitude (m above sea level)"), null=True, blank=True)
+    station = models.ForeignKey(
+        Station, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="drones"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AVAILABLE)
+    notes = models.TextField(_("notes"), blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("drone")
+        verbose_name_plural = _("drones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "system_id"],
+                name="drones_unique_link",
+                violation_error_message=_("Another drone already uses this connection and system id."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        clean_point(self, "home_lat", "home_lon", required=False)
+
+    @property
+    def has_loudspeaker(self) -> bool:
+        return Payload.LOUDSPEAKER in (self.payloads or [])
+
+
+class Pilot(models.Model):
+    """A licensed drone operator (CAAC remote pilot licence or equivalent)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.CASCADE, related_name="pilot"
+    )
+    licence_no = models.CharField(_("licence number"), max_length=50, unique=True)
+    licence_class = models.CharField(_("licence class"), max_length=50, blank=True)
+    licence_expiry = models.DateField(_("licence expiry"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("pilot")
+        verbose_name_plural = _("pilots")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.licence_no})"
+
+    @property
+    def licence_valid(self) -> bool:
+        return self.licence_expiry >= timezone.localdate()
+
+
+class Battery(models.Model):
+    serial = models.CharField(_("serial number"), max_length=50, unique=True)
+    drone = models.ForeignKey(
+        Drone, verbose_name=_("drone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="batteries"
+    )
+    capacity_mah = models.PositiveIntegerField(_("capacity (mAh)"), default=5000)
+    cycles = models.PositiveIntegerField(_("charge cycles"), default=0)
+    max_cycles = models.PositiveIntegerField(_("cycle limit"), default=300)
+    retired = models.BooleanField(_("retired"), default=False)
+
+    class Meta:
+        ordering = ["serial"]
+        verbose_name = _("battery")
+        verbose_name_plural = _("batteries")
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def worn_out(self) -> bool:
+        return self.cycles >= self.max_cycles
+
+
+class DroneEvent(models.Model):
+    """Something that happened to a drone: mode change, arming, failsafe, link loss, a STATUSTEXT, a command."""
+
+    class Kind(models.TextChoices):
+        MODE = "mode", _("Mode change")
+        ARMED = "armed", _("Armed")
+        DISARMED = "disarmed", _("Disarmed")
+        FAILSAFE = "failsafe", _("Failsafe")
+        FENCE = "fence", _("Fence breach")
+        LINK_LOST = "link_lost", _("Link lost")
+        LINK_RESTORED = "link_restored", _("Link restored")
+        STATUSTEXT = "statustext", _("Vehicle message")
+        COMMAND = "command", _("Command")
+        REACHED = "reached", _("Waypoint reached")
+        MISSION = "mission", _("Mission")
+
+    class Severity(models.IntegerChoices):
+        # MAVLink MAV_SEVERITY numbers, so STATUSTEXT severities map one to one.
+        EMERGENCY = 0, _("Emergency")
+        ALERT = 1, _("Alert")
+        CRITICAL = 2, _("Critical")
+        ERROR = 3, _("Error")
+        WARNING = 4, _("Warning")
+        NOTICE = 5, _("Notice")
+        INFO = 6, _("Info")
+        DEBUG = 7, _("Debug")
+
+    drone = models.ForeignKey(Drone, verbose_name=_("drone"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.INFO)
+    text = models.CharField(_("text"), max_length=200)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("drone event")
+        verbose_name_plural = _("drone events")
+        indexes = [models.Index(fields=["drone", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.drone} {self.at:%H:%M:%S} {self.kind} {self.text}"
+
+
+class TrackPoint(models.Model):
+    """One position per second per flying (or connected) drone, persisted by the bridge."""
+
+    drone = models.ForeignKey(Drone, verbose_name=_("drone"), on_delete=models.CASCADE, related_name="track")
+    at = models.DateTimeField(_("time"))
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    alt_rel_m = models.FloatField(_("altitude above home (m)"), null=True)
+    alt_msl_m = models.FloatField(_("altitude above sea level (m)"), null=True)
+    heading_deg = models.FloatField(_("heading (°)"), null=True)
+    groundspeed_mps = models.FloatField(_("ground speed (m/s)"), null=True)
+    climb_mps = models.FloatField(_("climb (m/s)"), null=True)
+    battery_pct = models.SmallIntegerField(_("battery (%)"), null=True)
+    battery_v = models.FloatField(_("battery (V)"), null=True)
+    mode = models.CharField(_("mode"), max_length=16, blank=True)
+    armed = models.BooleanField(_("armed"), default=False)
+    mission_seq = models.IntegerField(_("mission item"), null=True)
+    speaker_on = models.BooleanField(_("loudspeaker on"), null=True)
+
+    class Meta:
+        ordering = ["drone", "at"]
+        verbose_name = _("track point")
+        verbose_name_plural = _("track points")
+        indexes = [models.Index(fields=["drone", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.drone_id} {self.at:%H:%M:%S} {self.lat:.6f},{self.lon:.6f}"
+
+
+class ControlLock(models.Model):
+    """Who may command a drone now: one operator at a time, others watch.
+
+    A lock lapses ``DRONE_CONTROL_LOCK_S`` seconds after it was last renewed
+    (the live page renews it while open), so a closed browser frees the drone.
+    """
+
+    drone = models.OneToOneField(Drone, verbose_name=_("drone"), on_delete=models.CASCADE, related_name="lock")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("operator"), on_delete=models.CASCADE, related_name="+"
+    )
+    acquired_at = models.DateTimeField(_("acquired at"))
+    renewed_at = models.DateTimeField(_("renewed at"))
+
+    class Meta:
+        verbose_name = _("control lock")
+        verbose_name_plural = _("control locks")
+
+    def __str__(self) -> str:
+        return f"{self.drone} ← {self.holder}"
+
+    def expired(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (now - self.renewed_at).total_seconds() > settings.DRONE_CONTROL_LOCK_S

@@ -1,0 +1,303 @@
+/* Live drone map: the fleet websocket feeds markers (heading, trail) and the side panel.
+ * Each drone's updates carry a sequence number; a gap means the channel layer dropped
+ * messages, so the page asks for a fresh snapshot ("resync") instead of drifting. */
+(function () {
+  "use strict";
+  const el = document.getElementById("map");
+  const labels = JSON.parse(document.getElementById("drone-labels").textContent);
+  const fleet = JSON.parse(document.getElementById("drone-list-data").textContent);
+  const canCommand = el.dataset.canCommand === "1";
+  const me = el.dataset.username;
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const TRAIL = 300;
+
+  const map = L.map(el).setView([parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 14);
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
+  }
+  L.control.scale({ imperial: false }).addTo(map);
+
+  const drones = {};  // id -> {info, state, seq, marker, trail, events}
+  let selected = null;
+  let fitted = false;
+
+  function esc(text) {
+    const div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+  function fmt(value, digits, unit) {
+    return value == null ? "—" : Number(value).toFixed(digits) + (unit ? " " + unit : "");
+  }
+  function linkState(s) {
+    if (!s) { return "offline"; }
+    if (s.link_ok) { return "connected"; }
+    return s.status === "offline" && s.lat == null ? "offline" : "link_lost";
+  }
+  function colour(s) {
+    const link = linkState(s);
+    if (link === "link_lost") { return "#c0262d"; }
+    if (link === "offline") { return "#8a94a6"; }
+    return s.armed ? "#e08a00" : "#1456b8";
+  }
+  function icon(d) {
+    const s = d.state || {};
+    const heading = s.heading_deg || 0;
+    return L.divIcon({
+      className: "drone-marker", iconSize: [34, 34], iconAnchor: [17, 17],
+      html: '<svg class="drone-icon" width="34" height="34" viewBox="-17 -17 34 34" style="transform: rotate(' +
+        heading + 'deg)"><path d="M0,-14 L9,11 L0,6 L-9,11 Z" fill="' + colour(s) +
+        '" stroke="#fff" stroke-width="2"/></svg><div class="drone-label">' + esc(d.info.name) + "</div>",
+    });
+  }
+
+  fleet.forEach(function (info) {
+    drones[info.id] = { info: info, state: null, seq: 0, marker: null, trail: null, points: [], events: [] };
+  });
+
+  function renderList() {
+    const list = document.getElementById("drone-list");
+    list.innerHTML = "";
+    Object.values(drones).forEach(function (d) {
+      const s = d.state;
+      const li = document.createElement("li");
+      const link = linkState(s);
+      li.dataset.drone = d.info.id;
+      if (link === "link_lost") { li.classList.add("lost"); }
+      if (selected === d.info.id) { li.classList.add("selected"); }
+      li.innerHTML = '<div class="name">' + esc(d.info.name) + ' <span class="badge ' +
+        (link === "connected" ? "ok" : link === "link_lost" ? "bad" : "") + '">' + esc(labels[link]) + "</span></div>" +
+        '<div class="meta">' + (s ? esc(s.mode || "—") + " · " + (s.armed ? esc(labels.armed) : esc(labels.disarmed)) +
+        " · " + fmt(s.alt_rel_m, 1, "m") + " · " + fmt(s.groundspeed_mps, 1, "m/s") + " · " +
+        (s.battery_pct == null ? "—" : s.battery_pct + "%") : esc(labels.no_data)) + "</div>";
+      li.addEventListener("click", function () { select(d.info.id); });
+      list.appendChild(li);
+    });
+  }
+
+  function renderDetail() {
+    const box = document.getElementById("drone-detail");
+    const d = drones[selected];
+    if (!d) { box.hidden = true; return; }
+    box.hidden = false;
+    const s = d.state || {};
+    document.getElementById("detail-name").textContent = d.info.name;
+    const banner = document.getElementById("detail-banner");
+    const link = linkState(d.state);
+    banner.hidden = link === "connected";
+    banner.textContent = link === "link_lost" ? labels.link_lost + (s.error ? ": " + s.error : "") :
+      labels.offline + (s.error ? ": " + s.error : "");
+    const rows = [
+      [labels.mode, (s.mode || "—") + " · " + (s.armed ? labels.armed : labels.disarmed)],
+      [labels.alt, fmt(s.alt_rel_m, 1, "m") + " (" + fmt(s.alt_msl_m, 1, "m MSL") + ")"],
+      [labels.speed, fmt(s.groundspeed_mps, 1, "m/s")],
+      [labels.climb, fmt(s.climb_mps, 1, "m/s")],
+      [labels.battery, (s.battery_pct == null ? "—" : s.battery_pct + "%") + " · " + fmt(s.battery_v, 2, "V")],
+      [labels.gps, "fix " + (s.gps_fix == null ? "—" : s.gps_fix) + " · " + (s.satellites == null ? "—" : s.satellites) +
+        " " + labels.satellites],
+      [labels.ekf, s.ekf_ok ? labels.ok : labels.bad],
+      [labels.mission, s.mission_seq == null ? "—" : s.mission_seq + (s.mission_total ? " / " + s.mission_total : "")],
+    ];
+    document.getElementById("detail-props").innerHTML = rows.map(function (r) {
+      return "<dt>" + esc(r[0]) + "</dt><dd>" + esc(r[1]) + "</dd>";
+    }).join("");
+    document.getElementById("event-log").innerHTML = d.events.slice(-50).reverse().map(function (e) {
+      return '<li class="sev-' + e.severity + '">' + esc(new Date(e.t * 1000).toLocaleTimeString()) + " " +
+        esc(e.text) + "</li>";
+    }).join("");
+  }
+
+  function applyState(id, state, seq) {
+    const d = drones[id];
+    if (!d) { return; }
+    d.state = state;
+    d.seq = seq;
+    if (state.lat != null && state.lon != null) {
+      const at = [state.lat, state.lon];
+      if (!d.marker) {
+        d.marker = L.marker(at, { icon: icon(d) }).addTo(map).on("click", function () { select(id); });
+        d.trail = L.polyline([], { color: "#e08a00", weight: 2, opacity: 0.8 }).addTo(map);
+      } else {
+        d.marker.setLatLng(at);
+        d.marker.setIcon(icon(d));
+      }
+      d.marker.getElement() && (d.marker.getElement().dataset.drone = id);
+      const last = d.points[d.points.length - 1];
+      if (!last || last[0] !== at[0] || last[1] !== at[1]) {
+        d.points.push(at);
+        if (d.points.length > TRAIL) { d.points.shift(); }
+        d.trail.setLatLngs(d.points);
+      }
+      el.dataset["lat" + id] = state.lat.toFixed(7);
+      el.dataset["alt" + id] = state.alt_rel_m == null ? "" : state.alt_rel_m.toFixed(1);
+    } else if (d.marker) {
+      d.marker.setIcon(icon(d));
+    }
+    el.dataset["link" + id] = linkState(state);
+  }
+
+  function fit() {
+    if (fitted) { return; }
+    const markers = Object.values(drones).filter(function (d) { return d.marker; }).map(function (d) { return d.marker; });
+    if (markers.length) {
+      map.fitBounds(L.featureGroup(markers).getBounds().pad(0.5), { maxZoom: 17 });
+      fitted = true;
+    }
+  }
+
+  function select(id) {
+    selected = id;
+    renderList();
+    renderDetail();
+    if (canCommand) { refreshLock(); }
+  }
+
+  // --- websocket -------------------------------------------------------------------------------
+  let socket = null;
+  let retry = 1000;
+  const socketState = document.getElementById("socket-state");
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + el.dataset.wsPath);
+    socket.onopen = function () { retry = 1000; socketState.textContent = labels.connected; socketState.className = "badge ok"; };
+    socket.onclose = function () {
+      socketState.textContent = labels.socket_closed;
+      socketState.className = "badge bad";
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+    socket.onmessage = function (ev) {
+      const msg = JSON.parse(ev.data);
+      if (msg.type === "snapshot") {
+        Object.keys(msg.drones).forEach(function (id) { applyState(Number(id), msg.drones[id], msg.drones[id].seq || 0); });
+        fit();
+      } else if (msg.type === "fleet") {
+        let gap = false;
+        msg.updates.forEach(function (u) {
+          const d = drones[u.drone];
+          if (d && d.seq && u.seq > d.seq + 1) { gap = true; }
+          if (!d || u.seq > d.seq) { applyState(u.drone, u.state, u.seq); }
+        });
+        if (gap) { socket.send(JSON.stringify({ type: "resync" })); addNote(labels.resync); }
+        fit();
+      } else if (msg.type === "event") {
+        const d = drones[msg.drone];
+        if (d) { d.events.push(msg.event); if (d.events.length > 200) { d.events.shift(); } }
+        const report = (msg.event.data || {}).report;
+        if (msg.event.kind === "mission" && (report === "started" || report === "landed" || report === "failed")) {
+          loadRoutes();
+        }
+      }
+      renderList();
+      renderDetail();
+      el.dataset.updates = String(Number(el.dataset.updates || 0) + 1);
+    };
+  }
+
+  function addNote(text) {
+    const d = drones[selected];
+    if (d) { d.events.push({ t: Date.now() / 1000, text: text, severity: 6 }); }
+  }
+
+  // --- commands --------------------------------------------------------------------------------
+  let holdingId = null;  // the drone whose control lock this page holds
+
+  function api(path, method, body) {
+    return fetch(path, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (r) {
+      if (r.status === 204) { return {}; }
+      return r.json().then(function (data) { if (!r.ok) { throw data; } return data; });
+    });
+  }
+
+  function refreshLock() {
+    const d = drones[selected];
+    if (!d) { return; }
+    const fieldset = document.getElementById("command-buttons");
+    const button = document.getElementById("btn-lock");
+    const holding = holdingId === selected;
+    fieldset.disabled = !holding;
+    button.textContent = holding ? labels.release : labels.take_control;
+    document.getElementById("lock-state").textContent = holding ? labels.controlled_by + ": " + labels.you : "";
+  }
+
+  function showResult(text, ok, pending) {
+    const out = document.getElementById("command-result");
+    out.textContent = text;
+    out.className = ok ? "" : "error";
+    out.dataset.state = pending ? "pending" : ok ? "ok" : "error";
+  }
+
+  if (canCommand) {
+    document.getElementById("btn-lock").addEventListener("click", function () {
+      const id = selected;
+      if (holdingId === id) {
+        api("/api/drones/drones/" + id + "/lock/", "DELETE").then(function () {
+          holdingId = null; refreshLock();
+        }).catch(function (e) { showResult(e.detail || JSON.stringify(e), false); });
+        return;
+      }
+      const previous = holdingId;
+      if (previous !== null) { api("/api/drones/drones/" + previous + "/lock/", "DELETE").catch(function () {}); }
+      api("/api/drones/drones/" + id + "/lock/", "POST", {}).then(function () {
+        holdingId = id; refreshLock();
+      }).catch(function (e) {
+        showResult(e.detail || JSON.stringify(e), false);
+        if (e.code === "locked_by_other" && window.confirm((e.detail || "") + "\n\n" + labels.take_over + "?")) {
+          api("/api/drones/drones/" + id + "/lock/", "POST", { take_over: true }).then(function () {
+            holdingId = id; refreshLock();
+          }).catch(function (e2) { showResult(e2.detail || JSON.stringify(e2), false); });
+        }
+      });
+    });
+    document.querySelectorAll("#command-buttons button[data-command]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        const command = button.dataset.command;
+        const args = {};
+        if (command === "takeoff") { args.alt_m = Number(document.getElementById("takeoff-alt").value); }
+        if (command === "mode") { args.mode = document.getElementById("mode-select").value; }
+        showResult(command + ": " + labels.sent, true, true);
+        api("/api/drones/drones/" + selected + "/command/", "POST", { command: command, args: args })
+          .then(function () { showResult(command + ": " + labels.done, true); })
+          .catch(function (e) {
+            const reasons = e.errors && e.errors[0] && e.errors[0].reasons ? " (" + e.errors[0].reasons.join("; ") + ")" : "";
+            showResult((e.detail || JSON.stringify(e)) + reasons, false);
+          });
+      });
+    });
+    setInterval(function () {
+      if (holdingId !== null) {
+        api("/api/drones/drones/" + holdingId + "/lock/", "POST", {}).catch(function () { holdingId = null; refreshLock(); });
+      }
+    }, Number(el.dataset.lockRenewS) * 1000);
+  }
+
+  // Planned routes of the missions flying now, dashed under the drones.
+  const routes = L.layerGroup().addTo(map);
+  function loadRoutes() {
+    fetch("/api/drones/flights/?active=true", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+      .then(function (data) {
+        routes.clearLayers();
+        (data.results || data || []).forEach(function (flight) {
+          const points = (flight.items || []).slice(1).filter(function (i) {
+            return [16, 17, 18, 19].indexOf(i[0]) >= 0 && (i[2] || i[3]);
+          }).map(function (i) { return [i[2], i[3]]; });
+          if (points.length) {
+            L.polyline(points, { color: "#1456b8", weight: 2, dashArray: "6 4" })
+              .bindTooltip(flight.drone_name + " · #" + flight.id).addTo(routes);
+          }
+        });
+      }).catch(function () {});
+  }
+  loadRoutes();
+
+  renderList();
+  if (el.dataset.focus && drones[el.dataset.focus]) { select(Number(el.dataset.focus)); }
+  else if (fleet.length) { select(fleet[0].id); }
+  connect();
+})();

@@ -1,0 +1,73 @@
+"""Headless Chromium (Debian's package, driven by Playwright) against the app under uvicorn.
+
+Skipped, with the reason, where Chromium or Playwright is missing; ``.ci/run``
+installs Debian's chromium so CI runs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.asgi_server import run_asgi_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = None
+    if CHROMIUM is None:
+        reason = "Chromium is not installed (Debian package 'chromium'; .ci/run installs it)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "Playwright is not installed (pip install -r requirements-dev.txt)"
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def live_url(transactional_db):
+    with run_asgi_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(live_url, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes in between are ordinary blocking calls, so allow them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def login(page, live_url: str, username: str, password: str) -> None:
+    page.goto(f"{live_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/")

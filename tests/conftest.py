@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from common.roles import Role
+from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the .po catalogues if needed, so a bare ``pytest`` run sees the Chinese UI too."""
+    from django.core.management import call_command
+
+    call_command("compile_translations", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_other_database_sessions(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end sessions left by worker threads.
+
+    Servers and bridges run by the tests use asgiref's thread pools, whose
+    threads keep their database connections; PostgreSQL refuses to drop a
+    database that still has sessions.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level messages in English, the language the tests assert in.
+
+    Pages requested through the test client still follow the site default
+    (zh-hans) unless the test asks for English; tests/common/test_i18n.py
+    checks the Chinese side.
+    """
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def station(db):
+    return StationFactory()
+
+
+@pytest.fixture
+def school(station):
+    return SchoolFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(Role.BUREAU_ADMIN)
+
+
+@pytest.fixture
+def scheduler(db):
+    return make_user(Role.BRIGADE_SCHEDULER)
+
+
+@pytest.fixture
+def leader(db):
+    return make_user(Role.LEADERSHIP)
+
+
+@pytest.fixture
+def officer(station):
+    return OfficerFactory(station=station)
+
+
+@pytest.fixture
+def staff_user(school):
+    return make_user(Role.SCHOOL_STAFF, school=school)

@@ -1,0 +1,116 @@
+"""Websocket consumers: authentication, roles, origin check, snapshot, forwarding, resync."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from common.roles import Role
+from config.asgi import application
+from drones.bridge.protocol import (
+    FLEET_GROUP,
+    drone_group,
+    event_message,
+    fleet_update_message,
+    telemetry_update_message,
+)
+from drones.consumers import DroneConsumer, FleetConsumer
+from drones.live import live_states_put_many
+from drones.models import Drone
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+def communicator(consumer, path: str, user, **route) -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(consumer.as_asgi(), path)
+    comm.scope["user"] = user
+    comm.scope["url_route"] = {"kwargs": route}
+    return comm
+
+
+@pytest.fixture
+def drone(transactional_db):
+    return Drone.objects.create(name="D1", serial="S1", connection="tcp:127.0.0.1:5760")
+
+
+@pytest.mark.parametrize(
+    ("role", "close_code"),
+    [(None, 4401), (Role.SCHOOL_STAFF, 4403), (Role.STATION_OFFICER, 4403), (Role.BRIGADE_SCHEDULER, 4403)],
+)
+async def test_fleet_socket_refuses_anonymous_and_roles_without_drones(role, close_code, drone):
+    user = AnonymousUser() if role is None else await sync_to_async(make_user)(role)
+    comm = communicator(FleetConsumer, "/ws/drones/", user)
+    connected, code = await comm.connect()
+    assert not connected and code == close_code
+
+
+@pytest.mark.parametrize("role", [Role.DRONE_OPERATOR, Role.LEADERSHIP, Role.BUREAU_ADMIN])
+async def test_fleet_socket_sends_snapshot_then_forwards_updates_and_events(role, drone):
+    user = await sync_to_async(make_user)(role)
+    await sync_to_async(live_states_put_many)({drone.id: {"seq": 7, "link_ok": True, "alt_rel_m": 3.0}})
+    comm = communicator(FleetConsumer, "/ws/drones/", user)
+    connected, _ = await comm.connect()
+    assert connected
+    snapshot = await comm.receive_json_from()
+    assert snapshot["type"] == "snapshot" and snapshot["drones"][str(drone.id)]["seq"] == 7
+    layer = get_channel_layer()
+    update = {"drone": drone.id, "seq": 8, "state": {"alt_rel_m": 4.0}}
+    await layer.group_send(FLEET_GROUP, fleet_update_message([update]))
+    assert await comm.receive_json_from() == {"type": "fleet", "updates": [update]}
+    await layer.group_send(FLEET_GROUP, event_message(drone.id, {"kind": "mode", "text": "Mode GUIDED"}))
+    assert (await comm.receive_json_from())["event"]["text"] == "Mode GUIDED"
+    await comm.send_json_to({"type": "resync"})
+    assert (await comm.receive_json_from())["type"] == "snapshot"
+    await comm.disconnect()
+
+
+async def test_drone_socket_follows_one_drone_and_refuses_unknown_ids(drone):
+    user = await sync_to_async(make_user)(Role.DRONE_OPERATOR)
+    missing = communicator(DroneConsumer, "/ws/drones/999/", user, drone_id=99999)
+    connected, code = await missing.connect()
+    assert not connected and code == 4404
+    comm = communicator(DroneConsumer, f"/ws/drones/{drone.id}/", user, drone_id=drone.id)
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from())["type"] == "snapshot"
+    await get_channel_layer().group_send(
+        drone_group(drone.id), telemetry_update_message({"drone": drone.id, "seq": 1, "state": {"mode": "LOITER"}})
+    )
+    assert await comm.receive_json_from() == {
+        "type": "telemetry",
+        "drone": drone.id,
+        "seq": 1,
+        "state": {"mode": "LOITER"},
+    }
+    await comm.disconnect()
+
+
+async def test_full_stack_checks_session_and_origin(drone, settings):
+    """Through config.asgi: the session cookie authenticates, a foreign Origin is refused."""
+    user = await sync_to_async(make_user)(Role.DRONE_OPERATOR)
+    from django.test import Client
+
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    def connect(origin: bytes):
+        return WebsocketCommunicator(
+            application, "/ws/drones/", headers=[(b"origin", origin), (b"host", b"localhost"), (b"cookie", cookie)]
+        )
+
+    good = connect(b"http://localhost")
+    connected, _ = await good.connect()
+    assert connected
+    await good.disconnect()
+    evil = connect(b"http://evil.example.org")
+    connected, _ = await evil.connect()
+    assert not connected
+    anonymous = WebsocketCommunicator(
+        application, "/ws/drones/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
+    connected, code = await anonymous.connect()
+    assert not connected and code == 4401
