@@ -45,6 +45,9 @@ class Capability(StrEnum):
     MANAGE_FLEET = "manage_fleet"  # add and edit drones, pilots, batteries
     PLAN_MISSIONS = "plan_missions"  # plan, check, import and export drone missions
     COMMAND_DRONES = "command_drones"  # take the control lock and command a drone
+    VIEW_DUTY = "view_duty"  # 护学岗 rosters, today's board, statistics (school staff: own school)
+    MANAGE_DUTY = "manage_duty"  # calendar, bells, posts, staff, leave; generate, edit, publish rosters
+    STAND_DUTY = "stand_duty"  # check in and out of one's own posts, ask for swaps, record guard patrols
 
 
 _ALL = frozenset(Role)
@@ -64,6 +67,11 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_FLEET: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
     Capability.PLAN_MISSIONS: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
     Capability.COMMAND_DRONES: frozenset({Role.DRONE_OPERATOR}),
+    Capability.VIEW_DUTY: _ALL - {Role.DRONE_OPERATOR},
+    Capability.MANAGE_DUTY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.STAND_DUTY: frozenset(
+        {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.SCHOOL_STAFF}
+    ),
 }
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("campus/", include("campus.urls")),
     path("drones/", include("drones.urls")),
+    path("patrol/", include("patrol.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/me/", common_views.MeApi.as_view(), name="api_me"),
     path("api/campus/", include("campus.api_urls")),
     path("api/drones/", include("drones.api_urls")),
+    path("api/patrol/", include("patrol.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

@@ -9,8 +9,6 @@ cannot ship without its row here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,34 +29,8 @@ from tests.factories import (
     make_user,
     square,
 )
-
-ROLES: list[Role | None] = [
-    None,
-    Role.BUREAU_ADMIN,
-    Role.BRIGADE_SCHEDULER,
-    Role.STATION_OFFICER,
-    Role.SCHOOL_STAFF,
-    Role.DRONE_OPERATOR,
-    Role.LEADERSHIP,
-]
-ROLE_IDS = ["anonymous", "admin", "scheduler", "officer", "staff", "pilot", "leader"]
-
-
-@dataclass
-class Case:
-    name: str
-    expected: str  # one status per role, in ROLES order
-    method: str = "get"
-    kwargs: Any = None  # callable(world) -> dict of URL kwargs
-    data: Any = None  # callable(world) -> request body
-    json: bool = False
-    label: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def codes(self) -> list[int]:
-        codes = [int(c) for c in self.expected.split()]
-        assert len(codes) == len(ROLES), self.name
-        return codes
+from tests.patrol import matrix as patrol_matrix
+from tests.permission_case import ROLE_IDS, ROLES, Case
 
 
 def _school_a(w):
@@ -537,6 +509,8 @@ MATRIX: list[Case] = [
     ),
 ]
 
+MATRIX += patrol_matrix.CASES
+
 # URL names that are not ours to test here: Django admin has its own staff-only checks.
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -604,7 +578,7 @@ def world(db, settings):
     mission_save(mission=mission, actor=users[Role.DRONE_OPERATOR])
     assert mission.status == "ready", mission.validation
     flight = Flight.objects.create(mission=mission, drone=drone, pilot=users[Role.DRONE_OPERATOR])
-    return {
+    objects = {
         "mission": mission,
         "flight": flight,
         "drone": drone,
@@ -635,6 +609,8 @@ def world(db, settings):
             street={"type": "LineString", "coordinates": [[118.17, 36.18], [118.172, 36.181]]},
         ),
     }
+    objects.update(patrol_matrix.build(objects))
+    return objects
 
 
 @pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLE_IDS)

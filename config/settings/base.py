@@ -211,3 +211,14 @@ DRONE_COMMAND_TIMEOUT_S = env_float("DRONE_COMMAND_TIMEOUT_S", 15.0, min_value=1
 DRONE_LINK_BACKEND = env_str("DRONE_LINK_BACKEND", "pymavlink")
 # An operator's control lock lapses this many seconds after its last renewal.
 DRONE_CONTROL_LOCK_S = env_int("DRONE_CONTROL_LOCK_S", 120, min_value=10, max_value=3600)
+
+# --- 护学岗 (patrol) ---
+# Travel between consecutive posts is the straight-line distance at this speed (a patrol car in town).
+PATROL_TRAVEL_SPEED_KMH = env_float("PATROL_TRAVEL_SPEED_KMH", 30.0, min_value=1.0, max_value=120.0)
+# Minimum break between the end of one duty and the start of the next, on top of travel.
+PATROL_MIN_REST_MIN = env_int("PATROL_MIN_REST_MIN", 10, min_value=0, max_value=720)
+PATROL_MAX_DUTIES_PER_DAY = env_int("PATROL_MAX_DUTIES_PER_DAY", 3, min_value=1, max_value=10)
+PATROL_MAX_DUTIES_PER_WEEK = env_int("PATROL_MAX_DUTIES_PER_WEEK", 12, min_value=1, max_value=50)
+PATROL_SOLVER_TIME_LIMIT_S = env_float("PATROL_SOLVER_TIME_LIMIT_S", 30.0, min_value=1.0, max_value=600.0)
+# A check-in this many minutes after the window opened is late; with none by then the post is missing.
+PATROL_LATE_GRACE_MIN = env_int("PATROL_LATE_GRACE_MIN", 5, min_value=0, max_value=60)
