@@ -39,6 +39,7 @@ sample: migrate
 	$(PY) manage.py load_sample_county
 	$(PY) manage.py load_sample_airspace
 	$(PY) manage.py load_sample_fleet
+	$(PY) manage.py load_sample_patrol
 
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)

@@ -391,7 +391,7 @@ class CheckIn(models.Model):
     out_reason = models.CharField(_("reason at check-out"), max_length=200, blank=True)
     early = models.BooleanField(_("left early"), default=False)
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
-                                      null=True, related_name="+")  # fmt: skip
+                                      null=True, blank=True, related_name="+")  # fmt: skip
 
     class Meta:
         verbose_name = _("check-in")

@@ -1,3 +1,7 @@
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from patrol.duty.consumers import BoardConsumer
+
+websocket_urlpatterns = [path("ws/patrol/board/", BoardConsumer.as_asgi())]

@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from patrol.roster import generate_views
+
+urlpatterns: list = [
+    path("terms/<int:pk>/generate/", generate_views.generate_term, name="generate-term"),
+]

@@ -1,0 +1,197 @@
+"""Roster generation speed and quality: CP-SAT (decomposed) against the greedy baseline.
+
+Run from the repository root (fresh SQLite file in a temporary directory, whatever DATABASE_URL says):
+
+    DJANGO_SETTINGS_MODULE=config.settings.test python -m benchmarks.roster
+
+Cases: (a) a sample-sized county of 60 schools (``patrol.sample`` does not exist yet, so it is
+generated like (b)); (b) 150 schools, 300 gates, 400 staff over a 20-week term; (c) re-planning (b),
+published, after 20 leave requests. Each school has a main gate post (one police or auxiliary officer
+and one guard, arrival and dismissal) and a side gate post (a volunteer) where the school has one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.import_schools import setup_django
+
+CENTER_LAT, CENTER_LON = 36.18, 118.17
+
+
+def county(schools: int, stations: int, staff: int, weeks: int, seed: int = 5):
+    """Write the county and its term's shifts; return the term."""
+    from django.utils import timezone
+
+    from campus.models import Gate, School, Station
+    from patrol.models import DutyRole, DutyShift, DutyStaff, Post, Term
+
+    rng = np.random.default_rng(seed)
+    tag = f"{schools}-{seed}"
+    station_rows = Station.objects.bulk_create(
+        [
+            Station(
+                code=f"B{tag}-{n}",
+                name=f"Station {n}",
+                lat=CENTER_LAT + rng.uniform(-0.4, 0.4),
+                lon=CENTER_LON + rng.uniform(-0.5, 0.5),
+                duty_phone="0",
+            )  # fmt: skip
+            for n in range(stations)
+        ]
+    )
+    school_rows = School.objects.bulk_create(
+        [
+            School(
+                code=f"B{tag}-{n}",
+                name=f"School {n}",
+                level="primary",
+                area="rural",
+                pupils=800,
+                lat=station_rows[n % stations].lat + rng.uniform(-0.05, 0.05),
+                lon=station_rows[n % stations].lon + rng.uniform(-0.05, 0.05),
+                responsible_station=station_rows[n % stations],
+            )  # fmt: skip
+            for n in range(schools)
+        ]
+    )
+    gates = Gate.objects.bulk_create(
+        [
+            Gate(school=s, name=name, is_main=name == "Main", lat=s.lat + off, lon=s.lon)
+            for s in school_rows
+            for name, off in (("Main", 0.0), ("Side", 0.002))
+        ]
+    )
+    police_per_station = 12
+    volunteers = staff - stations * police_per_station - schools
+    people = []
+    for n, st in enumerate(station_rows):
+        for k in range(police_per_station):
+            role = DutyRole.POLICE if k < 7 else DutyRole.AUXILIARY
+            people.append(DutyStaff(role=role, name=f"P{n}-{k}", station=st, calendar_token=f"t{tag}-p{n}-{k}"))
+    for n, s in enumerate(school_rows):
+        people.append(DutyStaff(role=DutyRole.GUARD, name=f"G{n}", school=s, calendar_token=f"t{tag}-g{n}"))
+    for n in range(volunteers):
+        people.append(DutyStaff(role=DutyRole.VOLUNTEER, name=f"V{n}", school=school_rows[n],
+                                calendar_token=f"t{tag}-v{n}"))  # fmt: skip
+    DutyStaff.objects.bulk_create(people)
+    posts = []
+    for n, gate in enumerate(gates):
+        school_n = n // 2
+        if gate.is_main:
+            role = "police" if (school_n // stations) % 2 == 0 else "auxiliary"
+            posts.append(Post(gate=gate, name="Main", requirements={role: 1, "guard": 1}))
+        elif school_n < volunteers:
+            posts.append(Post(gate=gate, name="Side", requirements={"volunteer": 1}))
+    posts = Post.objects.bulk_create(posts)
+    start = dt.date(2026, 9, 7)
+    term = Term.objects.create(school_year="2026-2027", name=f"Bench {tag}", start_date=start,
+                               end_date=start + dt.timedelta(days=7 * weeks - 1))  # fmt: skip
+    shifts = []
+    for week in range(weeks):
+        for day in range(5):
+            date = start + dt.timedelta(days=7 * week + day)
+            for post in posts:
+                for kind, (h1, m1), (h2, m2) in (("arrival", (7, 20), (8, 0)), ("dismissal", (16, 10), (16, 45))):
+                    shifts.append(
+                        DutyShift(
+                            term=term,
+                            post=post,
+                            date=date,
+                            kind=kind,
+                            requirements=post.requirements,
+                            start=timezone.make_aware(dt.datetime.combine(date, dt.time(h1, m1))),
+                            end=timezone.make_aware(dt.datetime.combine(date, dt.time(h2, m2))),
+                        )  # fmt: skip
+                    )
+    DutyShift.objects.bulk_create(shifts, batch_size=5000)
+    return term
+
+
+def run(label: str, engine: str, fn) -> dict:
+    started = time.perf_counter()
+    roster = fn()
+    total = time.perf_counter() - started
+    r = roster.report
+    loads = r["load"]
+    spread = "; ".join(f"{role} {v['min']}–{v['max']} (σ {v['std']})" for role, v in loads.items())
+    return {
+        "case": label,
+        "engine": engine,
+        "solve_s": r["solve_time_s"],
+        "total_s": round(total, 2),
+        "coverage": f"{r['coverage']['filled']}/{r['coverage']['required']} ({100 * r['coverage']['share']:.2f}%)",
+        "spread": spread,
+        "changes": f"{r['changes']['removed']} ({100 * r['changes']['share']:.2f}%)" if r["replan"] else "–",
+        "status": f"{r['status']} {r['pieces']['count']} pieces",
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        setup_django(Path(tmp) / "benchmark.sqlite3")
+        from django.utils import timezone
+
+        from common.roles import SYSTEM
+        from patrol.models import DutyAssignment, DutyStaff, Leave
+        from patrol.roster.generate import roster_generate, roster_generate_greedy
+
+        rows = []
+        sample = county(schools=60, stations=6, staff=60 * 1 + 6 * 12 + 30, weeks=20, seed=1)
+        big = county(schools=150, stations=15, staff=400, weeks=20, seed=2)
+        for label, term in (("(a) sample county, 60 schools", sample), ("(b) 150 schools, 400 staff", big)):
+            rows.append(run(label, "greedy", lambda t=term: roster_generate_greedy(term=t, actor=SYSTEM)))
+            rows.append(run(label, "CP-SAT", lambda t=term: roster_generate(term=t, actor=SYSTEM)))
+
+        # (c) publish (b) as the CP-SAT made it, then 20 leave requests, then re-plan both ways.
+        DutyAssignment.objects.filter(shift__term=big).update(pinned=True, published=True)
+        rng = np.random.default_rng(7)
+        staff_ids = list(DutyStaff.objects.filter(assignments__shift__term=big).distinct().values_list("id", flat=True))
+        leaves = []
+        for n, staff_id in enumerate(rng.choice(staff_ids, 20, replace=False)):
+            day = big.start_date + dt.timedelta(days=7 * int(rng.integers(2, 18)) + int(rng.integers(0, 5)))
+            leaves.append(
+                Leave(
+                    staff_id=int(staff_id),
+                    reason=f"bench {n}",
+                    start=timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0))),
+                    end=timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59))),
+                )  # fmt: skip
+            )
+        Leave.objects.bulk_create(leaves)
+        snapshot = list(DutyAssignment.objects.filter(shift__term=big).values("shift_id", "staff_id", "role"))
+        label = "(c) re-plan (b) after 20 leave requests"
+        rows.append(
+            run(
+                label,
+                "greedy",
+                lambda: roster_generate_greedy(term=big, actor=SYSTEM, replan=True, from_date=big.start_date),
+            )  # fmt: skip
+        )
+        DutyAssignment.objects.filter(shift__term=big).delete()
+        DutyAssignment.objects.bulk_create(
+            [DutyAssignment(pinned=True, published=True, **row) for row in snapshot], batch_size=5000
+        )
+        rows.append(
+            run(
+                label, "CP-SAT", lambda: roster_generate(term=big, actor=SYSTEM, replan=True, from_date=big.start_date)
+            )  # fmt: skip
+        )
+
+    print(f"Roster benchmark: fresh SQLite, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
+    columns = ["case", "engine", "solve_s", "total_s", "coverage", "spread", "changes", "status"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+
+
+if __name__ == "__main__":
+    main()

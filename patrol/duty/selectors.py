@@ -1,0 +1,336 @@
+"""Reads for the day of duty: who may see which shifts, one's own duties, and today's board.
+
+Statuses are computed against an explicit ``now`` so the board, its JSON snapshot and the tests
+agree; the board page re-evaluates the time-based ones (late, missing) in the browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campus.selectors import staff_school_id
+from common.roles import Capability, Role, can, roles_of
+from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
+
+CHECKIN_OPENS_MIN = 60  # check-in opens this many minutes before the window starts
+
+
+class Equipment:
+    """Defensive equipment a school guard carries on the pre-dismissal patrol."""
+
+    FORK = "steel_fork"
+    BATON = "rubber_baton"
+    VEST = "stab_vest"
+    HELMET = "helmet"
+    SHIELD = "shield"
+
+    choices = [
+        (FORK, _("Steel restraining fork (钢叉)")),
+        (BATON, _("Rubber baton (橡胶警棍)")),
+        (VEST, _("Stab-proof vest")),
+        (HELMET, _("Helmet")),
+        (SHIELD, _("Shield")),
+    ]
+    values = [value for value, _label in choices]
+    labels = dict(choices)
+
+
+EQUIPMENT = Equipment.choices  # (value, translated label) for forms and exports
+
+
+class Status:
+    """Status of one person on a shift, and of a whole post (shift)."""
+
+    UPCOMING = "upcoming"
+    ON_DUTY = "on_duty"
+    LATE = "late"
+    MISSING = "missing"
+    CHECKED_OUT = "checked_out"
+    UNCOVERED = "uncovered"
+
+    labels = {
+        UPCOMING: _("Upcoming"),
+        ON_DUTY: _("On duty"),
+        LATE: _("Late"),
+        MISSING: _("Missing"),
+        CHECKED_OUT: _("Checked out"),
+        UNCOVERED: _("Uncovered"),
+    }
+    order = [UNCOVERED, MISSING, LATE, ON_DUTY, UPCOMING, CHECKED_OUT]
+
+
+def grace() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.PATROL_LATE_GRACE_MIN)
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+def shifts_visible(user) -> QuerySet[DutyShift]:
+    """Shifts the user may see: all for police roles, their own school's for school safety staff."""
+    qs = DutyShift.objects.select_related(
+        "post", "post__gate", "post__gate__school", "post__gate__school__responsible_station"
+    )
+    if not can(user, Capability.VIEW_DUTY):
+        return qs.none()
+    roles = roles_of(user)
+    if roles - {Role.SCHOOL_STAFF}:
+        return qs
+    school_id = staff_school_id(user)
+    return qs.filter(post__gate__school_id=school_id) if school_id else qs.none()
+
+
+def assignments_visible(user) -> QuerySet[DutyAssignment]:
+    """Assignments on the shifts the user may see, or their own assignments."""
+    own = DutyAssignment.objects.filter(staff__user=user) if user.is_authenticated else DutyAssignment.objects.none()
+    visible = DutyAssignment.objects.filter(shift__in=shifts_visible(user).values("pk"))
+    return (visible | own).distinct().select_related("shift", "shift__post__gate__school", "staff")
+
+
+def board_station_default(user) -> int | None:
+    """A station officer's board starts at their own station; others see the county."""
+    if Role.STATION_OFFICER not in roles_of(user):
+        return None
+    officer = getattr(user, "officer", None) if user.is_authenticated else None
+    if officer is not None and officer.station_id:
+        return officer.station_id
+    staff = DutyStaff.objects.filter(user=user).only("station_id").first()
+    return staff.station_id if staff else None
+
+
+def staff_of(user) -> DutyStaff | None:
+    if not user.is_authenticated:
+        return None
+    return DutyStaff.objects.filter(user=user).select_related("school", "station").first()
+
+
+def my_assignments_on(*, user, date: dt.date) -> QuerySet[DutyAssignment]:
+    """The user's own duties on a day, with their check-in, in time order."""
+    return (
+        DutyAssignment.objects.filter(staff__user=user, shift__date=date)
+        .select_related("shift", "shift__post", "shift__post__gate", "shift__post__gate__school", "staff")
+        .prefetch_related(Prefetch("checkin", queryset=CheckIn.objects.all()))
+        .order_by("shift__start", "shift_id")
+    )
+
+
+def patrol_shifts_for(*, user, date: dt.date) -> QuerySet[DutyShift]:
+    """Dismissal shifts whose pre-dismissal patrol this user may record on a day.
+
+    A guard on the shift, or a school safety staff member of the shift's school.
+    """
+    qs = DutyShift.objects.filter(date=date, kind=WindowKind.DISMISSAL).select_related("post", "post__gate__school")
+    if not user.is_authenticated:
+        return qs.none()
+    mine = qs.filter(assignments__staff__user=user, assignments__staff__role=DutyRole.GUARD)
+    if Role.SCHOOL_STAFF in roles_of(user):
+        school_id = staff_school_id(user)
+        if school_id:
+            return (mine | qs.filter(post__gate__school_id=school_id)).distinct().order_by("start", "post_id")
+    return mine.distinct().order_by("start", "post_id")
+
+
+def patrol_due(shift: DutyShift) -> bool:
+    """Whether the school guards must patrol before this shift: a dismissal post staffed by guards."""
+    if shift.kind != WindowKind.DISMISSAL:
+        return False
+    if int((shift.requirements or {}).get(DutyRole.GUARD, 0) or 0) > 0:
+        return True
+    return any(a.role == DutyRole.GUARD for a in shift.assignments.all())
+
+
+# --- statuses ------------------------------------------------------------------------------------
+
+
+def person_status(*, shift: DutyShift, checkin: CheckIn | None, now: dt.datetime) -> str:
+    if checkin is not None:
+        if checkin.checked_out_at is not None:
+            return Status.CHECKED_OUT
+        return Status.LATE if checkin.late else Status.ON_DUTY
+    if now > shift.start + grace():
+        return Status.MISSING
+    return Status.UPCOMING
+
+
+def uncovered_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict[str, int]:
+    """Slots of the requirement that no assignment fills, by role. Spare police fill auxiliary slots."""
+    have: dict[str, int] = {}
+    for a in assignments:
+        have[a.role] = have.get(a.role, 0) + 1
+    short: dict[str, int] = {}
+    for role, needed in (requirements or {}).items():
+        missing = int(needed or 0) - have.get(role, 0)
+        if missing > 0:
+            short[role] = missing
+    if short.get(DutyRole.AUXILIARY):
+        spare_police = have.get(DutyRole.POLICE, 0) - int((requirements or {}).get(DutyRole.POLICE, 0) or 0)
+        if spare_police > 0:
+            short[DutyRole.AUXILIARY] -= min(spare_police, short[DutyRole.AUXILIARY])
+            if not short[DutyRole.AUXILIARY]:
+                del short[DutyRole.AUXILIARY]
+    return short
+
+
+def shift_status(*, uncovered: bool, people: list[str]) -> str:
+    if uncovered:
+        return Status.UNCOVERED
+    if not people:
+        return Status.UPCOMING
+    for status in (Status.MISSING, Status.LATE):
+        if status in people:
+            return status
+    if all(p == Status.CHECKED_OUT for p in people):
+        return Status.CHECKED_OUT
+    if any(p in (Status.ON_DUTY, Status.CHECKED_OUT) for p in people):
+        return Status.ON_DUTY
+    return Status.UPCOMING
+
+
+# --- the board -----------------------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def board_shifts(*, user, date: dt.date, station_id: int | None = None) -> QuerySet[DutyShift]:
+    qs = shifts_visible(user).filter(date=date)
+    if station_id is not None:
+        qs = qs.filter(post__gate__school__responsible_station_id=station_id)
+    return qs.prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=DutyAssignment.objects.select_related("staff", "checkin").order_by("role", "staff__name"),
+        ),
+        Prefetch("patrols", queryset=GuardPatrol.objects.select_related("staff").order_by("started_at")),
+    ).order_by("start", "post__gate__school__code", "post_id")
+
+
+def patrol_dict(patrol: GuardPatrol) -> dict[str, Any]:
+    carried = list(patrol.equipment or [])
+    return {
+        "id": patrol.id,
+        "staff": patrol.staff.name,
+        "started_at": _iso(patrol.started_at),
+        "ended_at": _iso(patrol.ended_at),
+        "area_cleared": patrol.area_cleared,
+        "equipment": [str(Equipment.labels.get(item, item)) for item in carried],
+        "missing_equipment": [str(label) for value, label in Equipment.choices if value not in carried],
+        "notes": patrol.notes,
+    }
+
+
+def shift_row(shift: DutyShift, *, now: dt.datetime) -> dict[str, Any]:
+    """One post in one window as the board shows it (JSON-safe). Needs the prefetches of ``board_shifts``."""
+    school = shift.post.gate.school
+    station = school.responsible_station
+    assignments = list(shift.assignments.all())
+    people = []
+    for a in assignments:
+        checkin = getattr(a, "checkin", None)  # reverse one-to-one: None when absent
+        status = person_status(shift=shift, checkin=checkin, now=now)
+        people.append(
+            {
+                "assignment": a.id,
+                "staff": a.staff_id,
+                "name": a.staff.name,
+                "phone": a.staff.phone,
+                "role": a.role,
+                "role_label": str(DutyRole(a.role).label),
+                "checked_in_at": _iso(checkin.checked_in_at) if checkin else None,
+                "checked_out_at": _iso(checkin.checked_out_at) if checkin else None,
+                "late": bool(checkin and checkin.late),
+                "early": bool(checkin and checkin.early),
+                "distance_m": round(checkin.in_distance_m) if checkin and checkin.in_distance_m is not None else None,
+                "reason": checkin.in_reason if checkin else "",
+                "status": status,
+            }
+        )
+    short = uncovered_roles(shift.requirements, assignments)
+    patrols = list(shift.patrols.all())
+    return {
+        "id": shift.id,
+        "date": shift.date.isoformat(),
+        "kind": shift.kind,
+        "kind_label": str(WindowKind(shift.kind).label),
+        "start": _iso(shift.start),
+        "end": _iso(shift.end),
+        "late_after": _iso(shift.start + grace()),
+        "post": {"id": shift.post_id, "name": shift.post.name},
+        "gate": {"id": shift.post.gate_id, "name": shift.post.gate.name},
+        "school": {"id": school.id, "name": school.name},
+        "station": {"id": station.id, "name": station.name} if station else None,
+        "requirements": shift.requirements,
+        "uncovered_roles": short,
+        "uncovered": bool(short),
+        "patrol_due": patrol_due(shift),
+        "patrol": patrol_dict(patrols[-1]) if patrols else None,
+        "people": people,
+        "status": shift_status(uncovered=bool(short), people=[p["status"] for p in people]),
+    }
+
+
+@dataclass
+class Board:
+    date: dt.date
+    now: dt.datetime
+    station_id: int | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        posts = {s: 0 for s in Status.order}
+        persons = {s: 0 for s in Status.order if s != Status.UNCOVERED}
+        patrols_due = patrols_recorded = 0
+        for row in self.rows:
+            posts[row["status"]] += 1
+            for p in row["people"]:
+                persons[p["status"]] += 1
+            if row["patrol_due"]:
+                patrols_due += 1
+                patrols_recorded += row["patrol"] is not None
+        return {
+            "posts": posts,
+            "people": persons,
+            "total_posts": len(self.rows),
+            "patrols_due": patrols_due,
+            "patrols_recorded": patrols_recorded,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "now": _iso(self.now),
+            "station": self.station_id,
+            "grace_min": settings.PATROL_LATE_GRACE_MIN,
+            "counts": self.counts,
+            "shifts": self.rows,
+        }
+
+
+def board_for(*, user, date: dt.date, station_id: int | None = None, now: dt.datetime | None = None) -> Board:
+    now = now or timezone.now()
+    board = Board(date=date, now=now, station_id=station_id)
+    board.rows = [shift_row(s, now=now) for s in board_shifts(user=user, date=date, station_id=station_id)]
+    return board
+
+
+def shift_row_by_id(shift_id: int, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
+    """One board row, unscoped (for publishing to channel groups, which are scoped themselves)."""
+    shift = (
+        DutyShift.objects.filter(pk=shift_id)
+        .select_related("post", "post__gate", "post__gate__school", "post__gate__school__responsible_station")
+        .prefetch_related(
+            Prefetch("assignments", queryset=DutyAssignment.objects.select_related("staff", "checkin")),
+            Prefetch("patrols", queryset=GuardPatrol.objects.select_related("staff").order_by("started_at")),
+        )
+        .first()
+    )
+    return shift_row(shift, now=now or timezone.now()) if shift else None

@@ -1,0 +1,251 @@
+"""Pages of the duty day: my duties today (phone), the live board, coverage statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campus.models import Station
+from campus.selectors import staff_school_id
+from common.errors import DomainError
+from common.permissions import capability_required
+from common.roles import Capability, Role, roles_of
+from patrol.duty import selectors, services, stats
+from patrol.duty.forms import GuardPatrolForm, PositionForm
+from patrol.models import DutyShift, Term
+
+
+def parse_day(value: str | None, default: dt.date) -> dt.date:
+    return parse_date(value) if value and parse_date(value) else default
+
+
+def station_param(value: str | None) -> int | None:
+    if value and str(value).isdigit() and Station.objects.filter(pk=int(value)).exists():
+        return int(value)
+    return None
+
+
+def staff_only(user) -> bool:
+    return not (roles_of(user) - {Role.SCHOOL_STAFF})
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label or name}: {' '.join(errors)}")
+    return "; ".join(parts)
+
+
+# --- my duties today ---------------------------------------------------------------------------
+
+
+@capability_required(Capability.STAND_DUTY)
+def duty_today(request):
+    now = timezone.now()
+    day = parse_day(request.GET.get("date"), timezone.localdate(now))
+    duties = list(selectors.my_assignments_on(user=request.user, date=day))
+    for a in duties:
+        a.current = getattr(a, "checkin", None)
+        a.status = selectors.person_status(shift=a.shift, checkin=a.current, now=now)
+        a.status_label = selectors.Status.labels[a.status]
+        opens = a.shift.start - dt.timedelta(minutes=selectors.CHECKIN_OPENS_MIN)
+        a.can_check_in = a.current is None and opens <= now < a.shift.end
+        a.opens_at = opens
+        a.can_check_out = a.current is not None and a.current.checked_out_at is None
+    patrol_shifts = list(selectors.patrol_shifts_for(user=request.user, date=day).prefetch_related("patrols__staff"))
+    for shift in patrol_shifts:
+        shift.form = GuardPatrolForm(shift=shift)
+        shift.recorded = [selectors.patrol_dict(p) for p in shift.patrols.all()]
+    return render(
+        request,
+        "patrol/duty/today.html",
+        {
+            "day": day,
+            "is_today": day == timezone.localdate(now),
+            "duties": duties,
+            "position_form": PositionForm(),
+            "patrol_shifts": patrol_shifts,
+        },
+    )
+
+
+def _own_or_visible_assignment(user, pk: int):
+    assignment = selectors.assignments_visible(user).filter(pk=pk).first()
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def _today_url(assignment) -> str:
+    return f"{reverse('patrol:duty-today')}?date={assignment.shift.date.isoformat()}"
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def duty_check_in(request, pk: int):
+    assignment = _own_or_visible_assignment(request.user, pk)
+    form = PositionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check-in refused: %(errors)s") % {"errors": _form_errors(form)})
+        return redirect(_today_url(assignment))
+    data = form.cleaned_data
+    try:
+        checkin = services.duty_check_in(
+            assignment=assignment,
+            actor=request.user,
+            lat=data["lat"],
+            lon=data["lon"],
+            accuracy_m=data["accuracy_m"],
+            reason=data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _("Checked in at %(time)s.") % {"time": timezone.localtime(checkin.checked_in_at).strftime("%H:%M")}
+        if checkin.late:
+            text += " " + _("Marked late.")
+        messages.success(request, text)
+    return redirect(_today_url(assignment))
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def duty_check_out(request, pk: int):
+    assignment = _own_or_visible_assignment(request.user, pk)
+    form = PositionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check-out refused: %(errors)s") % {"errors": _form_errors(form)})
+        return redirect(_today_url(assignment))
+    data = form.cleaned_data
+    try:
+        checkin = services.duty_check_out(
+            assignment=assignment, actor=request.user, lat=data["lat"], lon=data["lon"], reason=data["reason"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _("Checked out at %(time)s.") % {"time": timezone.localtime(checkin.checked_out_at).strftime("%H:%M")}
+        if checkin.early:
+            text += " " + _("Left before the window ended.")
+        messages.success(request, text)
+    return redirect(_today_url(assignment))
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def duty_patrol_record(request, pk: int):
+    visible = selectors.shifts_visible(request.user).filter(pk=pk)
+    own = DutyShift.objects.filter(pk=pk, assignments__staff__user=request.user)
+    shift = get_object_or_404(DutyShift.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=own.values("pk"))))
+    form = GuardPatrolForm(request.POST, shift=shift)
+    back = f"{reverse('patrol:duty-today')}?date={shift.date.isoformat()}"
+    if not form.is_valid():
+        messages.error(request, _("Patrol not recorded: %(errors)s") % {"errors": _form_errors(form)})
+        return redirect(back)
+    try:
+        patrol = services.guard_patrol_record(shift=shift, actor=request.user, **form.service_kwargs())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        missing = selectors.patrol_dict(patrol)["missing_equipment"]
+        text = _("Patrol recorded for %(shift)s.") % {"shift": shift}
+        if missing:
+            text += " " + _("Not carried: %(items)s.") % {"items": ", ".join(missing)}
+        messages.success(request, text)
+    return redirect(back)
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+def board_params(request, params) -> tuple[dt.date, int | None]:
+    """The board's day and station filter; a station officer starts at their station."""
+    day = parse_day(params.get("date"), timezone.localdate())
+    if "station" in params:
+        station_id = station_param(params.get("station"))
+    else:
+        station_id = selectors.board_station_default(request.user)
+    return day, station_id
+
+
+@capability_required(Capability.VIEW_DUTY)
+def duty_board(request):
+    day, station_id = board_params(request, request.GET)
+    school_id = staff_school_id(request.user) if staff_only(request.user) else None
+    board = selectors.board_for(user=request.user, date=day, station_id=station_id)
+    return render(
+        request,
+        "patrol/duty/board.html",
+        {
+            "board": board,
+            "day": day,
+            "station_id": station_id,
+            "stations": [] if school_id else Station.objects.all(),
+            "school_only": bool(school_id) or staff_only(request.user),
+            "status_labels": {k: str(v) for k, v in selectors.Status.labels.items()},
+            "status_order": selectors.Status.order,
+        },
+    )
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def stats_params(request, params) -> dict:
+    today = timezone.localdate()
+    monday, sunday = stats.current_week(today)
+    start = parse_day(params.get("start"), monday)
+    end = parse_day(params.get("end"), sunday)
+    term_value = params.get("term")
+    if term_value == "all":
+        term = None
+    elif term_value and str(term_value).isdigit():
+        term = Term.objects.filter(pk=int(term_value)).first()
+    else:
+        term = stats.term_default(today)
+    return {"start": start, "end": end, "term": term, "station_id": station_param(params.get("station"))}
+
+
+@capability_required(Capability.VIEW_DUTY)
+def duty_stats(request):
+    params = stats_params(request, request.GET)
+    if params["end"] < params["start"]:
+        messages.error(
+            request,
+            _("The range ends on %(end)s, before it starts on %(start)s.")
+            % {"end": params["end"], "start": params["start"]},
+        )
+        params["end"] = params["start"]
+    report = stats.duty_stats(user=request.user, **params)
+    if request.GET.get("type") == "xlsx":
+        response = HttpResponse(
+            stats.stats_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="duty-stats-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx"'
+        )
+        return response
+    query = request.GET.copy()
+    query["type"] = "xlsx"
+    return render(
+        request,
+        "patrol/duty/stats.html",
+        {
+            "report": report,
+            "terms": Term.objects.all(),
+            "stations": [] if staff_only(request.user) else Station.objects.all(),
+            "xlsx_query": query.urlencode(),
+            "term_value": request.GET.get("term", ""),
+        },
+    )

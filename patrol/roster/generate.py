@@ -1,0 +1,179 @@
+"""Generating a term's roster: load the problem, solve it, write the difference, keep the report.
+
+``roster_generate`` is what the page, the API and other parts call; ``roster_generate_greedy`` is the
+benchmark's baseline and writes the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.audit import audit_record
+from common.errors import DomainError, NotAllowed
+from common.roles import Capability, can
+from patrol.models import DutyAssignment, DutyShift, Roster, Term
+from patrol.roster.greedy import greedy_solve
+from patrol.roster.problem import Problem, problem_load, roster_violations
+from patrol.roster.solver import Assignment, roster_solve
+
+MAX_TIME_LIMIT_S = 600.0
+
+
+class GenerateError(DomainError):
+    code = "roster_generate_invalid"
+
+
+def check_roster_generate(
+    *, term: Term, actor, time_limit_s: float | None, replan: bool, from_date: dt.date | None
+) -> tuple[float, dt.date]:
+    """Validate the request; return the time limit and the first day to plan."""
+    if not can(actor, Capability.MANAGE_DUTY):
+        raise NotAllowed(_("You may not generate duty rosters."))
+    limit = float(settings.PATROL_SOLVER_TIME_LIMIT_S if time_limit_s is None else time_limit_s)
+    if not 0 < limit <= MAX_TIME_LIMIT_S:
+        raise GenerateError(
+            _("Time limit: %(value)s s is out of range; give between 1 and %(max)d seconds.")
+            % {"value": time_limit_s, "max": int(MAX_TIME_LIMIT_S)},
+            code="time_limit_invalid",
+        )
+    if from_date is None:
+        from_date = max(term.start_date, timezone.localdate()) if replan else term.start_date
+    if not term.start_date <= from_date <= term.end_date:
+        raise GenerateError(
+            _("From date: %(date)s is outside the term %(term)s (%(start)s to %(end)s).")
+            % {"date": from_date, "term": term, "start": term.start_date, "end": term.end_date},
+            code="from_date_outside_term",
+        )
+    if not DutyShift.objects.filter(term=term, date__gte=from_date).exists():
+        raise GenerateError(
+            _("Term %(term)s has no duty shifts from %(date)s on; create the shifts (calendar, bells, posts) first.")
+            % {"term": term, "date": from_date},
+            code="no_shifts",
+        )
+    return limit, from_date
+
+
+class SolutionInvalid(DomainError):
+    code = "roster_solution_invalid"
+
+
+def check_roster_solution(*, problem: Problem, chosen: list[Assignment]) -> None:
+    """Refuse to write a roster that breaks a hard constraint (a solver bug must never reach the board)."""
+    problems = roster_violations(problem, chosen)
+    if problems:
+        raise SolutionInvalid(
+            _("The generated roster breaks a hard rule, nothing was written: %(first)s (%(count)d found).")
+            % {"first": problems[0], "count": len(problems)},
+            details=problems,
+        )
+
+
+@transaction.atomic
+def _write(*, term: Term, actor, problem: Problem, chosen: list[Assignment], report: dict, action: str) -> Roster:
+    """Replace the planned range's assignments by ``chosen``: unchanged rows stay, others go or come."""
+    wanted = set(chosen)
+    existing = {(e.shift_id, e.staff_id, e.role): e for e in problem.existing}
+    stale = [e.id for key, e in existing.items() if key not in wanted]
+    # A row for the same shift and person in another role is replaced, not duplicated.
+    DutyAssignment.objects.filter(id__in=stale).delete()
+    DutyAssignment.objects.bulk_create(
+        [
+            DutyAssignment(shift_id=shift_id, staff_id=staff_id, role=role, source=DutyAssignment.Source.SOLVER)
+            for shift_id, staff_id, role in chosen
+            if (shift_id, staff_id, role) not in existing
+        ],
+        batch_size=2000,
+    )
+    roster, _created = Roster.objects.select_for_update().get_or_create(term=term)
+    before = {"report_status": roster.report.get("status") if roster.report else None}
+    roster.report = report
+    roster.generated_at = timezone.now()
+    roster.full_clean()
+    roster.save(update_fields=["report", "generated_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=roster,
+        before=before,
+        after={
+            "from_date": report["from_date"],
+            "replan": report["replan"],
+            "status": report["status"],
+            "coverage": report["coverage"]["share"],
+            "removed": report["changes"]["removed"],
+            "added": report["changes"]["added"],
+            "released": [r["assignment_id"] for r in report["released"]],
+        },
+    )
+    return roster
+
+
+def _generate(
+    *,
+    term: Term,
+    actor,
+    time_limit_s: float | None,
+    replan: bool,
+    from_date: dt.date | None,
+    solve: Callable[[Problem, float], tuple[list[Assignment], dict]],
+    action: str,
+) -> Roster:
+    limit, start = check_roster_generate(
+        term=term, actor=actor, time_limit_s=time_limit_s, replan=replan, from_date=from_date
+    )
+    problem = problem_load(term=term, from_date=start)
+    chosen, report = solve(problem, limit)
+    check_roster_solution(problem=problem, chosen=chosen)
+    return _write(term=term, actor=actor, problem=problem, chosen=chosen, report=report, action=action)
+
+
+def roster_generate(
+    *,
+    term: Term,
+    actor,
+    time_limit_s: float | None = None,
+    replan: bool = False,
+    from_date: dt.date | None = None,
+) -> Roster:
+    """Generate (or re-plan) ``term``'s roster from ``from_date`` with CP-SAT. MANAGE_DUTY; audited; atomic.
+
+    Assignments before ``from_date`` are untouched (they count for fairness); pinned ones from it on are
+    kept unless now infeasible (then released and listed in the report); the rest are replaced. With
+    ``replan`` the solver keeps as many previous assignments as it can. ``from_date`` defaults to the
+    term's first day, or for a re-plan to today (if within the term).
+    """
+    return _generate(
+        term=term,
+        actor=actor,
+        time_limit_s=time_limit_s,
+        replan=replan,
+        from_date=from_date,
+        solve=lambda problem, limit: roster_solve(problem, time_limit_s=limit, replan=replan),
+        action="patrol.roster.generate",
+    )
+
+
+def roster_generate_greedy(
+    *,
+    term: Term,
+    actor,
+    time_limit_s: float | None = None,
+    replan: bool = False,
+    from_date: dt.date | None = None,
+) -> Roster:
+    """The greedy baseline, written like ``roster_generate`` (for the benchmark)."""
+    return _generate(
+        term=term,
+        actor=actor,
+        time_limit_s=time_limit_s,
+        replan=replan,
+        from_date=from_date,
+        solve=lambda problem, _limit: greedy_solve(problem, replan=replan),
+        action="patrol.roster.generate_greedy",
+    )

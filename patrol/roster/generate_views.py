@@ -1,0 +1,84 @@
+"""The term's roster generation page: the last solver report (GET), run the solver (POST)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campus.selectors import staff_school_id
+from common.errors import DomainError
+from common.permissions import capability_required
+from common.roles import Capability, Role, can, roles_of
+from patrol.models import Roster, Term
+from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
+
+
+class GenerateForm(forms.Form):
+    time_limit_s = forms.FloatField(
+        label=gettext_lazy("Time limit (seconds)"), min_value=1, max_value=MAX_TIME_LIMIT_S, required=False
+    )
+    replan = forms.BooleanField(label=gettext_lazy("Re-plan (keep as much of the current roster as possible)"),
+                                required=False)  # fmt: skip
+    from_date = forms.DateField(label=gettext_lazy("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+
+def report_for(user, report: dict) -> dict:
+    """School safety staff see only their own school's uncovered posts and released duties."""
+    if not report or (roles_of(user) - {Role.SCHOOL_STAFF}):
+        return report
+    school_id = staff_school_id(user)
+    visible = dict(report)
+    visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
+    visible["released"] = []
+    return visible
+
+
+@capability_required(Capability.VIEW_DUTY)
+def generate_term(request, pk: int):
+    term = get_object_or_404(Term, pk=pk)
+    if request.method == "POST":
+        if not can(request.user, Capability.MANAGE_DUTY):
+            raise PermissionDenied
+        form = GenerateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                roster = roster_generate(
+                    term=term,
+                    actor=request.user,
+                    time_limit_s=data["time_limit_s"],
+                    replan=data["replan"],
+                    from_date=data["from_date"],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                coverage = roster.report["coverage"]
+                messages.success(
+                    request,
+                    _("Roster generated: %(filled)d of %(required)d places filled.")
+                    % {"filled": coverage["filled"], "required": coverage["required"]},
+                )
+            return redirect("patrol:generate-term", pk=term.pk)
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else field
+            messages.error(request, f"{label}: {' '.join(errors)}")
+        return redirect("patrol:generate-term", pk=term.pk)
+    roster = Roster.objects.filter(term=term).first()
+    report = report_for(request.user, roster.report if roster else {})
+    return render(
+        request,
+        "patrol/roster/generate.html",
+        {
+            "term": term,
+            "roster": roster,
+            "report": report,
+            "form": GenerateForm(),
+            "can_manage": can(request.user, Capability.MANAGE_DUTY),
+        },
+    )

@@ -1,0 +1,324 @@
+"""The roster problem as plain data: shifts, staff, leave and existing assignments of one term.
+
+``problem_load`` reads the database once; the solver and the greedy baseline work on these
+dataclasses only, so they run without Django (and in worker threads). Times are integer seconds
+since the epoch (UTC), so overlap, travel and rest are integer arithmetic; positions are WGS-84.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from campus.models import LiaisonAssignment
+from common.geo import haversine_m
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term
+
+POLICE = DutyRole.POLICE.value
+AUXILIARY = DutyRole.AUXILIARY.value
+GUARD = DutyRole.GUARD.value
+VOLUNTEER = DutyRole.VOLUNTEER.value
+ROLES = (POLICE, AUXILIARY, GUARD, VOLUNTEER)
+STATION_ROLES = (POLICE, AUXILIARY)
+SCHOOL_ROLES = (GUARD, VOLUNTEER)
+
+
+def can_fill(staff_role: str, slot_role: str) -> bool:
+    """A police officer may fill a police or an auxiliary slot; everyone else only their own role."""
+    return staff_role == slot_role or (staff_role == POLICE and slot_role == AUXILIARY)
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    post_id: int
+    post_name: str
+    gate_name: str
+    school_id: int
+    school_name: str
+    station_id: int | None  # the school's responsible station
+    lat: float  # the gate, WGS-84
+    lon: float
+    date: dt.date
+    kind: str
+    start_s: int  # epoch seconds
+    end_s: int
+    window: str  # "07:20–08:00", local time, for people
+    requirements: dict[str, int]
+
+    @property
+    def week(self) -> dt.date:
+        """Monday of the shift's week."""
+        return self.date - dt.timedelta(days=self.date.weekday())
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    name: str
+    role: str
+    station_id: int | None
+    school_id: int | None
+    max_per_day: int
+    max_per_week: int
+
+
+@dataclass(frozen=True)
+class Existing:
+    """An assignment already in the database."""
+
+    id: int
+    shift_id: int
+    staff_id: int
+    role: str
+    pinned: bool
+    published: bool
+
+
+@dataclass
+class Problem:
+    term_id: int
+    from_date: dt.date
+    shifts: list[Shift]  # shifts on or after from_date, the ones to plan
+    staff: list[Staff]  # active staff
+    leaves: dict[int, list[tuple[int, int]]]  # staff id -> [(start_s, end_s)]
+    existing: list[Existing]  # assignments on planned shifts
+    prior_load: dict[int, int]  # staff id -> duties before from_date in this term
+    prior_week_load: dict[tuple[int, dt.date], int]  # (staff, week) -> duties before from_date in that week
+    prior_day_load: dict[tuple[int, dt.date], int] = field(default_factory=dict)
+    # (post id, date, kind) -> {staff ids}, for the shifts before from_date (continuity into the plan)
+    prior_posts: dict[tuple[int, dt.date, str], set[int]] = field(default_factory=dict)
+    liaison: dict[int, int] = field(default_factory=dict)  # school id -> liaison's DutyStaff id
+    speed_kmh: float = 30.0
+    min_rest_s: int = 600
+
+    def __post_init__(self) -> None:
+        self.staff_by_id: dict[int, Staff] = {s.id: s for s in self.staff}
+        self.shift_by_id: dict[int, Shift] = {s.id: s for s in self.shifts}
+        self._by_station: dict[tuple[int | None, str], list[Staff]] = defaultdict(list)
+        self._by_school: dict[tuple[int | None, str], list[Staff]] = defaultdict(list)
+        for person in self.staff:
+            if person.role in STATION_ROLES and person.station_id is not None:
+                self._by_station[(person.station_id, person.role)].append(person)
+            elif person.role in SCHOOL_ROLES and person.school_id is not None:
+                self._by_school[(person.school_id, person.role)].append(person)
+
+    def candidates(self, shift: Shift, role: str) -> list[Staff]:
+        """Everyone qualified for a ``role`` slot on ``shift`` (role and place; leave not considered)."""
+        if role in SCHOOL_ROLES:
+            return self._by_school.get((shift.school_id, role), [])
+        found = list(self._by_station.get((shift.station_id, role), []))
+        if role == AUXILIARY:
+            found += self._by_station.get((shift.station_id, POLICE), [])
+        return found
+
+    def travel_s(self, a: Shift, b: Shift) -> int:
+        if a.lat == b.lat and a.lon == b.lon:
+            return 0
+        metres = haversine_m(a.lat, a.lon, b.lat, b.lon)
+        return int(metres / 1000.0 / self.speed_kmh * 3600.0 + 0.999)
+
+    def conflict(self, a: Shift, b: Shift) -> str | None:
+        """Why one person cannot stand both shifts: ``"overlap"``, ``"travel"`` or None."""
+        if a.start_s > b.start_s:
+            a, b = b, a
+        if b.start_s < a.end_s:
+            return "overlap"
+        if b.start_s - a.end_s < self.travel_s(a, b) + self.min_rest_s:
+            return "travel"
+        return None
+
+    def on_leave(self, staff_id: int, shift: Shift) -> bool:
+        return any(start < shift.end_s and shift.start_s < end for start, end in self.leaves.get(staff_id, ()))
+
+    def qualified(self, staff: Staff, shift: Shift, role: str) -> bool:
+        """Role and place: guards and volunteers at their own school, police at their station's schools."""
+        if not can_fill(staff.role, role):
+            return False
+        if role in SCHOOL_ROLES:
+            return staff.school_id is not None and staff.school_id == shift.school_id
+        return staff.station_id is not None and staff.station_id == shift.station_id
+
+
+def _epoch_s(value: dt.datetime) -> int:
+    return int(value.timestamp())
+
+
+def problem_load(*, term: Term, from_date: dt.date) -> Problem:
+    """Everything the solver needs about ``term`` from ``from_date`` on, in four queries or so."""
+    tz = timezone.get_current_timezone()
+    shifts: list[Shift] = []
+    rows = (
+        DutyShift.objects.filter(term=term, date__gte=from_date)
+        .select_related("post__gate__school")
+        .order_by("start", "post_id", "id")
+    )
+    for row in rows:
+        gate = row.post.gate
+        school = gate.school
+        start_local = row.start.astimezone(tz)
+        end_local = row.end.astimezone(tz)
+        shifts.append(
+            Shift(
+                id=row.id,
+                post_id=row.post_id,
+                post_name=row.post.name,
+                gate_name=gate.name,
+                school_id=school.id,
+                school_name=school.name,
+                station_id=school.responsible_station_id,
+                lat=gate.lat,
+                lon=gate.lon,
+                date=row.date,
+                kind=row.kind,
+                start_s=_epoch_s(row.start),
+                end_s=_epoch_s(row.end),
+                window=f"{start_local:%H:%M}–{end_local:%H:%M}",
+                requirements={
+                    str(role): int(count)
+                    for role, count in (row.requirements or {}).items()
+                    if role in ROLES and int(count) > 0
+                },
+            )
+        )
+
+    day_default = settings.PATROL_MAX_DUTIES_PER_DAY
+    week_default = settings.PATROL_MAX_DUTIES_PER_WEEK
+    staff = [
+        Staff(
+            id=s.id,
+            name=s.name,
+            role=s.role,
+            station_id=s.station_id,
+            school_id=s.school_id,
+            max_per_day=s.max_per_day if s.max_per_day is not None else day_default,
+            max_per_week=s.max_per_week if s.max_per_week is not None else week_default,
+        )
+        for s in DutyStaff.objects.filter(active=True).order_by("id")
+    ]
+
+    leaves: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if shifts:
+        first = min(s.start_s for s in shifts)
+        last = max(s.end_s for s in shifts)
+        window = Leave.objects.filter(
+            end__gt=dt.datetime.fromtimestamp(first, tz=dt.UTC), start__lt=dt.datetime.fromtimestamp(last, tz=dt.UTC)
+        )
+        for leave in window.values_list("staff_id", "start", "end"):
+            leaves[leave[0]].append((_epoch_s(leave[1]), _epoch_s(leave[2])))
+
+    existing = [
+        Existing(id=a[0], shift_id=a[1], staff_id=a[2], role=a[3], pinned=a[4], published=a[5])
+        for a in DutyAssignment.objects.filter(shift__term=term, shift__date__gte=from_date)
+        .order_by("id")
+        .values_list("id", "shift_id", "staff_id", "role", "pinned", "published")
+    ]
+
+    prior_load: dict[int, int] = defaultdict(int)
+    prior_week_load: dict[tuple[int, dt.date], int] = defaultdict(int)
+    prior_day_load: dict[tuple[int, dt.date], int] = defaultdict(int)
+    prior_posts: dict[tuple[int, dt.date, str], set[int]] = defaultdict(set)
+    continuity_from = from_date - dt.timedelta(days=7)
+    for staff_id, date, post_id, kind in DutyAssignment.objects.filter(
+        shift__term=term, shift__date__lt=from_date
+    ).values_list("staff_id", "shift__date", "shift__post_id", "shift__kind"):
+        prior_load[staff_id] += 1
+        prior_week_load[(staff_id, date - dt.timedelta(days=date.weekday()))] += 1
+        prior_day_load[(staff_id, date)] += 1
+        if date >= continuity_from:
+            prior_posts[(post_id, date, kind)].add(staff_id)
+
+    staff_by_officer = dict(
+        DutyStaff.objects.filter(active=True, officer__isnull=False).values_list("officer_id", "id")
+    )
+    liaison = {
+        school_id: staff_by_officer[officer_id]
+        for school_id, officer_id in LiaisonAssignment.objects.filter(ended_at__isnull=True).values_list(
+            "school_id", "officer_id"
+        )
+        if officer_id in staff_by_officer
+    }
+
+    return Problem(
+        term_id=term.id,
+        from_date=from_date,
+        shifts=shifts,
+        staff=staff,
+        leaves=dict(leaves),
+        existing=existing,
+        prior_load=dict(prior_load),
+        prior_week_load=dict(prior_week_load),
+        prior_day_load=dict(prior_day_load),
+        prior_posts=dict(prior_posts),
+        liaison=liaison,
+        speed_kmh=float(settings.PATROL_TRAVEL_SPEED_KMH),
+        min_rest_s=int(settings.PATROL_MIN_REST_MIN) * 60,
+    )
+
+
+def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, limit: int = 20) -> list[str]:
+    """Every hard constraint ``chosen`` breaks, checked from scratch (the last guard before writing).
+
+    Checks, independently of how the solution was made: known shift and active person, the role is
+    required and not over-filled, nobody twice on one shift, qualification (role, own school or own
+    station), leave, overlap and travel plus rest between a person's duties, and the daily and weekly
+    maxima counting the duties before ``problem.from_date``. Returns up to ``limit`` messages.
+    """
+    found: list[str] = []
+
+    def bad(text: str) -> bool:
+        found.append(text)
+        return len(found) >= limit
+
+    per_slot: dict[tuple[int, str], int] = defaultdict(int)
+    seen: set[tuple[int, int]] = set()
+    duties: dict[int, list[Shift]] = defaultdict(list)
+    for shift_id, staff_id, role in chosen:
+        shift = problem.shift_by_id.get(shift_id)
+        person = problem.staff_by_id.get(staff_id)
+        where = f"shift {shift_id} staff {staff_id} role {role}"
+        if shift is None or person is None:
+            if bad(f"{where}: unknown shift or inactive person"):
+                return found
+            continue
+        if (shift_id, staff_id) in seen and bad(f"{where}: the person is on this shift twice"):
+            return found
+        seen.add((shift_id, staff_id))
+        per_slot[(shift_id, role)] += 1
+        if per_slot[(shift_id, role)] > shift.requirements.get(role, 0) and bad(
+            f"{where}: more people than the {shift.requirements.get(role, 0)} required"
+        ):
+            return found
+        if not problem.qualified(person, shift, role) and bad(f"{where}: not qualified (role or place)"):
+            return found
+        if problem.on_leave(staff_id, shift) and bad(f"{where}: on leave"):
+            return found
+        duties[staff_id].append(shift)
+
+    for staff_id, shifts in duties.items():
+        person = problem.staff_by_id[staff_id]
+        ordered = sorted(shifts, key=lambda s: (s.start_s, s.id))
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            why = problem.conflict(a, b) if a.id != b.id else None
+            if why and bad(f"staff {staff_id}: shifts {a.id} and {b.id} conflict ({why})"):
+                return found
+        days: dict[dt.date, int] = defaultdict(int)
+        weeks: dict[dt.date, int] = defaultdict(int)
+        for shift in shifts:
+            days[shift.date] += 1
+            weeks[shift.week] += 1
+        for day, count in days.items():
+            total = count + problem.prior_day_load.get((staff_id, day), 0)
+            if total > person.max_per_day and bad(f"staff {staff_id}: {total} duties on {day} > {person.max_per_day}"):
+                return found
+        for week, count in weeks.items():
+            total = count + problem.prior_week_load.get((staff_id, week), 0)
+            if total > person.max_per_week and bad(
+                f"staff {staff_id}: {total} duties in the week of {week} > {person.max_per_week}"
+            ):
+                return found
+    return found

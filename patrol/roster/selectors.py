@@ -1,0 +1,345 @@
+"""Reads for the roster: scoped assignments and shifts, week grids, coverage counts, swap requests.
+
+School safety staff see only their own school's shifts; every other reader sees everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from campus.selectors import staff_school_id
+from common.models import AuditLogEntry
+from common.roles import Capability, Role, can, roles_of
+from patrol.models import (
+    DutyAssignment,
+    DutyRole,
+    DutyShift,
+    DutyStaff,
+    Leave,
+    Roster,
+    SwapRequest,
+    Term,
+    WindowKind,
+)
+from patrol.roster.conflicts import Absence, ShiftInfo, StaffInfo
+
+WINDOW_ORDER = {kind: index for index, kind in enumerate(WindowKind.values)}
+REMOVE_ACTION = "patrol.assignment.remove"
+
+
+def school_scope(user) -> int | None | bool:
+    """The one school a school-staff user is limited to; ``False`` when the user is not limited.
+
+    A school-staff user without a school gets ``None``: they see nothing.
+    """
+    roles = roles_of(user)
+    if Role.SCHOOL_STAFF in roles and not roles - {Role.SCHOOL_STAFF}:
+        return staff_school_id(user)
+    return False
+
+
+def staff_of_user(user) -> DutyStaff | None:
+    if not user.is_authenticated:
+        return None
+    return DutyStaff.objects.filter(user=user).select_related("school", "station").first()
+
+
+def shifts_visible(user) -> QuerySet[DutyShift]:
+    qs = DutyShift.objects.select_related("post", "post__gate", "post__gate__school", "term")
+    scope = school_scope(user)
+    if scope is False:
+        return qs
+    if scope is None:
+        return qs.none()
+    return qs.filter(post__gate__school_id=scope)
+
+
+def assignments_visible(user) -> QuerySet[DutyAssignment]:
+    qs = DutyAssignment.objects.select_related(
+        "staff", "shift", "shift__post", "shift__post__gate", "shift__post__gate__school", "shift__term"
+    )
+    scope = school_scope(user)
+    if scope is False:
+        return qs
+    if scope is None:
+        return qs.none()
+    return qs.filter(shift__post__gate__school_id=scope)
+
+
+def staff_visible(user) -> QuerySet[DutyStaff]:
+    """People whose duties the user may look at: everyone, or for school staff their school's people."""
+    qs = DutyStaff.objects.select_related("school", "station", "user")
+    scope = school_scope(user)
+    if scope is False:
+        return qs
+    own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    if scope is None:
+        return qs.filter(own)
+    return qs.filter(own | Q(school_id=scope))
+
+
+def assignment_list(
+    *,
+    user,
+    term: Term,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    school_id: int | None = None,
+    station_id: int | None = None,
+    staff_id: int | None = None,
+) -> QuerySet[DutyAssignment]:
+    qs = assignments_visible(user).filter(shift__term=term)
+    if date_from:
+        qs = qs.filter(shift__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(shift__date__lte=date_to)
+    if school_id:
+        qs = qs.filter(shift__post__gate__school_id=school_id)
+    if station_id:
+        qs = qs.filter(shift__post__gate__school__responsible_station_id=station_id)
+    if staff_id:
+        qs = qs.filter(staff_id=staff_id)
+    return qs.order_by("shift__start", "shift__post_id", "role", "staff__name")
+
+
+def roster_of(term: Term) -> Roster | None:
+    return Roster.objects.filter(term=term).select_related("published_by").first()
+
+
+# --- conflict inputs ---------------------------------------------------------------------------
+
+
+def shift_info(shift: DutyShift) -> ShiftInfo:
+    gate = shift.post.gate
+    school = gate.school
+    return ShiftInfo(
+        shift_id=shift.pk,
+        date=shift.date,
+        start=shift.start,
+        end=shift.end,
+        lat=gate.lat,
+        lon=gate.lon,
+        school_id=school.pk,
+        school_name=school.name,
+        gate_name=gate.name,
+        post_name=shift.post.name,
+        responsible_station_id=school.responsible_station_id,
+        requirements=dict(shift.requirements or {}),
+    )
+
+
+def staff_info(staff: DutyStaff) -> StaffInfo:
+    return StaffInfo(
+        staff_id=staff.pk,
+        name=staff.name,
+        role=staff.role,
+        school_id=staff.school_id,
+        station_id=staff.station_id,
+        max_per_day=staff.max_per_day,
+        max_per_week=staff.max_per_week,
+        active=staff.active,
+    )
+
+
+def staff_shifts_around(
+    *, staff: DutyStaff, day: dt.date, exclude_assignment_ids: tuple[int, ...] = ()
+) -> list[ShiftInfo]:
+    """The person's shifts in the ISO week of ``day`` and a day either side (enough for every check)."""
+    monday = day - dt.timedelta(days=day.weekday())
+    qs = (
+        DutyAssignment.objects.filter(
+            staff=staff,
+            shift__date__gte=min(monday, day - dt.timedelta(days=1)),
+            shift__date__lte=max(monday + dt.timedelta(days=6), day + dt.timedelta(days=1)),
+        )
+        .exclude(pk__in=exclude_assignment_ids)
+        .select_related("shift", "shift__post", "shift__post__gate", "shift__post__gate__school")
+    )
+    return [shift_info(a.shift) for a in qs]
+
+
+def staff_absences(*, staff: DutyStaff, start: dt.datetime, end: dt.datetime) -> list[Absence]:
+    return [
+        Absence(kind=leave.kind, start=leave.start, end=leave.end, reason=leave.reason)
+        for leave in Leave.objects.filter(staff=staff, start__lt=end, end__gt=start)
+    ]
+
+
+# --- coverage and the week grid ----------------------------------------------------------------
+
+
+def role_label(role: str) -> str:
+    return str(DutyRole(role).label) if role in DutyRole.values else role
+
+
+def missing_labels(missing: dict[str, int]) -> dict[str, int]:
+    return {role_label(role): count for role, count in missing.items()}
+
+
+def missing_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict[str, int]:
+    """Per role, how many more people the shift needs."""
+    filled: dict[str, int] = defaultdict(int)
+    for a in assignments:
+        filled[a.role] += 1
+    return {role: int(need) - filled[role] for role, need in (requirements or {}).items() if int(need) > filled[role]}
+
+
+@dataclass
+class Coverage:
+    shifts: int = 0
+    slots: int = 0
+    filled: int = 0
+    assignments: int = 0
+    unpublished: int = 0
+
+    @property
+    def uncovered(self) -> int:
+        return self.slots - self.filled
+
+
+def term_coverage(term: Term, *, user=None) -> Coverage:
+    """Slots needed and filled over the term (scoped to the user's school when given)."""
+    shifts = shifts_visible(user) if user is not None else DutyShift.objects.all()
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    cov = Coverage()
+    assignments = DutyAssignment.objects.filter(shift__in=shifts.filter(term=term))
+    for shift_id, role, published in assignments.values_list("shift_id", "role", "published"):
+        counts[(shift_id, role)] += 1
+        cov.assignments += 1
+        cov.unpublished += 0 if published else 1
+    for shift_id, requirements in shifts.filter(term=term).values_list("id", "requirements"):
+        cov.shifts += 1
+        for role, need in (requirements or {}).items():
+            cov.slots += int(need)
+            cov.filled += min(int(need), counts.get((shift_id, role), 0))
+    return cov
+
+
+def removals_since_publish(roster: Roster | None) -> int:
+    """Assignments removed after the last publish (they are not in the published roster's people's view yet)."""
+    if roster is None or roster.published_at is None:
+        return 0
+    return AuditLogEntry.objects.filter(
+        action=REMOVE_ACTION, before__term=roster.term_id, at__gt=roster.published_at
+    ).count()
+
+
+def term_weeks(term: Term) -> list[dt.date]:
+    """Mondays of the weeks the term spans."""
+    monday = term.start_date - dt.timedelta(days=term.start_date.weekday())
+    weeks = []
+    while monday <= term.end_date:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def default_week(term: Term) -> dt.date:
+    today = timezone.localdate()
+    day = today if term.start_date <= today <= term.end_date else term.start_date
+    first = DutyShift.objects.filter(term=term, date__gte=day).order_by("date").values_list("date", flat=True).first()
+    day = first or day
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class Cell:
+    shifts: list = field(default_factory=list)  # each: (shift, assignments, missing)
+
+
+@dataclass
+class Row:
+    post: object
+    cells: list[Cell]
+
+
+@dataclass
+class WeekGrid:
+    monday: dt.date
+    columns: list[tuple[dt.date, str, str]]  # (date, window kind, window label)
+    rows: list[Row]
+    uncovered: int = 0
+
+
+def week_grid(
+    *, user, term: Term, monday: dt.date, school_id: int | None = None, station_id: int | None = None
+) -> WeekGrid:
+    """Rows = posts (school, gate, post), columns = days x windows that have shifts this week."""
+    shifts = shifts_visible(user).filter(term=term, date__gte=monday, date__lte=monday + dt.timedelta(days=6))
+    if school_id:
+        shifts = shifts.filter(post__gate__school_id=school_id)
+    if station_id:
+        shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
+    shifts = shifts.select_related("post__gate__school__responsible_station").prefetch_related(
+        Prefetch("assignments", queryset=DutyAssignment.objects.select_related("staff").order_by("role", "staff__name"))
+    )
+    columns: set[tuple[dt.date, str]] = set()
+    posts: dict[int, object] = {}
+    by_cell: dict[tuple[int, dt.date, str], list] = defaultdict(list)
+    uncovered = 0
+    for shift in shifts.order_by("start"):
+        columns.add((shift.date, shift.kind))
+        posts.setdefault(shift.post_id, shift.post)
+        assignments = list(shift.assignments.all())
+        missing = missing_roles(shift.requirements, assignments)
+        uncovered += sum(missing.values())
+        by_cell[(shift.post_id, shift.date, shift.kind)].append((shift, assignments, missing_labels(missing)))
+    ordered_columns = sorted(columns, key=lambda c: (c[0], WINDOW_ORDER.get(c[1], 99)))
+    ordered_posts = sorted(
+        posts.values(), key=lambda p: (p.gate.school.name, p.gate.school_id, not p.gate.is_main, p.gate.name, p.name)
+    )
+    rows = [
+        Row(post=post, cells=[Cell(shifts=by_cell.get((post.pk, d, k), [])) for d, k in ordered_columns])
+        for post in ordered_posts
+    ]
+    labelled = [(d, k, str(WindowKind(k).label) if k in WindowKind.values else k) for d, k in ordered_columns]
+    return WeekGrid(monday=monday, columns=labelled, rows=rows, uncovered=uncovered)
+
+
+# --- swap requests -----------------------------------------------------------------------------
+
+
+def swap_requests_visible(user) -> QuerySet[SwapRequest]:
+    """Managers see every request; others the requests they made or that are addressed to them."""
+    qs = SwapRequest.objects.select_related(
+        "assignment__shift__post__gate__school",
+        "assignment__staff",
+        "to_staff",
+        "in_return__shift__post__gate__school",
+        "in_return__staff",
+        "requested_by",
+    )
+    if can(user, Capability.MANAGE_DUTY):
+        return qs
+    staff = staff_of_user(user)
+    mine = Q(requested_by=user)
+    if staff is not None:
+        mine |= Q(to_staff=staff) | Q(assignment__staff=staff)
+    return qs.filter(mine)
+
+
+def swap_requests_for_me(user) -> QuerySet[SwapRequest]:
+    staff = staff_of_user(user)
+    if staff is None:
+        return SwapRequest.objects.none()
+    return swap_requests_visible(user).filter(to_staff=staff, status=SwapRequest.Status.PENDING)
+
+
+def swap_requests_pending() -> QuerySet[SwapRequest]:
+    return SwapRequest.objects.filter(status=SwapRequest.Status.PENDING)
+
+
+def swap_candidates(assignment: DutyAssignment) -> QuerySet[DutyStaff]:
+    """People who could be asked to take this duty (qualified by role and place; conflicts checked later)."""
+    school = assignment.shift.post.gate.school
+    roles = [r for r, slots in (("police", {"police", "auxiliary"}),) if assignment.role in slots]
+    roles.append(assignment.role)
+    qs = DutyStaff.objects.filter(active=True, role__in=set(roles)).exclude(pk=assignment.staff_id)
+    if assignment.role in ("guard", "volunteer"):
+        return qs.filter(school=school)
+    return qs.filter(station_id=school.responsible_station_id)

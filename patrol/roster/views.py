@@ -1,0 +1,474 @@
+"""Roster pages: overview, week grid, shift editing, personal duties, swaps, printing, exports, ICS."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campus.models import School, Station
+from common.errors import DomainError, NotAllowed
+from common.permissions import capability_required
+from common.roles import Capability, can
+from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest, Term
+from patrol.roster import exports, ics, selectors, services
+from patrol.roster.forms import (
+    AssignmentAddForm,
+    AssignmentRemoveForm,
+    AssignmentReplaceForm,
+    ReasonForm,
+    SwapRequestForm,
+)
+
+
+def generate_url(term: Term) -> str:
+    """The generate page of the other part of the roster, if it is installed."""
+    try:
+        return reverse("patrol:generate-term", kwargs={"term_id": term.pk})
+    except NoReverseMatch:
+        return f"/patrol/terms/{term.pk}/generate/"
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _run(request, action, success: str) -> bool:
+    try:
+        action()
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _form_errors(form) -> str:
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _week_param(value: str | None, term: Term) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        day = None
+    if day is None:
+        return selectors.default_week(term)
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _scoped_filters(request) -> tuple[int | None, int | None]:
+    """(school_id, station_id) from the query; school staff are held to their school (another one: 404)."""
+    school_id = _int(request.GET.get("school"))
+    station_id = _int(request.GET.get("station"))
+    scope = selectors.school_scope(request.user)
+    if scope is not False:
+        if scope is None or (school_id and school_id != scope):
+            raise Http404
+        return scope, None
+    return school_id, station_id
+
+
+def _filter_choices(request) -> dict:
+    scope = selectors.school_scope(request.user)
+    schools = School.objects.filter(active=True).order_by("name")
+    if scope is not False:
+        schools = schools.filter(pk=scope) if scope else schools.none()
+    return {"schools": schools, "stations": Station.objects.order_by("name") if scope is False else []}
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_home(request):
+    terms = []
+    for term in Term.objects.select_related("roster").order_by("-start_date"):
+        roster = getattr(term, "roster", None)
+        terms.append(
+            {
+                "term": term,
+                "roster": roster,
+                "coverage": selectors.term_coverage(term, user=request.user),
+                "generate_url": generate_url(term),
+            }
+        )
+    return render(
+        request,
+        "patrol/roster/home.html",
+        {
+            "terms": terms,
+            "can_manage": can(request.user, Capability.MANAGE_DUTY),
+            "me": selectors.staff_of_user(request.user),
+        },
+    )
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_term(request, term_id: int):
+    term = get_object_or_404(Term, pk=term_id)
+    roster = selectors.roster_of(term)
+    coverage = selectors.term_coverage(term, user=request.user)
+    can_manage = can(request.user, Capability.MANAGE_DUTY)
+    return render(
+        request,
+        "patrol/roster/term.html",
+        {
+            "term": term,
+            "roster": roster,
+            "coverage": coverage,
+            "removed_since_publish": selectors.removals_since_publish(roster),
+            "weeks": selectors.term_weeks(term),
+            "can_manage": can_manage,
+            "generate_url": generate_url(term),
+            "pending_swaps": selectors.swap_requests_pending().filter(assignment__shift__term=term).count()
+            if can_manage
+            else None,
+            **_filter_choices(request),
+        },
+    )
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_week(request, term_id: int):
+    term = get_object_or_404(Term, pk=term_id)
+    school_id, station_id = _scoped_filters(request)
+    monday = _week_param(request.GET.get("week"), term)
+    grid = selectors.week_grid(user=request.user, term=term, monday=monday, school_id=school_id, station_id=station_id)
+    return render(
+        request,
+        "patrol/roster/week.html",
+        {
+            "term": term,
+            "grid": grid,
+            "previous": monday - dt.timedelta(days=7),
+            "next": monday + dt.timedelta(days=7),
+            "sunday": monday + dt.timedelta(days=6),
+            "filters": {"school": school_id or "", "station": station_id or ""},
+            "can_manage": can(request.user, Capability.MANAGE_DUTY),
+            **_filter_choices(request),
+        },
+    )
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_sheet(request, term_id: int):
+    """The printable weekly sheet for one school or one station."""
+    term = get_object_or_404(Term, pk=term_id)
+    school_id, station_id = _scoped_filters(request)
+    monday = _week_param(request.GET.get("week"), term)
+    grid = selectors.week_grid(user=request.user, term=term, monday=monday, school_id=school_id, station_id=station_id)
+    title = _("All schools")
+    if school_id:
+        title = get_object_or_404(School, pk=school_id).name
+    elif station_id:
+        title = get_object_or_404(Station, pk=station_id).name
+    return render(
+        request,
+        "patrol/roster/sheet.html",
+        {"term": term, "grid": grid, "title": title, "sunday": monday + dt.timedelta(days=6)},
+    )
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_export(request, term_id: int):
+    term = get_object_or_404(Term, pk=term_id)
+    kind = request.GET.get("type", "xlsx")
+    if kind != "xlsx":
+        return HttpResponseBadRequest(_("Unknown export type %(type)s; use type=xlsx.") % {"type": kind})
+    school_id, station_id = _scoped_filters(request)
+    shifts = selectors.shifts_visible(request.user)
+    if school_id:
+        shifts = shifts.filter(post__gate__school_id=school_id)
+    if station_id:
+        shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
+    body = exports.roster_xlsx(term=term, shifts=shifts)
+    response = HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="roster-{term.school_year}-term{term.pk}.xlsx"'
+    return response
+
+
+# --- shift editing -------------------------------------------------------------------------------
+
+
+def _shift_for(user, shift_id: int) -> DutyShift:
+    shift = selectors.shifts_visible(user).filter(pk=shift_id).first()
+    if shift is None:
+        raise Http404
+    return shift
+
+
+def _assignment_for(user, pk: int) -> DutyAssignment:
+    assignment = selectors.assignments_visible(user).filter(pk=pk).first()
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_shift(request, shift_id: int):
+    shift = _shift_for(request.user, shift_id)
+    assignments = list(shift.assignments.select_related("staff").order_by("role", "staff__name"))
+    ctx = {
+        "shift": shift,
+        "assignments": assignments,
+        "missing": selectors.missing_labels(selectors.missing_roles(shift.requirements, assignments)),
+        "requirements": selectors.missing_labels({r: int(n) for r, n in (shift.requirements or {}).items()}),
+        "can_manage": can(request.user, Capability.MANAGE_DUTY),
+    }
+    if ctx["can_manage"]:
+        school = shift.post.gate.school
+        candidates = DutyStaff.objects.filter(active=True).exclude(pk__in=[a.staff_id for a in assignments])
+        candidates = candidates.filter(school=school) | candidates.filter(station_id=school.responsible_station_id)
+        ctx["candidates"] = candidates.order_by("role", "name")
+        ctx["roles"] = [(role, label) for role, label in DutyAssignment._meta.get_field("role").choices]
+    return render(request, "patrol/roster/shift.html", ctx)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_DUTY)
+def roster_assignment_add(request, shift_id: int):
+    shift = _shift_for(request.user, shift_id)
+    back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": shift.pk}))
+    form = AssignmentAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    staff, role = form.cleaned_data["staff"], form.cleaned_data["role"]
+    _run(
+        request,
+        lambda: services.assignment_add(shift=shift, staff=staff, role=role, actor=request.user),
+        _("%(name)s added to %(shift)s.") % {"name": staff.name, "shift": shift},
+    )
+    return redirect(back)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_DUTY)
+def roster_assignment_remove(request, pk: int):
+    assignment = _assignment_for(request.user, pk)
+    back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": assignment.shift_id}))
+    form = AssignmentRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    _run(
+        request,
+        lambda: services.assignment_remove(
+            assignment=assignment, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("%(name)s removed from the shift.") % {"name": assignment.staff.name},
+    )
+    return redirect(back)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_DUTY)
+def roster_assignment_replace(request, pk: int):
+    assignment = _assignment_for(request.user, pk)
+    back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": assignment.shift_id}))
+    form = AssignmentReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    staff = form.cleaned_data["staff"]
+    _run(
+        request,
+        lambda: services.assignment_replace(
+            assignment=assignment, staff=staff, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("%(name)s now has this duty.") % {"name": staff.name},
+    )
+    return redirect(back)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_DUTY)
+def roster_publish(request, term_id: int):
+    term = get_object_or_404(Term, pk=term_id)
+    _run(
+        request,
+        lambda: services.roster_publish(term=term, actor=request.user),
+        _("The roster of %(term)s is published.") % {"term": term},
+    )
+    return redirect("patrol:roster-term", term_id=term.pk)
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+def _person_context(request, staff: DutyStaff, *, mine: bool) -> dict:
+    since = timezone.localdate() - dt.timedelta(days=_int(request.GET.get("days_back")) or 0)
+    assignments = list(
+        selectors.assignments_visible(request.user)
+        .filter(staff=staff, shift__date__gte=since)
+        .order_by("shift__start")[:200]
+    )
+    ctx: dict = {"person": staff, "assignments": assignments, "mine": mine, "since": since}
+    if mine or can(request.user, Capability.MANAGE_DUTY):
+        ctx["calendar_url"] = request.build_absolute_uri(
+            reverse("patrol:roster-calendar", kwargs={"token": staff.calendar_token})
+        )
+    if mine:
+        now = timezone.now()
+        for a in assignments:
+            a.swap_candidates = selectors.swap_candidates(a) if a.shift.start > now else None
+        ctx["swaps_for_me"] = selectors.swap_requests_for_me(request.user)
+        ctx["my_requests"] = selectors.swap_requests_visible(request.user).filter(
+            assignment__staff=staff, status=SwapRequest.Status.PENDING
+        )
+    return ctx
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_mine(request):
+    staff = selectors.staff_of_user(request.user)
+    if staff is None:
+        return render(request, "patrol/roster/person.html", {"person": None, "mine": True})
+    return render(request, "patrol/roster/person.html", _person_context(request, staff, mine=True))
+
+
+@require_GET
+@capability_required(Capability.VIEW_DUTY)
+def roster_person(request, staff_id: int):
+    staff = selectors.staff_visible(request.user).filter(pk=staff_id).first()
+    if staff is None:
+        raise Http404
+    mine = staff.user_id == request.user.pk
+    return render(request, "patrol/roster/person.html", _person_context(request, staff, mine=mine))
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def roster_calendar_token(request, staff_id: int):
+    staff = get_object_or_404(DutyStaff, pk=staff_id)
+    _run(
+        request,
+        lambda: services.calendar_token_regenerate(staff=staff, actor=request.user),
+        _("A new calendar link was made; the old one no longer works."),
+    )
+    return redirect(_back(request, reverse("patrol:roster-person", kwargs={"staff_id": staff.pk})))
+
+
+def roster_calendar(request, token: str):
+    """The private ICS feed: no login, the token is the key. Published duties only."""
+    staff = DutyStaff.objects.filter(calendar_token=token).first()
+    if staff is None or not token:
+        raise Http404
+    since = timezone.localdate() - dt.timedelta(days=90)
+    assignments = (
+        DutyAssignment.objects.filter(staff=staff, published=True, shift__date__gte=since)
+        .select_related("shift__post__gate__school", "shift__term__roster")
+        .order_by("shift__start")
+    )
+    body = ics.calendar_ics(staff=staff, assignments=assignments, host=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="duties.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- swaps ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(Capability.STAND_DUTY)
+def roster_swaps(request):
+    visible = selectors.swap_requests_visible(request.user)
+    ctx = {
+        "for_me": selectors.swap_requests_for_me(request.user),
+        "mine": visible.filter(requested_by=request.user),
+        "can_manage": can(request.user, Capability.MANAGE_DUTY),
+        "me": selectors.staff_of_user(request.user),
+    }
+    if ctx["can_manage"]:
+        ctx["pending"] = visible.filter(status=SwapRequest.Status.PENDING)
+    ctx["recent"] = visible.exclude(status=SwapRequest.Status.PENDING)[:50]
+    return render(request, "patrol/roster/swaps.html", ctx)
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def roster_swap_create(request, pk: int):
+    assignment = _assignment_for(request.user, pk)
+    back = _back(request, reverse("patrol:roster-mine"))
+    form = SwapRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    to_staff = form.cleaned_data["to_staff"]
+    _run(
+        request,
+        lambda: services.swap_request_create(
+            assignment=assignment,
+            to_staff=to_staff,
+            in_return=form.cleaned_data["in_return"],
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        ),
+        _("%(name)s has been asked to take your duty.") % {"name": to_staff.name},
+    )
+    return redirect(back)
+
+
+def _swap_for(user, pk: int) -> SwapRequest:
+    swap = selectors.swap_requests_visible(user).filter(pk=pk).first()
+    if swap is None:
+        raise Http404
+    return swap
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def roster_swap_accept(request, pk: int):
+    swap = _swap_for(request.user, pk)
+    _run(request, lambda: services.swap_request_accept(swap=swap, actor=request.user), _("Swap accepted."))
+    return redirect(_back(request, reverse("patrol:roster-swaps")))
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def roster_swap_reject(request, pk: int):
+    swap = _swap_for(request.user, pk)
+    reason = ReasonForm(request.POST).data.get("reason", "")
+    _run(
+        request,
+        lambda: services.swap_request_reject(swap=swap, actor=request.user, reason=reason),
+        _("Swap rejected."),
+    )
+    return redirect(_back(request, reverse("patrol:roster-swaps")))
+
+
+@require_POST
+@capability_required(Capability.STAND_DUTY)
+def roster_swap_cancel(request, pk: int):
+    swap = _swap_for(request.user, pk)
+    _run(request, lambda: services.swap_request_cancel(swap=swap, actor=request.user), _("Swap request cancelled."))
+    return redirect(_back(request, reverse("patrol:roster-swaps")))

@@ -1,0 +1,204 @@
+"""The school calendar: which days of a term are school days, and why.
+
+Sources, strongest first: a school's closures (``SchoolClosure``), county overrides (``CalendarOverride``),
+the State Council calendar shipped in the ``chinesecalendar`` package (including weekend make-up workdays,
+调休), and for a year the package does not know, plain Monday to Friday. That last fallback is reported
+(``CalendarReport.unknown_years``) so the pages and the API can ask for overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+
+import chinese_calendar
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campus.models import School
+from patrol.models import CalendarOverride, SchoolClosure, Term
+
+
+class DayKind(StrEnum):
+    SCHOOL_DAY = "school_day"
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"
+    MAKEUP_WORKDAY = "makeup_workday"
+    CLOSURE = "closure"
+    EXAM = "exam"
+
+
+class DaySource(StrEnum):
+    PACKAGE = "package"  # State Council calendar (chinesecalendar)
+    OVERRIDE = "override"  # a county CalendarOverride
+    WEEKDAYS = "weekdays"  # fallback: Monday to Friday, the year is unknown
+    CLOSURE = "closure"  # a SchoolClosure of the school
+
+
+DAY_KIND_LABELS = {
+    DayKind.SCHOOL_DAY: gettext_lazy("School day"),
+    DayKind.WEEKEND: gettext_lazy("Weekend"),
+    DayKind.HOLIDAY: gettext_lazy("Holiday"),
+    DayKind.MAKEUP_WORKDAY: gettext_lazy("Make-up school day"),
+    DayKind.CLOSURE: gettext_lazy("Closure"),
+    DayKind.EXAM: gettext_lazy("Exam day"),
+}
+
+DAY_SOURCE_LABELS = {
+    DaySource.PACKAGE: gettext_lazy("State Council calendar"),
+    DaySource.OVERRIDE: gettext_lazy("County override"),
+    DaySource.WEEKDAYS: gettext_lazy("Monday to Friday (year not known)"),
+    DaySource.CLOSURE: gettext_lazy("School closure"),
+}
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """One day: its kind, where that came from, and whether the school has gate duty that day."""
+
+    date: dt.date
+    kind: DayKind
+    source: DaySource
+    is_school_day: bool  # pupils come to school (exam days included)
+    has_duty: bool  # gate duty windows apply
+    note: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(DAY_KIND_LABELS[self.kind])
+
+    @property
+    def source_label(self) -> str:
+        return str(DAY_SOURCE_LABELS[self.source])
+
+    def as_dict(self) -> dict:
+        return {
+            "date": self.date.isoformat(),
+            "kind": self.kind.value,
+            "kind_label": self.kind_label,
+            "source": self.source.value,
+            "source_label": self.source_label,
+            "is_school_day": self.is_school_day,
+            "has_duty": self.has_duty,
+            "note": self.note,
+        }
+
+
+@dataclass
+class CalendarReport:
+    days: list[DayStatus]
+    unknown_years: list[int] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [unknown_year_warning(year) for year in self.unknown_years]
+
+    def duty_days(self) -> list[dt.date]:
+        return [d.date for d in self.days if d.has_duty]
+
+
+def unknown_year_warning(year: int) -> str:
+    return _("The holiday calendar of %(year)d is not known: add overrides.") % {"year": year}
+
+
+@cache
+def package_knows_year(year: int) -> bool:
+    """Whether ``chinesecalendar`` carries the State Council calendar of ``year``."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def base_is_workday(day: dt.date) -> tuple[bool, DaySource]:
+    """Whether ``day`` is a workday before county overrides: the package, or Monday to Friday."""
+    if package_knows_year(day.year):
+        return bool(chinese_calendar.is_workday(day)), DaySource.PACKAGE
+    return day.weekday() < 5, DaySource.WEEKDAYS
+
+
+def _dates(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _county_status(day: dt.date, override: CalendarOverride | None) -> DayStatus:
+    weekend = day.weekday() >= 5
+    if override is not None:
+        if override.kind == CalendarOverride.Kind.WORKDAY:
+            kind = DayKind.MAKEUP_WORKDAY if weekend else DayKind.SCHOOL_DAY
+            return DayStatus(day, kind, DaySource.OVERRIDE, True, True, override.note)
+        return DayStatus(day, DayKind.HOLIDAY, DaySource.OVERRIDE, False, False, override.note)
+    workday, source = base_is_workday(day)
+    if workday:
+        kind = DayKind.MAKEUP_WORKDAY if weekend else DayKind.SCHOOL_DAY
+        return DayStatus(day, kind, source, True, True)
+    name = _named(day) if source == DaySource.PACKAGE else ""
+    if weekend and not name:
+        return DayStatus(day, DayKind.WEEKEND, source, False, False)
+    return DayStatus(day, DayKind.HOLIDAY, source, False, False, name)
+
+
+def _named(day: dt.date) -> str:
+    """The State Council holiday's name for a day of a known year, or ''."""
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    return str(name) if on_holiday and name else ""
+
+
+def calendar_days(
+    *, start: dt.date, end: dt.date, school: School | None = None, closures: list[SchoolClosure] | None = None
+) -> CalendarReport:
+    """Every day from ``start`` to ``end`` (inclusive) with its status, for the county or for one school.
+
+    ``closures`` may be passed in (already filtered to the school) to save a query per school.
+    """
+    overrides = {o.date: o for o in CalendarOverride.objects.filter(date__range=(start, end))}
+    if school is not None and closures is None:
+        closures = list(SchoolClosure.objects.filter(school=school, start_date__lte=end, end_date__gte=start))
+    closures = closures or []
+    years = range(start.year, end.year + 1)
+    override_years = {
+        d.year for d in CalendarOverride.objects.filter(date__year__in=years).values_list("date", flat=True)
+    }
+    unknown = [y for y in years if not package_knows_year(y) and y not in override_years]
+    county = [_county_status(day, overrides.get(day)) for day in _dates(start, end)]
+    days = apply_closures(county, closures)
+    return CalendarReport(days=days, unknown_years=unknown)
+
+
+def apply_closures(days: list[DayStatus], closures: Iterable[SchoolClosure]) -> list[DayStatus]:
+    """A school's days from the county's: closures and exam days replace school days they cover."""
+    closures = list(closures)
+    if not closures:
+        return list(days)
+    result = []
+    for status in days:
+        for closure in closures:
+            if closure.start_date <= status.date <= closure.end_date and status.is_school_day:
+                kind = DayKind.EXAM if closure.kind == SchoolClosure.Kind.EXAM else DayKind.CLOSURE
+                status = DayStatus(
+                    status.date, kind, DaySource.CLOSURE, kind == DayKind.EXAM, not closure.no_duty, closure.reason
+                )
+                if closure.no_duty:
+                    break
+        result.append(status)
+    return result
+
+
+def term_calendar(*, term: Term, school: School | None = None) -> CalendarReport:
+    return calendar_days(start=term.start_date, end=term.end_date, school=school)
+
+
+def school_days(*, term: Term, school: School | None = None) -> list[dt.date]:
+    """The days of ``term`` with gate duty: county school days minus the school's no-duty closures."""
+    return term_calendar(term=term, school=school).duty_days()
+
+
+def day_status(*, day: dt.date, school: School | None = None) -> DayStatus:
+    return calendar_days(start=day, end=day, school=school).days[0]
