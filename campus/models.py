@@ -482,3 +482,16 @@ class ImportBatch(models.Model):
     @property
     def can_apply(self) -> bool:
         return self.status == self.Status.PREVIEWED and self.error_count == 0
+
+
+# Incident reports live in their own module; importing them here registers them with this app.
+from campus.incidents.models import (  # noqa: E402, F401
+    FollowUp,
+    Incident,
+    IncidentCategory,
+    IncidentEvent,
+    IncidentPhoto,
+    IncidentStatus,
+    Rectification,
+    Severity,
+)

@@ -48,6 +48,11 @@ class Capability(StrEnum):
     VIEW_DUTY = "view_duty"  # 护学岗 rosters, today's board, statistics (school staff: own school)
     MANAGE_DUTY = "manage_duty"  # calendar, bells, posts, staff, leave; generate, edit, publish rosters
     STAND_DUTY = "stand_duty"  # check in and out of one's own posts, ask for swaps, record guard patrols
+    REPORT_INCIDENTS = "report_incidents"  # report incidents for one's own school
+    VIEW_INCIDENTS = "view_incidents"  # incident lists and details (school staff: own school)
+    HANDLE_INCIDENTS = "handle_incidents"  # acknowledge, attend, resolve, close, comment
+    FOLLOW_UP_INCIDENTS = "follow_up_incidents"  # record 回访 (bureau caller), clear rectification items
+    ANALYZE_INCIDENTS = "analyze_incidents"  # monthly analysis and exports
 
 
 _ALL = frozenset(Role)
@@ -69,6 +74,13 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.COMMAND_DRONES: frozenset({Role.DRONE_OPERATOR}),
     Capability.VIEW_DUTY: _ALL - {Role.DRONE_OPERATOR},
     Capability.MANAGE_DUTY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.REPORT_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.SCHOOL_STAFF}),
+    Capability.VIEW_INCIDENTS: _ALL - {Role.DRONE_OPERATOR},
+    Capability.HANDLE_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER}),
+    Capability.FOLLOW_UP_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.SCHOOL_STAFF}),
+    Capability.ANALYZE_INCIDENTS: frozenset(
+        {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
+    ),
     Capability.STAND_DUTY: frozenset(
         {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.SCHOOL_STAFF}
     ),

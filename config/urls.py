@@ -19,6 +19,7 @@ urlpatterns = [
     path("campus/", include("campus.urls")),
     path("drones/", include("drones.urls")),
     path("patrol/", include("patrol.urls")),
+    path("incidents/", include("campus.incidents.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("api/campus/", include("campus.api_urls")),
     path("api/drones/", include("drones.api_urls")),
     path("api/patrol/", include("patrol.api_urls")),
+    path("api/incidents/", include("campus.incidents.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

@@ -29,6 +29,7 @@ from tests.factories import (
     make_user,
     square,
 )
+from tests.incidents import matrix as incidents_matrix
 from tests.patrol import matrix as patrol_matrix
 from tests.permission_case import ROLE_IDS, ROLES, Case
 
@@ -510,6 +511,7 @@ MATRIX: list[Case] = [
 ]
 
 MATRIX += patrol_matrix.CASES
+MATRIX += incidents_matrix.CASES
 
 # URL names that are not ours to test here: Django admin has its own staff-only checks.
 EXCLUDED_NAMESPACES = {"admin"}
@@ -610,6 +612,7 @@ def world(db, settings):
         ),
     }
     objects.update(patrol_matrix.build(objects))
+    objects.update(incidents_matrix.build(objects))
     return objects
 
 

@@ -222,3 +222,25 @@ PATROL_MAX_DUTIES_PER_WEEK = env_int("PATROL_MAX_DUTIES_PER_WEEK", 12, min_value
 PATROL_SOLVER_TIME_LIMIT_S = env_float("PATROL_SOLVER_TIME_LIMIT_S", 30.0, min_value=1.0, max_value=600.0)
 # A check-in this many minutes after the window opened is late; with none by then the post is missing.
 PATROL_LATE_GRACE_MIN = env_int("PATROL_LATE_GRACE_MIN", 5, min_value=0, max_value=60)
+
+# --- incident reports ---
+# Minutes to acknowledge a report, per severity; past it the report escalates to the station head,
+# past twice it to the patrol brigade. Resolution limits flag overdue reports on every board.
+INCIDENT_ACK_MINUTES = {
+    "urgent": env_int("INCIDENT_ACK_MINUTES_URGENT", 5, min_value=1, max_value=1440),
+    "high": env_int("INCIDENT_ACK_MINUTES_HIGH", 15, min_value=1, max_value=1440),
+    "medium": env_int("INCIDENT_ACK_MINUTES_MEDIUM", 60, min_value=1, max_value=10080),
+    "low": env_int("INCIDENT_ACK_MINUTES_LOW", 240, min_value=1, max_value=10080),
+}
+INCIDENT_RESOLVE_HOURS = {
+    "urgent": env_int("INCIDENT_RESOLVE_HOURS_URGENT", 4, min_value=1, max_value=720),
+    "high": env_int("INCIDENT_RESOLVE_HOURS_HIGH", 24, min_value=1, max_value=720),
+    "medium": env_int("INCIDENT_RESOLVE_HOURS_MEDIUM", 72, min_value=1, max_value=720),
+    "low": env_int("INCIDENT_RESOLVE_HOURS_LOW", 168, min_value=1, max_value=720),
+}
+# The follow-up (回访) is due this many hours after resolution; a rectification item this many days after.
+INCIDENT_FOLLOW_UP_HOURS = env_int("INCIDENT_FOLLOW_UP_HOURS", 48, min_value=1, max_value=720)
+INCIDENT_RECTIFY_DAYS = env_int("INCIDENT_RECTIFY_DAYS", 7, min_value=1, max_value=90)
+INCIDENT_PHOTO_MAX_BYTES = env_int("INCIDENT_PHOTO_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)
+INCIDENT_PHOTOS_MAX = env_int("INCIDENT_PHOTOS_MAX", 6, min_value=0, max_value=20)
+INCIDENT_PHOTO_MAX_SIDE_PX = env_int("INCIDENT_PHOTO_MAX_SIDE_PX", 2048, min_value=256, max_value=8192)
