@@ -40,6 +40,7 @@ sample: migrate
 	$(PY) manage.py load_sample_airspace
 	$(PY) manage.py load_sample_fleet
 	$(PY) manage.py load_sample_patrol
+	$(PY) manage.py load_sample_incidents
 
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)

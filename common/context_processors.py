@@ -29,6 +29,8 @@ NAV_ITEMS = [
     ("patrol:duty-today", _("Today's duties"), Capability.STAND_DUTY),
     ("patrol:duty-board", _("Duty board"), Capability.VIEW_DUTY),
     ("patrol:duty-stats", _("Duty statistics"), Capability.VIEW_DUTY),
+    ("incidents:handle-inbox", _("Incidents"), Capability.ANALYZE_INCIDENTS),  # handlers and leadership
+    ("incidents:analysis-month", _("Incident analysis"), Capability.ANALYZE_INCIDENTS),
     ("drones:live_map", _("Drone map"), Capability.VIEW_DRONES),
     ("drones:fleet_list", _("Drones"), Capability.VIEW_DRONES),
     ("drones:mission_list", _("Missions"), Capability.VIEW_DRONES),

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from campus.models import Gate, Officer, School
+from campus.models import Gate, Officer, School, Station
 from campus.sample.names import GIVEN_CHARS, SURNAMES
 from common.audit import audit_record
 from common.errors import DomainError
 from common.roles import SYSTEM
-from patrol.models import BellSchedule, BellTime, DutyRole, DutyStaff, Post, Term
+from patrol.models import BellSchedule, BellTime, DutyRole, DutyShift, DutyStaff, Post, Term
 from patrol.schedule.services import check_bell_schedule, clean_requirements, post_default_requirements, term_create
 from patrol.schedule.shifts import ShiftBuildReport, duty_shifts_build
 
@@ -29,6 +29,9 @@ SCHOOL_YEAR = "2026-2027"
 AUTUMN = ("Autumn term", dt.date(2026, 9, 1), dt.date(2027, 1, 22))
 SPRING = ("Spring term", dt.date(2027, 2, 22), dt.date(2027, 7, 2))
 LARGE_PUPILS = 1200
+PEAK_WINDOWS = ("arrival", "dismissal")
+# A person is planned for at most this many of their weekly maximum, leaving room for leave and swaps.
+PLANNED_PER_WEEK = 9
 WEEKDAYS = [0, 1, 2, 3, 4]
 
 Bells = list[dict]
@@ -93,6 +96,55 @@ def _term(name: str, start: dt.date, end: dt.date, summary: PatrolSampleSummary)
 
 
 @transaction.atomic
+def _sample_reserves(term: Term, rng: random.Random) -> list[DutyStaff]:
+    """Sample people each pool needs beyond the registry's officers and the first guards and volunteers.
+
+    The sample registry has five or six officers per station, too few to stand every peak of every
+    school; real stations add auxiliary officers and officers from other units to 护学岗, and schools
+    hire guards for each gate. Sized on the term's busiest week so that nobody is planned for more than
+    ``PLANNED_PER_WEEK`` duties, and no window needs more people at once than the pool has.
+    """
+    weekly: dict[tuple[str, int, str], dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    at_once: dict[tuple[str, int, str], dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    shifts = DutyShift.objects.filter(term=term).select_related("post__gate__school")
+    for shift in shifts.iterator(chunk_size=5000):
+        school = shift.post.gate.school
+        monday = shift.date - dt.timedelta(days=shift.date.weekday())
+        for role, count in shift.requirements.items():
+            if role in (DutyRole.POLICE, DutyRole.AUXILIARY):
+                if not school.responsible_station_id:
+                    continue
+                pool = ("station", school.responsible_station_id, role)
+            else:
+                pool = ("school", school.pk, role)
+            weekly[pool][monday] += count
+            at_once[pool][(shift.start, shift.end)] += count
+    have: dict[tuple[str, int, str], int] = defaultdict(int)
+    for station_id, school_id, role in DutyStaff.objects.values_list("station_id", "school_id", "role"):
+        have[("station", station_id, role) if station_id else ("school", school_id, role)] += 1
+    stations = {s.pk: s for s in Station.objects.all()}
+    schools = {s.pk: s for s in School.objects.filter(pk__in={k[1] for k in weekly if k[0] == "school"})}
+    reserves = []
+    for pool, weeks in sorted(weekly.items()):
+        kind, owner_id, role = pool
+        wanted = max(-(-max(weeks.values()) // PLANNED_PER_WEEK), max(at_once[pool].values()))
+        owner = stations[owner_id] if kind == "station" else schools[owner_id]
+        for _n in range(wanted - have[pool]):
+            reserves.append(
+                DutyStaff(
+                    role=role,
+                    name=_person_name(rng) + "（样例）",
+                    phone=f"1990001{rng.randrange(10000):04d}",
+                    station=owner if kind == "station" else None,
+                    school=owner if kind == "school" else None,
+                    base_lat=owner.lat,
+                    base_lon=owner.lon,
+                    is_sample=True,
+                )
+            )
+    return reserves
+
+
 def load_sample_patrol() -> PatrolSampleSummary:
     """Add the sample 护学岗 data that is missing and build the autumn term's shifts. Idempotent."""
     schools = list(School.objects.filter(is_sample=True, active=True).order_by("code"))
@@ -118,19 +170,28 @@ def load_sample_patrol() -> PatrolSampleSummary:
     BellTime.objects.bulk_create([bell for bells in new_bells for bell in bells])
     summary.bell_schedules = len(new_schedules)
 
-    # Posts: one per gate that has none, with the default staffing.
+    # Posts on every gate that has none, with the default staffing split in two, as stations usually
+    # staff it: the school's guards and volunteers at every window, police and auxiliary officers at
+    # the arrival and dismissal peaks (noon is the school's own guarding, 重点时段警戒守护). Police
+    # stand only at the large schools' main gates; elsewhere an auxiliary officer takes their place.
     gates = list(Gate.objects.filter(school__in=schools).select_related("school").order_by("school__code", "id"))
     gates_with_posts = set(Post.objects.filter(gate__in=gates).values_list("gate_id", flat=True))
-    new_posts = [
-        Post(
-            gate=gate,
-            name=f"{gate.name}岗",
-            requirements=clean_requirements(post_default_requirements(gate)),
-            is_sample=True,
-        )  # fmt: skip
-        for gate in gates
-        if gate.pk not in gates_with_posts
-    ]
+    new_posts = []
+    for gate in gates:
+        if gate.pk in gates_with_posts:
+            continue
+        default = clean_requirements(post_default_requirements(gate))
+        officers_needed = {r: n for r, n in default.items() if r in (DutyRole.POLICE, DutyRole.AUXILIARY)}
+        if officers_needed and gate.school.pupils < LARGE_PUPILS:
+            officers_needed = {DutyRole.AUXILIARY: max(officers_needed.values())}
+        school_side = {r: n for r, n in default.items() if r not in (DutyRole.POLICE, DutyRole.AUXILIARY)}
+        if school_side:
+            new_posts.append(Post(gate=gate, name=f"{gate.name}岗", requirements=school_side, is_sample=True))
+        if officers_needed:
+            new_posts.append(
+                Post(gate=gate, name=f"{gate.name}警务岗", requirements=officers_needed,
+                     window_kinds=list(PEAK_WINDOWS), is_sample=True)
+            )  # fmt: skip
     Post.objects.bulk_create(new_posts)
     summary.posts = len(new_posts)
 
@@ -194,4 +255,10 @@ def load_sample_patrol() -> PatrolSampleSummary:
         after={"bell_schedules": summary.bell_schedules, "posts": summary.posts, "staff": summary.staff},
     )
     summary.shifts = duty_shifts_build(term=autumn, actor=SYSTEM, schools=schools)
+    reserves = _sample_reserves(autumn, rng)
+    for person in reserves:
+        person.full_clean(exclude=["calendar_token", "officer", "user", "station", "school"])
+    DutyStaff.objects.bulk_create(reserves)
+    for person in reserves:
+        summary.staff[person.role] = summary.staff.get(person.role, 0) + 1
     return summary

@@ -1,3 +1,12 @@
+"""Monthly analysis API (namespace ``incidents_api``)."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from campus.incidents import analysis_api
+
+urlpatterns = [
+    path("analysis/", analysis_api.MonthAnalysisApi.as_view(), name="analysis-month"),
+    path("analysis/hotspots/", analysis_api.MonthHotspotsApi.as_view(), name="analysis-hotspots"),
+]

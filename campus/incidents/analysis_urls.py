@@ -1,3 +1,11 @@
+"""Monthly analysis pages (namespace ``incidents``)."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from campus.incidents import analysis_views
+
+urlpatterns = [
+    path("analysis/", analysis_views.analysis_month, name="analysis-month"),
+]

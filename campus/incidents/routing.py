@@ -1,3 +1,7 @@
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from campus.incidents.consumers import IncidentConsumer
+
+websocket_urlpatterns = [path("ws/incidents/", IncidentConsumer.as_asgi())]

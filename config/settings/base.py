@@ -239,6 +239,8 @@ INCIDENT_RESOLVE_HOURS = {
     "low": env_int("INCIDENT_RESOLVE_HOURS_LOW", 168, min_value=1, max_value=720),
 }
 # The follow-up (回访) is due this many hours after resolution; a rectification item this many days after.
+# Every web process checks for reports to escalate this often (0 = only manage.py escalate_incidents).
+INCIDENT_ESCALATE_INTERVAL_S = env_float("INCIDENT_ESCALATE_INTERVAL_S", 60.0, min_value=0.0, max_value=3600.0)
 INCIDENT_FOLLOW_UP_HOURS = env_int("INCIDENT_FOLLOW_UP_HOURS", 48, min_value=1, max_value=720)
 INCIDENT_RECTIFY_DAYS = env_int("INCIDENT_RECTIFY_DAYS", 7, min_value=1, max_value=90)
 INCIDENT_PHOTO_MAX_BYTES = env_int("INCIDENT_PHOTO_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)

@@ -21,6 +21,7 @@ class LifespanBridge:
         self.app = app
         self.bridge = None
         self._task: asyncio.Task | None = None
+        self._jobs: list[asyncio.Task] = []
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "lifespan":
@@ -43,6 +44,7 @@ class LifespanBridge:
         from drones.bridge.runner import settle_garbage_collector
 
         settle_garbage_collector()  # every web process: its consumers feel the collector's pauses too
+        self._start_jobs()
         if not settings.DRONE_BRIDGE_EMBEDDED:
             log.info("telemetry bridge not embedded (DRONE_BRIDGE_EMBEDDED off): run manage.py run_drone_bridge")
             return
@@ -54,7 +56,23 @@ class LifespanBridge:
         self._task = asyncio.get_running_loop().create_task(self.bridge.run(), name="embedded drone bridge")
         log.info("embedded telemetry bridge started")
 
+    def _start_jobs(self) -> None:
+        """Periodic work every web process does: escalating unacknowledged incident reports.
+
+        Each escalation step locks its report and re-checks it, so several processes may run it.
+        """
+        interval_s = settings.INCIDENT_ESCALATE_INTERVAL_S
+        if interval_s > 0:
+            from campus.incidents.escalation import escalation_loop
+
+            loop = asyncio.get_running_loop()
+            self._jobs.append(loop.create_task(escalation_loop(interval_s), name="incident escalation"))
+
     async def stop(self) -> None:
+        for job in self._jobs:
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+        self._jobs = []
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

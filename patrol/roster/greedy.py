@@ -1,7 +1,9 @@
 """A greedy roster: shifts in time order, each slot to the least-loaded available qualified person.
 
-It is the benchmark's baseline, and the solver's fallback for a piece CP-SAT found nothing for in its
-time (it respects every hard constraint, it just does not look ahead).
+It is the benchmark's baseline and, for every piece of the solver, the hint CP-SAT starts from and the
+fallback when CP-SAT finds nothing (or something less covered) in its time. It respects every hard
+constraint (pinned duties are entered first, so no free slot goes to someone pinned elsewhere at the
+time); it just does not look ahead.
 """
 
 from __future__ import annotations
@@ -66,11 +68,14 @@ def greedy_fill(
     # Each shift once, even if the caller lists it twice (a shift of two pools): a second pass would
     # fill its slots again with other people.
     unique = {s.id: s for s in shifts}
-    for shift in sorted(unique.values(), key=lambda s: (s.start_s, s.id)):
+    ordered = sorted(unique.values(), key=lambda s: (s.start_s, s.id))
+    # Pinned duties first, all of them: a free slot earlier in the day must not take someone pinned later.
+    for shift in ordered:
         for role in roles:
             for staff_id in fixed.get((shift.id, role), ()):
                 ledger.add(staff_id, shift)
                 chosen.append((shift.id, staff_id, role))
+    for shift in ordered:
         here: list[int] = []
         previous = continuity.get((shift.post_id, shift.date - dt.timedelta(days=7), shift.kind), set())
         liaison = problem.liaison.get(shift.school_id)

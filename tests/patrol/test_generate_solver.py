@@ -321,16 +321,16 @@ def test_time_limit_is_shared_out_across_pieces(area, scheduler_user, monkeypatc
     post = post_at(school, {"police": 1, "guard": 1})
     for w in range(3):
         shift(area, post, day=MON + dt.timedelta(days=7 * w))
-    police(area)
+    police(area), police(area)  # two to choose from: a piece with one person per role is not solved
     DutyStaffFactory(role=DutyRole.GUARD, station=None, school=school)
     limits: list[float] = []
-    original = cp_model.CpSolver.Solve
+    original = cp_model.CpSolver.solve
 
     def spy(self, model, *args, **kwargs):
         limits.append(self.parameters.max_time_in_seconds)
         return original(self, model, *args, **kwargs)
 
-    monkeypatch.setattr(cp_model.CpSolver, "Solve", spy)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", spy)
     roster = run(area, scheduler_user, time_limit_s=1.0)
     assert len(limits) == roster.report["pieces"]["count"] == 3
     assert sum(limits) <= 1.0 * roster.report["threads"]
@@ -362,3 +362,135 @@ def test_only_duty_managers_may_generate(area):
     with pytest.raises(NotAllowed):
         run(area, make_user(Role.STATION_OFFICER, username="gen_officer"))
     assert not DutyAssignment.objects.exists()
+
+
+# --- the fallback path, the hint, re-planning only what changed, the final validator ---------------------
+
+
+def _gate_term(area, weeks: int, police_count: int, **police_kwargs):
+    """One school, a main gate needing a police officer and a guard, arrival and dismissal, Monday to Friday."""
+    school = school_at(area)
+    post = post_at(school, {"police": 1, "guard": 1})
+    for w in range(weeks):
+        for d in range(5):
+            day = MON + dt.timedelta(days=7 * w + d)
+            shift(area, post, day=day)
+            shift(area, post, day=day, start=(16, 10), end=(16, 45))
+    people = [police(area, **police_kwargs) for _ in range(police_count)]
+    guard = DutyStaffFactory(role=DutyRole.GUARD, station=None, school=school)
+    return people, guard
+
+
+def _per_week(staff) -> dict[dt.date, int]:
+    counts: dict[dt.date, int] = {}
+    for day in DutyAssignment.objects.filter(staff=staff).values_list("shift__date", flat=True):
+        week = day - dt.timedelta(days=day.weekday())
+        counts[week] = counts.get(week, 0) + 1
+    return counts
+
+
+def test_timed_out_pieces_fall_back_to_greedy_without_double_counting(area, scheduler_user, monkeypatch):
+    """Regression: the fallback filled a shift of two pools twice (duties above the weekly maximum)."""
+    from patrol.roster import solver as solver_module
+
+    people, guard = _gate_term(area, weeks=2, police_count=2, max_per_week=3)
+    monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
+    roster = run(area, scheduler_user)
+    report = roster.report
+    assert report["status"] == "partial" and set(report["pieces"]["by_status"]) == {"greedy_fallback"}
+    for row in DutyAssignment.objects.values("shift_id", "role").distinct():
+        assert DutyAssignment.objects.filter(shift_id=row["shift_id"], role=row["role"]).count() == 1
+    for person in people:
+        assert max(_per_week(person).values()) <= 3
+    assert DutyAssignment.objects.filter(role="police").count() == 12  # 2 people x 3 x 2 weeks
+    assert DutyAssignment.objects.filter(staff=guard).count() == 20
+    assert report["load"]["police"]["max"] <= 6 and report["load"]["guard"]["max"] == 20
+    assert report["uncovered_count"] == 8 and {u["reason"] for u in report["uncovered"]} == {"limit_reached"}
+
+
+def test_cp_sat_answer_worse_than_greedy_is_not_taken(area, scheduler_user, monkeypatch):
+    from patrol.roster import solver as solver_module
+
+    _gate_term(area, weeks=1, police_count=2)
+    monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "feasible"}, {}))
+    roster = run(area, scheduler_user)
+    assert roster.report["pieces"]["by_status"] == {"greedy_better": 1}
+    assert roster.report["coverage"]["share"] == 1.0
+
+
+def test_greedy_fill_is_the_hint(area, scheduler_user, monkeypatch):
+    from ortools.sat.python import cp_model
+
+    _gate_term(area, weeks=1, police_count=2)
+    hints: list[int] = []
+    original = cp_model.CpSolver.solve
+
+    def spy(self, model, *args, **kwargs):
+        hints.append(len(model.proto.solution_hint.vars))
+        return original(self, model, *args, **kwargs)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", spy)
+    roster = run(area, scheduler_user)
+    assert hints and all(n > 0 for n in hints)
+    assert roster.report["coverage"]["share"] == 1.0 and roster.report["status"] == "optimal"
+
+
+def test_replan_solves_only_the_weeks_a_leave_touches(area, scheduler_user, monkeypatch):
+    from ortools.sat.python import cp_model
+
+    people, _guard = _gate_term(area, weeks=3, police_count=3)
+    run(area, scheduler_user)
+    DutyAssignment.objects.update(pinned=True, published=True)
+    week2 = MON + dt.timedelta(days=8)  # Tuesday of the second week
+    sick = DutyAssignment.objects.filter(shift__date=week2, role="police").first().staff
+    LeaveFactory(staff=sick, start=local(week2, 0), end=local(week2, 23, 59))
+    calls: list[int] = []
+    original = cp_model.CpSolver.solve
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, m, *a, **k: calls.append(1) or original(self, m))
+    roster = run(area, scheduler_user, replan=True, from_date=MON)
+    assert len(calls) == 1
+    assert roster.report["pieces"]["by_status"] == {"unchanged": 2, "optimal": 1}
+    assert roster.report["coverage"]["share"] == 1.0
+    assert not DutyAssignment.objects.filter(staff=sick, shift__date=week2).exists()
+    assert roster.report["changes"]["removed"] == roster.report["changes"]["added"] >= 1
+
+
+def test_final_validator_refuses_a_broken_solution_and_writes_nothing(area, scheduler_user, monkeypatch):
+    school = school_at(area)
+    a = shift(area, post_at(school, {"police": 1}))
+    b = shift(area, post_at(school, {"police": 1}), start=(7, 30), end=(8, 10))
+    officer = police(area)
+
+    def broken(problem, *, time_limit_s, replan=False):
+        return [(a.id, officer.id, "police"), (b.id, officer.id, "police")], {}
+
+    monkeypatch.setattr(generate_module, "roster_solve", broken)
+    with pytest.raises(DomainError) as excinfo:
+        run(area, scheduler_user)
+    assert excinfo.value.code == "roster_solution_invalid"
+    assert "breaks a hard rule, nothing was written" in excinfo.value.message
+    assert f"shifts {a.id} and {b.id} conflict (overlap)" in excinfo.value.message
+    assert not DutyAssignment.objects.exists() and not Roster.objects.exists()
+    assert not AuditLogEntry.objects.filter(action__startswith="patrol.roster").exists()
+
+
+@pytest.mark.parametrize("engine", ["greedy", "cp-sat fallback"])
+def test_greedy_never_takes_someone_pinned_later_the_same_morning(area, scheduler_user, monkeypatch, engine):
+    """Regression: the greedy fill gave an earlier free slot to a person pinned on an overlapping later shift."""
+    from patrol.roster import solver as solver_module
+    from patrol.roster.generate import roster_generate_greedy
+
+    school = school_at(area)
+    a = shift(area, post_at(school, {"police": 1}))
+    b = shift(area, post_at(school, {"police": 1}), start=(7, 30), end=(8, 10))
+    first, second = police(area), police(area)
+    DutyAssignment.objects.create(shift=a, staff=first, role="police", pinned=True, published=True)
+    DutyAssignment.objects.create(shift=b, staff=second, role="police", pinned=True, published=True)
+    LeaveFactory(staff=first, start=local(MON, 0), end=local(MON, 23))
+    if engine == "greedy":
+        roster = roster_generate_greedy(term=area["term"], actor=scheduler_user, replan=True, from_date=MON)
+    else:
+        monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
+        roster = run(area, scheduler_user, replan=True, from_date=MON)
+    assert staff_on(a) == set() and staff_on(b) == {second.id}
+    assert reasons(roster) == {a.id: "all_busy"}
