@@ -484,7 +484,18 @@ class ImportBatch(models.Model):
         return self.status == self.Status.PREVIEWED and self.error_count == 0
 
 
-# Incident reports live in their own module; importing them here registers them with this app.
+# Incidents and drills live in their own packages; importing their models here registers them with this app.
+from campus.drills.models import (  # noqa: E402, F401
+    Activity,
+    Attachment,
+    CorrectiveAction,
+    Drill,
+    DrillRule,
+    DrillType,
+    EmergencyPlan,
+    EmergencyPlanVersion,
+    Reminder,
+)
 from campus.incidents.models import (  # noqa: E402, F401
     FollowUp,
     Incident,

@@ -53,6 +53,10 @@ class Capability(StrEnum):
     HANDLE_INCIDENTS = "handle_incidents"  # acknowledge, attend, resolve, close, comment
     FOLLOW_UP_INCIDENTS = "follow_up_incidents"  # record 回访 (bureau caller), clear rectification items
     ANALYZE_INCIDENTS = "analyze_incidents"  # monthly analysis and exports
+    VIEW_DRILLS = "view_drills"  # drills, plans, activities, compliance (school staff: own school)
+    RECORD_DRILLS = "record_drills"  # plan and record drills, upload plans (school staff: own school)
+    MANAGE_DRILL_RULES = "manage_drill_rules"  # drill types and requirement rules
+    RECORD_ACTIVITIES = "record_activities"  # police-school activities and liaison visits
 
 
 _ALL = frozenset(Role)
@@ -81,6 +85,10 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.ANALYZE_INCIDENTS: frozenset(
         {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
     ),
+    Capability.VIEW_DRILLS: _ALL - {Role.DRONE_OPERATOR},
+    Capability.RECORD_DRILLS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.SCHOOL_STAFF}),
+    Capability.MANAGE_DRILL_RULES: frozenset({Role.BUREAU_ADMIN}),
+    Capability.RECORD_ACTIVITIES: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER}),
     Capability.STAND_DUTY: frozenset(
         {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.SCHOOL_STAFF}
     ),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("drones/", include("drones.urls")),
     path("patrol/", include("patrol.urls")),
     path("incidents/", include("campus.incidents.urls")),
+    path("drills/", include("campus.drills.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/drones/", include("drones.api_urls")),
     path("api/patrol/", include("patrol.api_urls")),
     path("api/incidents/", include("campus.incidents.api_urls")),
+    path("api/drills/", include("campus.drills.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

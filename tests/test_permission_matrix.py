@@ -20,6 +20,7 @@ from campus.models import DepartmentPairing, LiaisonAssignment
 from common.roles import Role
 from drones.missions.services import mission_save
 from drones.models import Airspace, Battery, ControlLock, Drone, Flight, Market, Mission, Pilot
+from tests.drills import matrix as drills_matrix
 from tests.factories import (
     DepartmentFactory,
     OfficerFactory,
@@ -512,6 +513,7 @@ MATRIX: list[Case] = [
 
 MATRIX += patrol_matrix.CASES
 MATRIX += incidents_matrix.CASES
+MATRIX += drills_matrix.CASES
 
 # URL names that are not ours to test here: Django admin has its own staff-only checks.
 EXCLUDED_NAMESPACES = {"admin"}
@@ -613,6 +615,7 @@ def world(db, settings):
     }
     objects.update(patrol_matrix.build(objects))
     objects.update(incidents_matrix.build(objects))
+    objects.update(drills_matrix.build(objects))
     return objects
 
 

@@ -246,3 +246,11 @@ INCIDENT_RECTIFY_DAYS = env_int("INCIDENT_RECTIFY_DAYS", 7, min_value=1, max_val
 INCIDENT_PHOTO_MAX_BYTES = env_int("INCIDENT_PHOTO_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)
 INCIDENT_PHOTOS_MAX = env_int("INCIDENT_PHOTOS_MAX", 6, min_value=0, max_value=20)
 INCIDENT_PHOTO_MAX_SIDE_PX = env_int("INCIDENT_PHOTO_MAX_SIDE_PX", 2048, min_value=256, max_value=8192)
+
+# --- drills, emergency plans, activities ---
+# Remind this many days before a drill, a corrective action or a plan review falls due.
+DRILL_REMINDER_DAYS = env_int("DRILL_REMINDER_DAYS", 14, min_value=1, max_value=90)
+# E-mail reminders go out only when an SMTP host is configured.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, min_value=1, max_value=65535)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "schoolsafe@localhost")
