@@ -6,13 +6,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from common.roles import ROLE_LABELS, Capability, capabilities_of, roles_of
+from common.roles import ROLE_LABELS, Capability, Role, capabilities_of, roles_of
 
 
 def _can_import(user) -> bool:
     from campus.imports.services import importable_kinds
 
     return bool(importable_kinds(user))
+
+
+def _is_school_staff(user) -> bool:
+    return Role.SCHOOL_STAFF in roles_of(user)
 
 
 # (url name, label, capability needed or a predicate on the user). Order is the menu order.
@@ -29,6 +33,8 @@ NAV_ITEMS = [
     ("patrol:duty-today", _("Today's duties"), Capability.STAND_DUTY),
     ("patrol:duty-board", _("Duty board"), Capability.VIEW_DUTY),
     ("patrol:duty-stats", _("Duty statistics"), Capability.VIEW_DUTY),
+    ("incidents:report-new", _("Report an incident"), Capability.REPORT_INCIDENTS),
+    ("incidents:report-mine", _("My school's reports"), _is_school_staff),
     ("incidents:handle-inbox", _("Incidents"), Capability.ANALYZE_INCIDENTS),  # handlers and leadership
     ("incidents:analysis-month", _("Incident analysis"), Capability.ANALYZE_INCIDENTS),
     ("drones:live_map", _("Drone map"), Capability.VIEW_DRONES),

@@ -137,7 +137,9 @@ def env_database(name: str, default_sqlite_path: str, *, environ: Mapping[str, s
     if url is None:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path, "OPTIONS": sqlite_options}
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # No persistent connections: under ASGI a request's sync code runs in executor threads, and a
+        # connection kept open per thread is never closed by the request cycle (Django's ASGI advice).
+        config = dj_database_url.parse(url, conn_max_age=0)
     except ValueError as exc:
         raise EnvError(f"Environment variable {name} is not a usable database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

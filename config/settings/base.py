@@ -171,6 +171,22 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportBatchStatusEnum": "campus.models.ImportBatch.Status",
         "DroneStatusEnum": "drones.models.Drone.Status",
+        "WindowKindEnum": "patrol.models.WindowKind",
+        "DutyRoleEnum": "patrol.models.DutyRole",
+        "CalendarOverrideKindEnum": "patrol.models.CalendarOverride.Kind",
+        "SchoolClosureKindEnum": "patrol.models.SchoolClosure.Kind",
+        "LeaveKindEnum": "patrol.models.Leave.Kind",
+        "RosterStatusEnum": "patrol.models.Roster.Status",
+        "AssignmentSourceEnum": "patrol.models.DutyAssignment.Source",
+        "SwapStatusEnum": "patrol.models.SwapRequest.Status",
+        "IncidentCategoryEnum": "campus.incidents.models.IncidentCategory",
+        "IncidentSeverityEnum": "campus.incidents.models.Severity",
+        "IncidentStatusEnum": "campus.incidents.models.IncidentStatus",
+        "IncidentEventKindEnum": "campus.incidents.models.IncidentEvent.Kind",
+        "FollowUpStatusEnum": "campus.incidents.models.FollowUp.Status",
+        "SatisfactionEnum": "campus.incidents.models.FollowUp.Satisfaction",
+        "FollowUpChannelEnum": "campus.incidents.models.FollowUp.Channel",
+        "RectificationStatusEnum": "campus.incidents.models.Rectification.Status",
     },
 }
 

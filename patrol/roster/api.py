@@ -23,7 +23,7 @@ from patrol.roster.serializers import (
     AssignmentAddSerializer,
     AssignmentReplaceSerializer,
     AssignmentSerializer,
-    ReasonSerializer,
+    RemovalReasonSerializer,
     RosterSerializer,
     SwapRequestCreateSerializer,
     SwapRequestSerializer,
@@ -114,9 +114,9 @@ class _AssignmentActionApi(APIView):
 
 
 class AssignmentRemoveApi(_AssignmentActionApi):
-    @extend_schema(request=ReasonSerializer, responses={204: None})
+    @extend_schema(request=RemovalReasonSerializer, responses={204: None})
     def post(self, request, pk: int):
-        body = ReasonSerializer(data=request.data)
+        body = RemovalReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.assignment_remove(
             assignment=self.get_assignment(pk), actor=request.user, reason=body.validated_data["reason"]
@@ -189,9 +189,9 @@ class SwapAcceptApi(_SwapActionApi):
 
 
 class SwapRejectApi(_SwapActionApi):
-    @extend_schema(request=ReasonSerializer, responses=SwapRequestSerializer)
+    @extend_schema(request=RemovalReasonSerializer, responses=SwapRequestSerializer)
     def post(self, request, pk: int):
-        body = ReasonSerializer(data=request.data)
+        body = RemovalReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         swap = services.swap_request_reject(
             swap=self.get_swap(pk), actor=request.user, reason=body.validated_data["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,11 +21,18 @@ class GenerateInputSerializer(serializers.Serializer):
     from_date = serializers.DateField(required=False, allow_null=True)
 
 
+class GenerateReportSerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    generated_at = serializers.DateTimeField(allow_null=True)
+    report = serializers.DictField(help_text="The solver report: coverage, uncovered places and why, loads, weights.")
+
+
 class GenerateTermApi(APIView):
     permission_classes = [HasCapability]
     required_capability = Capability.VIEW_DUTY
     write_capability = Capability.MANAGE_DUTY
 
+    @extend_schema(responses=GenerateReportSerializer)
     def get(self, request, pk: int):
         term = get_object_or_404(Term, pk=pk)
         roster = Roster.objects.filter(term=term).first()
@@ -36,6 +44,7 @@ class GenerateTermApi(APIView):
             }
         )
 
+    @extend_schema(request=GenerateInputSerializer, responses=GenerateReportSerializer)
     def post(self, request, pk: int):
         term = get_object_or_404(Term, pk=pk)
         data = GenerateInputSerializer(data=request.data)

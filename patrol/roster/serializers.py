@@ -59,7 +59,7 @@ class AssignmentReplaceSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class RemovalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
