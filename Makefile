@@ -41,6 +41,8 @@ sample: migrate
 	$(PY) manage.py load_sample_fleet
 	$(PY) manage.py load_sample_patrol
 	$(PY) manage.py load_sample_incidents
+	$(PY) manage.py load_sample_drills
+	$(PY) manage.py load_sample_plans
 
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)

@@ -37,6 +37,9 @@ NAV_ITEMS = [
     ("incidents:report-mine", _("My school's reports"), _is_school_staff),
     ("incidents:handle-inbox", _("Incidents"), Capability.ANALYZE_INCIDENTS),  # handlers and leadership
     ("incidents:analysis-month", _("Incident analysis"), Capability.ANALYZE_INCIDENTS),
+    ("drills:drill-board", _("Drills"), Capability.VIEW_DRILLS),
+    ("drills:plan-list", _("Emergency plans"), Capability.VIEW_DRILLS),
+    ("drills:activity-list", _("Police-school activities"), Capability.VIEW_DRILLS),
     ("drones:live_map", _("Drone map"), Capability.VIEW_DRONES),
     ("drones:fleet_list", _("Drones"), Capability.VIEW_DRONES),
     ("drones:mission_list", _("Missions"), Capability.VIEW_DRONES),

@@ -173,9 +173,7 @@ def activity_filters(qs: QuerySet[Activity], params) -> QuerySet[Activity]:
 # --- the service ---------------------------------------------------------------------------------
 
 
-def check_activity(
-    *, kind: str, date: dt.date, title: str, audience: int, notes: str, today: dt.date
-) -> None:
+def check_activity(*, kind: str, date: dt.date, title: str, audience: int, notes: str, today: dt.date) -> None:
     """Raise ``ValidationError`` (field -> messages) for every problem at once."""
     errors: dict[str, list[str]] = {}
 
@@ -256,12 +254,12 @@ def activity_record(
         created_by=actor if getattr(actor, "pk", None) else None,
         is_sample=is_sample,
     )
-    activity.full_clean()
+    activity.full_clean(exclude=["created_by"])  # empty when the system acts
     activity.save()
     activity.officers.set(officer_list)
     for attachment in attachments:
         attachment.activity = activity
-        attachment.full_clean()
+        attachment.full_clean(exclude=["uploaded_by"])
         attachment.save()
     audit_record(
         actor=actor,

@@ -124,8 +124,9 @@ def term_report_xlsx(report: TermReport) -> bytes:
         school: School = row.compliance.school
         t = row.compliance.totals
         station = school.responsible_station.name if school.responsible_station else ""
-        sheet.append([school.name, station, t.done, t.due, t.overdue, t.done_pct, t.actions_overdue, row.plans,
-                      row.plans_review_due, row.plans_review_overdue, row.activities, row.activity_audience])  # fmt: skip
+        plans = [row.plans, row.plans_review_due, row.plans_review_overdue]
+        sheet.append([school.name, station, t.done, t.due, t.overdue, t.done_pct, t.actions_overdue, *plans,
+                      row.activities, row.activity_audience])  # fmt: skip
     types = book.create_sheet(_("Compliance")[:31])
     types.append([_("School"), _("Drill type"), _("Period start"), _("Period end"), _("Required"),
                   _("Police needed"), _("Held"), _("Counted"), _("Status")])  # fmt: skip

@@ -107,13 +107,14 @@ def rule_applies(rule: DrillRule, school: School) -> bool:
     return rule.school_bus is None or rule.school_bus == school.school_bus
 
 
-def active_rules() -> list[DrillRule]:
+def rules_active() -> list[DrillRule]:
+    """Active rules of active drill types (read straight from ``DrillRule``)."""
     return list(DrillRule.objects.filter(active=True, drill_type__active=True).select_related("drill_type"))
 
 
 def required_scenarios(school: School, rules: list[DrillRule] | None = None) -> list[DrillType]:
     """The drill types the school's applicable rules require, by name."""
-    rules = active_rules() if rules is None else rules
+    rules = rules_active() if rules is None else rules
     types = {rule.drill_type_id: rule.drill_type for rule in rules if rule_applies(rule, school)}
     return sorted(types.values(), key=lambda t: t.name)
 
@@ -177,14 +178,16 @@ def plan_board(*, user, station: Station | None = None, school: School | None = 
         .prefetch_related(_versions_prefetch())
     ):
         plans.setdefault(plan.school_id, []).append(plan)
-    rules = active_rules()
+    rules = rules_active()
     board = PlanBoard()
     for s in schools:
         entry = SchoolPlans(school=s)
         covered: set[int] = set()
         for plan in sorted(plans.get(s.pk, []), key=lambda p: p.scenario.name):
             current = plan_current(plan)
-            entry.rows.append(PlanRow(plan, current, review_status(current.review_due if current else None, today=today)))
+            entry.rows.append(
+                PlanRow(plan, current, review_status(current.review_due if current else None, today=today))
+            )
             if current is not None:
                 covered.add(plan.scenario_id)
         entry.missing = [t for t in required_scenarios(s, rules) if t.pk not in covered]
@@ -256,7 +259,8 @@ def check_plan_version(
                 _outdated_message(
                     plan,
                     current,
-                    _("The approval date %(date)s is before the current version's.") % {"date": approved_on.isoformat()},
+                    _("The approval date %(date)s is before the current version's.")
+                    % {"date": approved_on.isoformat()},
                 ),
                 details=[{"field": "approved_on", "current_version": current.version}],
             )
@@ -358,7 +362,9 @@ def plan_version_add(
             with transaction.atomic():
                 plan.save()
         except IntegrityError:
-            raise Conflict(_("A plan for this school and scenario was just created; reload and add a version.")) from None
+            raise Conflict(
+                _("A plan for this school and scenario was just created; reload and add a version.")
+            ) from None
         audit_record(actor=actor, action="emergency_plan.create", obj=plan, after=snapshot(plan))
     elif title and title != plan.title:
         before = snapshot(plan)
@@ -377,17 +383,19 @@ def plan_version_add(
         change_note=(change_note or "").strip(),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
-    row.full_clean(exclude=["plan"], validate_constraints=False)
+    # uploaded_by stays empty when the system acts (commands, sample data).
+    row.full_clean(exclude=["uploaded_by"], validate_constraints=False)
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError:
         raise Conflict(
-            _("Version %(version)d of this plan was just added by someone else; reload the plan.") % {"version": version}
+            _("Version %(version)d of this plan was just added by someone else; reload the plan.")
+            % {"version": version}
         ) from None
     if attachment is not None:
         attachment.plan_version = row
-        attachment.full_clean()
+        attachment.full_clean(exclude=["uploaded_by"])
         attachment.save()
     audit_record(
         actor=actor,

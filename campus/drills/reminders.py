@@ -81,7 +81,8 @@ def drill_reminders_due(*, today: dt.date | None = None) -> list[Reminder]:
                 if item.status != Status.DUE_SOON:
                     continue
                 message = _(
-                    "%(school)s: %(missing)d %(type)s drill(s) still to hold by %(end)s (%(done)d of %(required)d done)."
+                    "%(school)s: %(missing)d %(type)s drill(s) still to hold by %(end)s "
+                    "(%(done)d of %(required)d done)."
                 ) % {
                     "school": school.name,
                     "missing": item.missing,
@@ -99,9 +100,9 @@ def drill_reminders_due(*, today: dt.date | None = None) -> list[Reminder]:
                     reminder = reminder_send(key=key, user=user, message=message)
                     if reminder is not None:
                         created.append(reminder)
-    overdue = CorrectiveAction.objects.filter(
-        status=CorrectiveAction.Status.OPEN, due_date__lt=today
-    ).select_related("drill__school", "drill__drill_type")
+    overdue = CorrectiveAction.objects.filter(status=CorrectiveAction.Status.OPEN, due_date__lt=today).select_related(
+        "drill__school", "drill__drill_type"
+    )
     for action in overdue:
         school = action.drill.school
         message = _("%(school)s: corrective action “%(action)s” (owner %(owner)s) was due on %(due)s.") % {

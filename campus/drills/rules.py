@@ -169,8 +169,8 @@ def drill_rule_save(*, rule: DrillRule, actor) -> DrillRule:
     # Lock the type's rules so two admins cannot together add rules that exceed the school days.
     list(DrillRule.objects.select_for_update().filter(drill_type_id=rule.drill_type_id))
     rule.levels = sorted(set(rule.levels or []))
-    rule.full_clean()
     check_rule(rule)
+    rule.full_clean()
     return save_audited(rule, actor=actor, action="drill_rule")
 
 

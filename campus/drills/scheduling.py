@@ -27,9 +27,9 @@ def _liaison_duty_ranks(*, officer, start: dt.date, end: dt.date) -> dict[dt.dat
     ranks: dict[dt.date, int] = {}
     if officer is None:
         return ranks
-    duties = DutyAssignment.objects.filter(
-        staff__officer=officer, shift__date__range=(start, end)
-    ).values_list("shift__date", "shift__start", "shift__end")
+    duties = DutyAssignment.objects.filter(staff__officer=officer, shift__date__range=(start, end)).values_list(
+        "shift__date", "shift__start", "shift__end"
+    )
     tz = timezone.get_current_timezone()
     for day, shift_start, shift_end in duties:
         window_start = dt.datetime.combine(day, DRILL_WINDOW[0], tzinfo=tz)

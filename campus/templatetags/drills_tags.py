@@ -57,7 +57,9 @@ def school_safety(context, school) -> dict | None:
         "plans": entry,
         "visits": list(activities.liaison_visits(school)[:RECENT_VISITS]),
         "liaison": activities.liaison_officer(school),
-        "recent": list(activities.activities_visible(user).filter(school=school).order_by("-date", "-id")[:RECENT_ACTIVITIES]),
+        "recent": list(
+            activities.activities_visible(user).filter(school=school).order_by("-date", "-id")[:RECENT_ACTIVITIES]
+        ),
         "can_record_plans": plans.recordable_schools(user).filter(pk=school.pk).exists(),
         "can_record_activities": can(user, Capability.RECORD_ACTIVITIES),
     }

@@ -187,6 +187,12 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "campus.incidents.models.FollowUp.Satisfaction",
         "FollowUpChannelEnum": "campus.incidents.models.FollowUp.Channel",
         "RectificationStatusEnum": "campus.incidents.models.Rectification.Status",
+        "SchoolLevelEnum": "campus.models.School.Level",
+        "ActivityKindEnum": "campus.drills.models.Activity.Kind",
+        "AttachmentKindEnum": "campus.drills.models.Attachment.Kind",
+        "DrillStatusEnum": "campus.drills.models.Drill.Status",
+        "DrillRulePeriodEnum": "campus.drills.models.DrillRule.Period",
+        "CorrectiveActionStatusEnum": "campus.drills.models.CorrectiveAction.Status",
     },
 }
 

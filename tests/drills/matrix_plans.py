@@ -1,102 +1,183 @@
-"""Permission-matrix rows for reporting (see ``tests.drills.matrix``): form, confirmation, list, photos, API."""
+"""Permission-matrix rows for emergency plans and police-school activities (see ``tests.drills.matrix``).
+
+``school_a`` is the staff user's school and the station officer's liaison school; ``school_b`` is another
+school. Writes for ``school_a`` succeed for staff; for ``school_b`` staff get 404 (not visible) or 403.
+"""
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 
 from django.utils import timezone
-from PIL import Image
 
-from campus.incidents.models import IncidentPhoto
-from common.roles import Role
-from tests.incidents.factories import IncidentFactory
+from tests.drills.factories import ActivityFactory, DrillTypeFactory, EmergencyPlanFactory, EmergencyPlanVersionFactory
 from tests.permission_case import Case
-
-
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="JPEG")
-    return out.getvalue()
-
-
-def _form(w) -> dict:
-    return {
-        "school": w["school_a"].pk,
-        "category": "fight",
-        "severity": "high",
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "description": "Two pupils fighting at the gate.",
-        "reporter_name": "Matrix",
-        "idempotency_key": "matrix-form-0001",
-    }
-
-
-def _api(school_key: str):
-    def body(w) -> dict:
-        return {
-            "school": w[school_key].pk,
-            "category": "suspicious",
-            "severity": "medium",
-            "occurred_at": timezone.now().isoformat(),
-            "description": "A man filming pupils.",
-            "idempotency_key": f"matrix-api-{school_key}",
-        }
-
-    return body
 
 
 def _pk(name: str):
     return lambda w: {"pk": w[name].pk}
 
 
-PAGE_REPORT = "302 200 403 403 200 403 403"  # REPORT_INCIDENTS
-PAGE_VIEW = "302 200 200 200 200 403 200"  # VIEW_INCIDENTS
+def _yesterday() -> str:
+    return (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+
+
+def _version(number: int, **extra):
+    def body(w) -> dict:
+        return {
+            "version": number,
+            "effective_date": _yesterday(),
+            "approved_by": "Principal",
+            "approved_on": _yesterday(),
+            "text": "Who does what.",
+            **extra,
+        }
+
+    return body
+
+
+def _new_plan(school_key: str):
+    def body(w) -> dict:
+        return {**_version(1)(w), "school": w[school_key].pk, "scenario": w["plans_scenario_new"].pk, "title": "Fire"}
+
+    return body
+
+
+def _activity(school_key: str):
+    def body(w) -> dict:
+        return {
+            "kind": "anti_fraud",
+            "school": w[school_key].pk,
+            "date": _yesterday(),
+            "title": "Anti-fraud talk",
+            "audience": 120,
+        }
+
+    return body
+
+
+PAGE_VIEW = "302 200 200 200 200 403 200"  # VIEW_DRILLS
+PAGE_VIEW_OTHER = "302 200 200 200 404 403 200"
+PAGE_RECORD = "302 200 200 403 200 403 403"  # RECORD_DRILLS
 API_VIEW = "401 200 200 200 200 403 200"
+API_VIEW_OTHER = "401 200 200 200 404 403 200"
 
 CASES: list = [
-    Case("incidents:report-new", PAGE_REPORT),
-    Case("incidents:report-new", "302 302 403 403 302 403 403", method="post", label="send", data=_form),
-    Case("incidents:report-mine", PAGE_REPORT),
-    Case("incidents:report-done", PAGE_REPORT, kwargs=_pk("report_own"), label="own school"),
-    Case("incidents:report-done", "302 200 403 403 404 403 403", kwargs=_pk("report_other"), label="other school"),
-    Case("incidents:report-photo", PAGE_VIEW, kwargs=_pk("report_photo_own"), label="own school"),
-    Case("incidents:report-photo", "302 200 200 200 404 403 200", kwargs=_pk("report_photo_other"), label="other"),
-    Case("incidents_api:report-list", API_VIEW),
+    Case("drills:plan-list", PAGE_VIEW),
+    Case("drills:plan-school", PAGE_VIEW, kwargs=_pk("school_a"), label="own school"),
+    Case("drills:plan-school", PAGE_VIEW_OTHER, kwargs=_pk("school_b"), label="other school"),
+    Case("drills:plan-detail", PAGE_VIEW, kwargs=_pk("plan_own"), label="own school"),
+    Case("drills:plan-detail", PAGE_VIEW_OTHER, kwargs=_pk("plan_other"), label="other school"),
+    Case("drills:plan-new", PAGE_RECORD),
+    Case("drills:plan-new", "302 302 302 403 302 403 403", method="post", label="save", data=_new_plan("school_a")),
     Case(
-        "incidents_api:report-list",
-        "401 201 403 403 201 403 403",
+        "drills:plan-new",
+        "302 302 302 403 403 403 403",
+        method="post",
+        label="another school",
+        data=_new_plan("school_b"),
+    ),
+    Case("drills:plan-version-new", PAGE_RECORD, kwargs=_pk("plan_own"), label="own school"),
+    Case(
+        "drills:plan-version-new",
+        "302 302 302 403 302 403 403",
+        method="post",
+        label="save",
+        kwargs=_pk("plan_own"),
+        data=_version(2),
+    ),
+    Case(
+        "drills:plan-version-new",
+        "302 302 302 403 404 403 403",
+        method="post",
+        label="another school",
+        kwargs=_pk("plan_other"),
+        data=_version(2),
+    ),
+    Case("drills:activity-list", PAGE_VIEW),
+    Case("drills:activity-counts", PAGE_VIEW),
+    Case("drills:activity-detail", PAGE_VIEW, kwargs=_pk("activity_own"), label="own school"),
+    Case("drills:activity-detail", PAGE_VIEW_OTHER, kwargs=_pk("activity_other"), label="other school"),
+    Case("drills:activity-new", "302 200 200 200 403 403 403"),
+    Case("drills:activity-new", "302 302 302 302 403 403 403", method="post", label="save", data=_activity("school_a")),
+    # API
+    Case("drills_api:plan-list", API_VIEW),
+    Case(
+        "drills_api:plan-list",
+        "401 201 201 403 201 403 403",
         method="post",
         json=True,
         label="create",
-        data=_api("school_a"),
+        data=_new_plan("school_a"),
     ),
     Case(
-        "incidents_api:report-list",
-        "401 201 403 403 403 403 403",
+        "drills_api:plan-list",
+        "401 201 201 403 403 403 403",
         method="post",
         json=True,
-        label="create for another school",
-        data=_api("school_b"),
+        label="another school",
+        data=_new_plan("school_b"),
     ),
-    Case("incidents_api:report-detail", API_VIEW, kwargs=_pk("report_own"), label="own school"),
-    Case("incidents_api:report-detail", "401 200 200 200 404 403 200", kwargs=_pk("report_other"), label="other"),
-    Case("incidents_api:report-photo", API_VIEW, kwargs=_pk("report_photo_own"), label="own school"),
-    Case("incidents_api:report-photo", "401 200 200 200 404 403 200", kwargs=_pk("report_photo_other"), label="other"),
+    Case("drills_api:plan-board", API_VIEW),
+    Case("drills_api:plan-detail", API_VIEW, kwargs=_pk("plan_own"), label="own school"),
+    Case("drills_api:plan-detail", API_VIEW_OTHER, kwargs=_pk("plan_other"), label="other school"),
+    Case(
+        "drills_api:plan-versions",
+        "401 201 201 403 201 403 403",
+        method="post",
+        json=True,
+        kwargs=_pk("plan_own"),
+        label="own school",
+        data=_version(2),
+    ),
+    Case(
+        "drills_api:plan-versions",
+        "401 201 201 403 404 403 403",
+        method="post",
+        json=True,
+        kwargs=_pk("plan_other"),
+        label="other school",
+        data=_version(2),
+    ),
+    Case("drills_api:activity-list", API_VIEW),
+    Case(
+        "drills_api:activity-list",
+        "401 201 201 201 403 403 403",
+        method="post",
+        json=True,
+        label="create",
+        data=_activity("school_a"),
+    ),
+    Case("drills_api:activity-detail", API_VIEW, kwargs=_pk("activity_own"), label="own school"),
+    Case("drills_api:activity-detail", API_VIEW_OTHER, kwargs=_pk("activity_other"), label="other school"),
+    Case("drills_api:activity-counts", API_VIEW),
 ]
 
 
 def build(world: dict) -> dict:
-    staff = world["users"][Role.SCHOOL_STAFF]
-    own = IncidentFactory(school=world["school_a"], reporter=staff)
-    other = IncidentFactory(school=world["school_b"])
-    jpeg = _jpeg()
+    from patrol.models import Term
 
-    def photo(incident):
-        return IncidentPhoto.objects.create(incident=incident, image=jpeg, width=8, height=8, size_bytes=len(jpeg))
-
+    today = timezone.localdate()
+    Term.objects.get_or_create(
+        school_year="matrix",
+        name="Matrix term",
+        defaults={"start_date": today - dt.timedelta(days=60), "end_date": today + dt.timedelta(days=60)},
+    )
+    scenario = DrillTypeFactory(code="plans-matrix", name="Earthquake")
+    approved = today - dt.timedelta(days=30)
+    plan_own = EmergencyPlanFactory(school=world["school_a"], scenario=scenario)
+    plan_other = EmergencyPlanFactory(school=world["school_b"], scenario=scenario)
+    for plan in (plan_own, plan_other):
+        EmergencyPlanVersionFactory(
+            plan=plan,
+            approved_on=approved,
+            effective_date=approved,
+            review_due=approved + dt.timedelta(days=365),
+        )
     return {
-        "report_own": own,
-        "report_other": other,
-        "report_photo_own": photo(own),
-        "report_photo_other": photo(other),
+        "plan_own": plan_own,
+        "plan_other": plan_other,
+        "plans_scenario_new": DrillTypeFactory(code="plans-matrix-new", name="Fire"),
+        "activity_own": ActivityFactory(school=world["school_a"], date=today - dt.timedelta(days=3)),
+        "activity_other": ActivityFactory(school=world["school_b"], date=today - dt.timedelta(days=3)),
     }
