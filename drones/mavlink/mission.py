@@ -104,8 +104,23 @@ async def mission_upload(
             attempts += 1
             if attempts >= count_retries:
                 raise CommandTimeout(f"{label} upload (MISSION_COUNT {count})", item_timeout_s * attempts) from None
+    out_of_order = 0
     while True:
         kind = reply.get_type()
+        if kind == "MISSION_ACK" and reply.type == mavlink.MAV_MISSION_INVALID_SEQUENCE and sent and out_of_order < 5:
+            # A late item answering a re-request arrives as a duplicate: ArduCopter says INVALID_SEQUENCE
+            # but keeps the transfer open and asks again for the item it wants (recorded behaviour).
+            # Its next request (or the closing ACK) may already have passed while this was read: a vehicle
+            # still missing an item asks again within a second; silence after the last item means done.
+            out_of_order += 1
+            waiter = link.expect(_REQUEST_TYPES, ours)
+            try:
+                reply = await link.wait_expected(waiter, timeout_s=item_timeout_s)
+            except TimeoutError:
+                if len(sent) == count:
+                    return  # every item went out; callers verify the upload by downloading it
+                raise CommandTimeout(f"{label} upload after an out-of-order item", item_timeout_s) from None
+            continue
         if kind == "MISSION_ACK":
             if reply.type != mavlink.MAV_MISSION_ACCEPTED:
                 at = max(sent) if sent else None

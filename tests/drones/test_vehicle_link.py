@@ -609,6 +609,31 @@ async def test_an_upload_the_vehicle_refuses_is_mission_transfer_failed(
     assert str(info.value) == f"mission upload refused by the vehicle: {result} at item 2"
 
 
+@pytest.mark.parametrize("before_seq", [3, 5], ids=["mid-mission", "before-the-last-item"])
+async def test_upload_survives_a_duplicated_item(
+    ready: Vehicle, monkeypatch: pytest.MonkeyPatch, before_seq: int
+) -> None:
+    """A late answer to a re-request arrives twice: ArduCopter says INVALID_SEQUENCE and goes on; so do we."""
+    link = ready.link
+    send = link.send
+    items_sent: dict[int, Any] = {}
+    duplicated: list[int] = []
+
+    def send_a_stale_copy_first(msg: Any) -> None:
+        if msg.get_type() in ("MISSION_ITEM_INT", "MISSION_ITEM"):
+            if msg.seq == before_seq and not duplicated:
+                duplicated.append(before_seq - 1)
+                send(items_sent[before_seq - 1])  # a stale copy reaches the vehicle waiting for the next
+            items_sent[msg.seq] = msg
+        send(msg)
+
+    monkeypatch.setattr(link, "send", send_a_stale_copy_first)
+    items = [home_item(), takeoff_item(10)] + [waypoint(30 * n, 30, 10) for n in range(4)]
+    await ready.upload_mission(items)
+    assert duplicated == [before_seq - 1]
+    assert len(await ready.download_mission()) == len(items)
+
+
 async def test_clear_mission_leaves_nothing(ready: Vehicle) -> None:
     await ready.upload_mission([home_item(), takeoff_item(10), waypoint(30, 0, 10)])
     assert len(await ready.download_mission()) == 3
