@@ -337,7 +337,9 @@ def plan_version_add(
     check_school_scope(actor=actor, school=school, capability=Capability.RECORD_DRILLS, what=_("upload plan versions"))
     if plan is not None:
         # Lock the plan so two uploads cannot both become "the next version".
-        plan = EmergencyPlan.objects.select_for_update().select_related("school", "scenario").get(pk=plan.pk)
+        plan = (
+            EmergencyPlan.objects.select_for_update(of=("self",)).select_related("school", "scenario").get(pk=plan.pk)
+        )
     text = text or ""
     title = (title or "").strip()
     review_due = review_due or default_review_due(approved_on)

@@ -218,7 +218,7 @@ def drill_cancel(*, drill: Drill, actor, reason: str = "") -> Drill:
 @transaction.atomic
 def corrective_action_done(*, action: CorrectiveAction, note: str, actor) -> CorrectiveAction:
     """Close a corrective action with a note of what was done."""
-    action = CorrectiveAction.objects.select_for_update().select_related("drill__school").get(pk=action.pk)
+    action = CorrectiveAction.objects.select_for_update(of=("self",)).select_related("drill__school").get(pk=action.pk)
     check_may_record(actor=actor, school=action.drill.school)
     if action.status == CorrectiveAction.Status.DONE:
         raise Conflict(_("This corrective action is already done."))

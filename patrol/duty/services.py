@@ -136,7 +136,9 @@ def duty_check_in(
     at = at or timezone.now()
     reason = (reason or "").strip()
     assignment = (
-        DutyAssignment.objects.select_for_update().select_related("shift__post__gate", "staff").get(pk=assignment.pk)
+        DutyAssignment.objects.select_for_update(of=("self",))
+        .select_related("shift__post__gate", "staff")
+        .get(pk=assignment.pk)
     )
     distance_m = check_check_in(
         assignment=assignment, actor=actor, lat=lat, lon=lon, accuracy_m=accuracy_m, reason=reason, at=at
@@ -198,7 +200,9 @@ def duty_check_out(
     at = at or timezone.now()
     reason = (reason or "").strip()
     assignment = (
-        DutyAssignment.objects.select_for_update().select_related("shift__post__gate", "staff").get(pk=assignment.pk)
+        DutyAssignment.objects.select_for_update(of=("self",))
+        .select_related("shift__post__gate", "staff")
+        .get(pk=assignment.pk)
     )
     checkin, distance_m = check_check_out(assignment=assignment, actor=actor, lat=lat, lon=lon, reason=reason, at=at)
     has_position = lat not in (None, "")

@@ -186,7 +186,13 @@ def missing_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict
     filled: dict[str, int] = defaultdict(int)
     for a in assignments:
         filled[a.role] += 1
-    return {role: int(need) - filled[role] for role, need in (requirements or {}).items() if int(need) > filled[role]}
+    needs = requirements or {}
+    # In role order, not the stored order: PostgreSQL's jsonb sorts object keys its own way.
+    return {
+        role: int(needs[role]) - filled[role]
+        for role in DutyRole.values
+        if role in needs and int(needs[role]) > filled[role]
+    }
 
 
 @dataclass

@@ -100,7 +100,7 @@ def assignment_remove(*, assignment: DutyAssignment, actor, reason: str) -> None
 def assignment_replace(*, assignment: DutyAssignment, staff: DutyStaff, actor, reason: str = "") -> DutyAssignment:
     """Give ``assignment``'s slot to ``staff`` (same shift and role; source=manual, pinned, unpublished)."""
     _require_manager(actor)
-    assignment = DutyAssignment.objects.select_for_update().select_related("shift").get(pk=assignment.pk)
+    assignment = DutyAssignment.objects.select_for_update(of=("self",)).select_related("shift").get(pk=assignment.pk)
     if assignment.staff_id == staff.pk:
         raise DomainError(
             _("%(name)s already has this duty.") % {"name": staff.name},
@@ -183,7 +183,7 @@ def _check_swap_sides(*, assignment: DutyAssignment, to_staff: DutyStaff, in_ret
 
 def _lock_pending(swap: SwapRequest) -> SwapRequest:
     swap = (
-        SwapRequest.objects.select_for_update()
+        SwapRequest.objects.select_for_update(of=("self",))
         .select_related("assignment__shift", "assignment__staff", "to_staff", "in_return__shift", "in_return__staff")
         .get(pk=swap.pk)
     )

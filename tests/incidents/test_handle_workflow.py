@@ -93,10 +93,12 @@ def test_two_officers_acknowledging_at_once_make_one_change():
 
     def ack(user):
         from django.db import connection as conn
+        from django.utils import translation
 
         barrier.wait()
         try:
-            incident_transition(incident=Incident.objects.get(pk=incident.pk), to_status="acknowledged", actor=user)
+            with translation.override("en"):  # the autouse English override does not reach this thread
+                incident_transition(incident=Incident.objects.get(pk=incident.pk), to_status="acknowledged", actor=user)
             results.append("ok")
         except Conflict as exc:
             results.append(exc.message)
