@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Gate, Officer, School, Station
+from common.geo import haversine_m
 
 
 class DutyRole(models.TextChoices):
@@ -24,6 +25,18 @@ class DutyRole(models.TextChoices):
     AUXILIARY = "auxiliary", _("Auxiliary police")
     GUARD = "guard", _("School guard")
     VOLUNTEER = "volunteer", _("Volunteer")
+
+
+def role_can_fill(staff_role: str, slot_role: str) -> bool:
+    """A police officer may fill a police or an auxiliary slot; everyone else only their own role."""
+    return staff_role == slot_role or (staff_role == DutyRole.POLICE and slot_role == DutyRole.AUXILIARY)
+
+
+def travel_s(lat1: float, lon1: float, lat2: float, lon2: float, *, speed_kmh: float) -> int:
+    """Whole seconds to go in a straight line between two gates at ``speed_kmh`` (WGS-84 degrees)."""
+    if lat1 == lat2 and lon1 == lon2:
+        return 0
+    return int(haversine_m(lat1, lon1, lat2, lon2) / 1000.0 / speed_kmh * 3600.0 + 0.999)
 
 
 class WindowKind(models.TextChoices):

@@ -12,21 +12,17 @@ or activity) and saves it inside its own transaction. ``attachment_response`` se
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
 from campus.drills.models import Attachment
 from common.errors import DomainError
+from common.images import ImageRefused, jpeg_reencode
 
 PHOTO_MAX_SIDE_PX = 2048
-PHOTO_MAX_PIXELS = 64_000_000
-JPEG_QUALITY = 85
-ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 DOCUMENT_TYPES = {
     "pdf": "application/pdf",
@@ -66,30 +62,10 @@ def _read(upload) -> tuple[str, bytes]:
 
 def photo_to_jpeg(name: str, content: bytes) -> bytes:
     """Decode, turn upright, drop all metadata, scale down, encode as JPEG; refuse what is not a photo."""
-    not_image = _("the file is not an image (or it is damaged); send a JPEG, PNG or WebP photo.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content))
-            if image.format not in ACCEPTED_IMAGE_FORMATS:
-                raise _refuse(name, not_image)
-            if image.size[0] * image.size[1] > PHOTO_MAX_PIXELS:
-                raise _refuse(name, _("the image has too many pixels."))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-    except UploadRefused:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refuse(name, _("the image has too many pixels.")) from None
-    except (OSError, SyntaxError, ValueError, TypeError, EOFError):
-        raise _refuse(name, not_image) from None
-    rgba = upright.convert("RGBA")
-    clean = Image.new("RGB", rgba.size, (255, 255, 255))
-    clean.paste(rgba, mask=rgba.getchannel("A"))
-    clean.thumbnail((PHOTO_MAX_SIDE_PX, PHOTO_MAX_SIDE_PX), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return out.getvalue()
+        return jpeg_reencode(content, max_side_px=PHOTO_MAX_SIDE_PX).content
+    except ImageRefused as exc:
+        raise _refuse(name, exc.message) from None
 
 
 def _zip_member_names(content: bytes) -> set[str]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.drills.models import Attachment, DrillRule, DrillType, EmergencyPlan, EmergencyPlanVersion
+from campus.drills.rules import rules_active, rules_for_school
 from campus.drills.selectors import drill_schools_visible
 from campus.models import School, Station
 from campus.selectors import staff_school_id
@@ -98,24 +99,9 @@ def review_status(review_due: dt.date | None, *, today: dt.date | None = None) -
     return REVIEW_OK
 
 
-def rule_applies(rule: DrillRule, school: School) -> bool:
-    """A rule applies when the school's level is listed (empty = every level) and boarding / bus match."""
-    if rule.levels and school.level not in rule.levels:
-        return False
-    if rule.boarding is not None and rule.boarding != school.boarding:
-        return False
-    return rule.school_bus is None or rule.school_bus == school.school_bus
-
-
-def rules_active() -> list[DrillRule]:
-    """Active rules of active drill types (read straight from ``DrillRule``)."""
-    return list(DrillRule.objects.filter(active=True, drill_type__active=True).select_related("drill_type"))
-
-
 def required_scenarios(school: School, rules: list[DrillRule] | None = None) -> list[DrillType]:
     """The drill types the school's applicable rules require, by name."""
-    rules = rules_active() if rules is None else rules
-    types = {rule.drill_type_id: rule.drill_type for rule in rules if rule_applies(rule, school)}
+    types = {rule.drill_type_id: rule.drill_type for rule in rules_for_school(school, rules=rules)}
     return sorted(types.values(), key=lambda t: t.name)
 
 

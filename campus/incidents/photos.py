@@ -1,29 +1,20 @@
 """Incident photos: only real images, re-encoded as JPEG without metadata, size and pixel limits.
 
-A phone photo carries EXIF (often the GPS position of whoever took it) and may be rotated only by an
-EXIF tag. Every upload is decoded with Pillow, turned upright, copied into a fresh image (so no EXIF,
-XMP, ICC or comment survives), scaled down to ``INCIDENT_PHOTO_MAX_SIDE_PX`` and saved as JPEG.
-Whatever the file's name or declared content type, content Pillow cannot decode as an image is refused.
+Every upload goes through ``common.images.jpeg_reencode`` (upright, no EXIF/GPS or other metadata,
+scaled to ``INCIDENT_PHOTO_MAX_SIDE_PX``); content Pillow cannot decode as an image is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
-# Formats a phone or a camera produces; anything else (TIFF, PSD, SVG...) is refused.
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
-JPEG_QUALITY = 85
-# A 48-megapixel phone sensor is ~48 M pixels; more than this is a decompression bomb or not a photo.
-DEFAULT_MAX_PIXELS = 64_000_000
+from common.images import ImageRefused, jpeg_reencode
 
 
 @dataclass(frozen=True)
@@ -48,7 +39,7 @@ class ProcessedPhoto:
 
 
 def max_pixels() -> int:
-    return int(getattr(settings, "INCIDENT_PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    return settings.INCIDENT_PHOTO_MAX_PIXELS
 
 
 def _mb(size: int) -> str:
@@ -95,48 +86,12 @@ def _refuse(upload: PhotoUpload, message: str) -> ValidationError:
 
 
 def photo_process(upload: PhotoUpload) -> ProcessedPhoto:
-    """Decode, turn upright (EXIF orientation), drop all metadata, scale down, encode as JPEG."""
-    side = settings.INCIDENT_PHOTO_MAX_SIDE_PX
-    not_image = _("the file is not an image (or it is damaged); send a JPEG, PNG or WebP photo.")
+    """Decode, turn upright, drop all metadata, scale down, encode as JPEG (``common.images``)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(upload.content))
-            if image.format not in ACCEPTED_FORMATS:
-                raise _refuse(
-                    upload,
-                    _("%(format)s images are not accepted; send a JPEG, PNG or WebP photo.") % {"format": image.format},
-                )
-            width, height = image.size
-            if width * height > max_pixels():
-                raise _refuse(
-                    upload,
-                    _("the image is %(w)d × %(h)d pixels; at most %(mp)d megapixels are accepted.")
-                    % {"w": width, "h": height, "mp": max_pixels() // 1_000_000},
-                )
-            if image.format in ("JPEG", "MPO"):
-                # Let libjpeg decode at a reduced scale: a 48 MP photo is not fully decoded to be shrunk.
-                image.draft("RGB", (side, side))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refuse(upload, _("the image has too many pixels to be opened safely.")) from None
-    except (OSError, SyntaxError, ValueError, TypeError, EOFError, Image.UnidentifiedImageError):
-        raise _refuse(upload, not_image) from None
-    if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
-        rgba = upright.convert("RGBA")
-        clean = Image.new("RGB", rgba.size, (255, 255, 255))
-        clean.paste(rgba, mask=rgba.getchannel("A"))
-    else:
-        # A fresh image holds only pixels: no EXIF (GPS), XMP, ICC profile, comment or thumbnail.
-        clean = Image.new("RGB", upright.size)
-        clean.paste(upright.convert("RGB"))
-    clean.thumbnail((side, side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return ProcessedPhoto(original_name=upload.name, jpeg=out.getvalue(), width=clean.width, height=clean.height)
+        jpeg = jpeg_reencode(upload.content, max_side_px=settings.INCIDENT_PHOTO_MAX_SIDE_PX, max_pixels=max_pixels())
+    except ImageRefused as exc:
+        raise _refuse(upload, exc.message) from None
+    return ProcessedPhoto(original_name=upload.name, jpeg=jpeg.content, width=jpeg.width, height=jpeg.height)
 
 
 def photos_process(uploads: Sequence[PhotoUpload]) -> list[ProcessedPhoto]:

@@ -224,7 +224,7 @@ def _routed_text(officer: Officer | None, school: School) -> str:
 
 def reference_for(incident: Incident) -> str:
     """``XA-YYYYMMDD-NNNN``: the local date reported and the row id, so it is unique without a counter."""
-    prefix = getattr(settings, "INCIDENT_REFERENCE_PREFIX", "XA")
+    prefix = settings.INCIDENT_REFERENCE_PREFIX
     return f"{prefix}-{timezone.localtime(incident.created_at):%Y%m%d}-{incident.pk:04d}"
 
 

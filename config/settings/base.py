@@ -268,6 +268,10 @@ INCIDENT_RECTIFY_DAYS = env_int("INCIDENT_RECTIFY_DAYS", 7, min_value=1, max_val
 INCIDENT_PHOTO_MAX_BYTES = env_int("INCIDENT_PHOTO_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)
 INCIDENT_PHOTOS_MAX = env_int("INCIDENT_PHOTOS_MAX", 6, min_value=0, max_value=20)
 INCIDENT_PHOTO_MAX_SIDE_PX = env_int("INCIDENT_PHOTO_MAX_SIDE_PX", 2048, min_value=256, max_value=8192)
+# More pixels than this is a decompression bomb, not a phone photo (a 48 MP sensor makes 48 M).
+INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 64_000_000, min_value=1_000_000)
+# Report references read <prefix>-YYYYMMDD-NNNN (校安, "XA").
+INCIDENT_REFERENCE_PREFIX = env_str("INCIDENT_REFERENCE_PREFIX", "XA")
 
 # --- drills, emergency plans, activities ---
 # Remind this many days before a drill, a corrective action or a plan review falls due.

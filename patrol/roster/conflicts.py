@@ -15,16 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.geo import haversine_m
-from patrol.models import DutyRole
+from patrol.models import DutyRole, role_can_fill, travel_s
 
-# Which slot roles a person of each role may fill (a police officer may stand an auxiliary slot).
-QUALIFIED_ROLES: dict[str, frozenset[str]] = {
-    "police": frozenset({"police", "auxiliary"}),
-    "auxiliary": frozenset({"auxiliary"}),
-    "guard": frozenset({"guard"}),
-    "volunteer": frozenset({"volunteer"}),
-}
 SCHOOL_ROLES = frozenset({"guard", "volunteer"})
 
 
@@ -109,9 +101,8 @@ class ConflictItem:
 
 
 def travel_min(a: ShiftInfo, b: ShiftInfo, *, speed_kmh: float) -> float:
-    """Minutes to go in a straight line from gate ``a`` to gate ``b`` at ``speed_kmh``."""
-    distance_m = haversine_m(a.lat, a.lon, b.lat, b.lon)
-    return distance_m / (speed_kmh * 1000.0 / 60.0)
+    """Minutes to go in a straight line from gate ``a`` to gate ``b`` (the solver's rule, ``travel_s``)."""
+    return travel_s(a.lat, a.lon, b.lat, b.lon, speed_kmh=speed_kmh) / 60.0
 
 
 def _role_label(role: str) -> str:
@@ -128,7 +119,7 @@ def check_qualification(*, staff: StaffInfo, role: str, shift: ShiftInfo) -> lis
     found: list[ConflictItem] = []
     if not staff.active:
         found.append(ConflictItem("inactive", _("%(name)s is not active.") % {"name": staff.name}))
-    if role not in QUALIFIED_ROLES.get(staff.role, frozenset()):
+    if not role_can_fill(staff.role, role):
         found.append(
             ConflictItem(
                 "not_qualified",

@@ -15,8 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campus.models import LiaisonAssignment
-from common.geo import haversine_m
-from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term, role_can_fill, travel_s
 
 POLICE = DutyRole.POLICE.value
 AUXILIARY = DutyRole.AUXILIARY.value
@@ -25,11 +24,6 @@ VOLUNTEER = DutyRole.VOLUNTEER.value
 ROLES = (POLICE, AUXILIARY, GUARD, VOLUNTEER)
 STATION_ROLES = (POLICE, AUXILIARY)
 SCHOOL_ROLES = (GUARD, VOLUNTEER)
-
-
-def can_fill(staff_role: str, slot_role: str) -> bool:
-    """A police officer may fill a police or an auxiliary slot; everyone else only their own role."""
-    return staff_role == slot_role or (staff_role == POLICE and slot_role == AUXILIARY)
 
 
 @dataclass(frozen=True)
@@ -117,10 +111,7 @@ class Problem:
         return found
 
     def travel_s(self, a: Shift, b: Shift) -> int:
-        if a.lat == b.lat and a.lon == b.lon:
-            return 0
-        metres = haversine_m(a.lat, a.lon, b.lat, b.lon)
-        return int(metres / 1000.0 / self.speed_kmh * 3600.0 + 0.999)
+        return travel_s(a.lat, a.lon, b.lat, b.lon, speed_kmh=self.speed_kmh)
 
     def conflict(self, a: Shift, b: Shift) -> str | None:
         """Why one person cannot stand both shifts: ``"overlap"``, ``"travel"`` or None."""
@@ -137,7 +128,7 @@ class Problem:
 
     def qualified(self, staff: Staff, shift: Shift, role: str) -> bool:
         """Role and place: guards and volunteers at their own school, police at their station's schools."""
-        if not can_fill(staff.role, role):
+        if not role_can_fill(staff.role, role):
             return False
         if role in SCHOOL_ROLES:
             return staff.school_id is not None and staff.school_id == shift.school_id
