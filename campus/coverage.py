@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +17,7 @@ from campus.models import Station
 from campus.templatetags.campus_tags import PROBLEMS
 from common.permissions import HasCapability, capability_required
 from common.roles import Capability
+from common.xlsx import xlsx_bytes, xlsx_response
 
 TOTAL_FIELDS = (
     "schools",
@@ -179,14 +177,8 @@ def coverage_export(request):
     for page in wb.worksheets:
         for cell in page[1]:
             cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    wb.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="coverage-{stamp}.xlsx"'
-    return response
+    return xlsx_response(xlsx_bytes(wb), f"coverage-{stamp}.xlsx")
 
 
 class CoverageApi(APIView):

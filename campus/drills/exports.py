@@ -4,7 +4,6 @@ emergency plans (current version, review due/overdue) and police-school activiti
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from openpyxl.styles import Font
 from campus.drills.compliance import SchoolCompliance, compliance_board
 from campus.drills.models import Activity, CorrectiveAction, Drill, EmergencyPlan, EmergencyPlanVersion
 from campus.models import School
+from common.xlsx import xlsx_bytes
 from patrol.models import Term
 
 
@@ -156,6 +156,4 @@ def term_report_xlsx(report: TermReport) -> bytes:
         for action in row.open_actions:
             open_sheet.append([row.compliance.school.name, str(action.drill.drill_type), action.description,
                                action.owner, action.due_date, action.due_date < report.today])  # fmt: skip
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,9 +19,9 @@ from campus.selectors import staff_school_id
 from common.errors import DomainError, NotAllowed
 from common.permissions import capability_required
 from common.roles import Capability, Role, can, roles_of
+from common.xlsx import xlsx_bytes, xlsx_response
 from patrol.models import Term
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_FILTERS = ("overdue", "due_soon", "missing")
 
 
@@ -319,9 +317,7 @@ def activity_counts(request: HttpRequest) -> HttpResponse:
     station = _station_param(request)
     counts = activities.activity_counts(term=term, user=request.user, station=station) if term else None
     if kind == "xlsx" and counts is not None:
-        response = HttpResponse(counts_xlsx(counts), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="activities-{term.start_date:%Y-%m}.xlsx"'
-        return response
+        return xlsx_response(counts_xlsx(counts), f"activities-{term.start_date:%Y-%m}.xlsx")
     query = request.GET.copy()
     query["type"] = "xlsx"
     if term is not None:
@@ -367,6 +363,4 @@ def counts_xlsx(counts: activities.ActivityCounts) -> bytes:
             sheet.append([_label(row.key), row.total, row.audience, *row.kind_counts()])
         sheet.append([_("Total"), counts.total.total, counts.total.audience, *counts.total.kind_counts()])
         sheet.column_dimensions["A"].width = 32
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(workbook)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from campus.models import School, Station
 from common.errors import DomainError
 from common.permissions import capability_required
 from common.roles import Capability, can
+from common.xlsx import xlsx_response
 from patrol.models import Term
 
 
@@ -355,10 +356,5 @@ def drill_report(request):
         title = _("All schools")
     report = term_report(term=term, schools=schools, title=title, today=timezone.localdate())
     if request.GET.get("type") == "xlsx":
-        response = HttpResponse(
-            term_report_xlsx(report),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="drills-term-{term.pk}.xlsx"'
-        return response
+        return xlsx_response(term_report_xlsx(report), f"drills-term-{term.pk}.xlsx")
     return render(request, "drills/drills/report.html", {"report": report})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,8 +17,7 @@ from campus.incidents.charts import bar_chart_svg
 from campus.models import Station
 from common.permissions import capability_required
 from common.roles import Capability
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from common.xlsx import xlsx_bytes, xlsx_response
 
 
 def _type_param(value: str | None) -> str:
@@ -86,10 +84,8 @@ def analysis_month(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/analysis/month.html", ctx, status=400)
     report = analysis.month_analysis(month=month, station=station)
     if kind == "xlsx":
-        response = HttpResponse(analysis_xlsx(report), content_type=XLSX_TYPE)
         suffix = f"-{station.code}" if station else ""
-        response["Content-Disposition"] = f'attachment; filename="incident-analysis-{month:%Y-%m}{suffix}.xlsx"'
-        return response
+        return xlsx_response(analysis_xlsx(report), f"incident-analysis-{month:%Y-%m}{suffix}.xlsx")
     query = request.GET.copy()
     query["type"] = "xlsx"
     query["month"] = report.month_label
@@ -231,6 +227,4 @@ def analysis_xlsx(report: analysis.MonthAnalysis) -> bytes:
         incidents.column_dimensions[column].width = 18
         for cell in incidents[column][1:]:
             cell.number_format = "yyyy-mm-dd hh:mm"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)

@@ -10,7 +10,6 @@ missing or due, so a week in progress is not full of "missing" people.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from common.xlsx import xlsx_bytes
 from patrol.duty.selectors import grace, patrol_due, shifts_visible, uncovered_roles
 from patrol.models import DutyAssignment, Term
 
@@ -215,6 +215,4 @@ def stats_xlsx(report: StatsReport) -> bytes:
     info.append([_("From"), report.start.isoformat()])
     info.append([_("To"), report.end.isoformat()])
     info.append([_("Term"), str(report.term) if report.term else _("all terms")])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from campus.selectors import staff_school_id
 from common.errors import DomainError
 from common.permissions import capability_required
 from common.roles import Capability, Role, roles_of
+from common.xlsx import xlsx_response
 from patrol.duty import selectors, services, stats
 from patrol.duty.forms import GuardPatrolForm, PositionForm
 from patrol.models import DutyShift, Term
@@ -228,14 +229,7 @@ def duty_stats(request):
         params["end"] = params["start"]
     report = stats.duty_stats(user=request.user, **params)
     if request.GET.get("type") == "xlsx":
-        response = HttpResponse(
-            stats.stats_xlsx(report),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="duty-stats-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx"'
-        )
-        return response
+        return xlsx_response(stats.stats_xlsx(report), f"duty-stats-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx")
     query = request.GET.copy()
     query["type"] = "xlsx"
     return render(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from common.xlsx import xlsx_bytes
 from patrol.models import DutyAssignment, DutyShift, Term
 from patrol.roster.selectors import missing_roles
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNCOVERED_FILL = PatternFill("solid", fgColor="FFE0E0")
 
 
@@ -95,9 +93,7 @@ def roster_xlsx(*, term: Term, shifts: QuerySet[DutyShift]) -> bytes:
             row[0].number_format = "yyyy-mm-dd"
         for column, width in zip("ABCDEFGHIJKLM", (12, 8, 12, 7, 7, 24, 14, 14, 14, 14, 15, 12, 10), strict=True):
             page.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)
 
 
 def _weekday(index: int) -> str:

@@ -18,6 +18,7 @@ from campus.models import School, Station
 from common.errors import DomainError, NotAllowed
 from common.permissions import capability_required
 from common.roles import Capability, can
+from common.xlsx import xlsx_response
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest, Term
 from patrol.roster import exports, ics, selectors, services
 from patrol.roster.forms import (
@@ -208,9 +209,7 @@ def roster_export(request, term_id: int):
     if station_id:
         shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
     body = exports.roster_xlsx(term=term, shifts=shifts)
-    response = HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="roster-{term.school_year}-term{term.pk}.xlsx"'
-    return response
+    return xlsx_response(body, f"roster-{term.school_year}-term{term.pk}.xlsx")
 
 
 # --- shift editing -------------------------------------------------------------------------------
