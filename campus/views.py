@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from campus import selectors, services
 from campus.forms import EndForm, LiaisonAssignForm, PairingForm, TransferForm
 from campus.models import LiaisonAssignment, Officer, School, Station
-from common.errors import DomainError
+from common.forms import run_service
 from common.permissions import capability_required
 from common.roles import Capability, Role, can, roles_of
 
@@ -122,15 +122,6 @@ def school_detail(request, pk: int):
     return render(request, "campus/school_detail.html", ctx)
 
 
-def _run(request, action, success: str):
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-
-
 @require_POST
 @capability_required(Capability.ASSIGN_LIAISON)
 def school_liaison_assign(request, pk: int):
@@ -140,7 +131,7 @@ def school_liaison_assign(request, pk: int):
         messages.error(request, _("Choose an active police officer."))
         return redirect("campus:school_detail", pk=pk)
     officer = form.cleaned_data["officer"]
-    _run(
+    run_service(
         request,
         lambda: services.liaison_assign(
             school=school,
@@ -160,7 +151,7 @@ def school_liaison_end(request, pk: int):
     school = _school_for(request.user, pk)
     form = EndForm(request.POST)
     reason = form.data.get("reason", "")
-    _run(
+    run_service(
         request,
         lambda: services.liaison_end(school=school, actor=request.user, reason=reason),
         _("The liaison assignment has ended."),
@@ -177,7 +168,7 @@ def school_pairing_assign(request, pk: int):
         messages.error(request, _("Choose a department."))
         return redirect("campus:school_detail", pk=pk)
     department = form.cleaned_data["department"]
-    _run(
+    run_service(
         request,
         lambda: services.department_pair(
             school=school, department=department, actor=request.user, reason=form.cleaned_data["reason"]
@@ -192,7 +183,7 @@ def school_pairing_assign(request, pk: int):
 def school_pairing_end(request, pk: int):
     school = _school_for(request.user, pk)
     reason = request.POST.get("reason", "")
-    _run(
+    run_service(
         request,
         lambda: services.department_unpair(school=school, actor=request.user, reason=reason),
         _("The department pairing has ended."),
@@ -284,7 +275,7 @@ def officer_detail(request, pk: int):
 @capability_required(Capability.EDIT_REGISTRY)
 def officer_deactivate(request, pk: int):
     officer = get_object_or_404(Officer, pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.officer_deactivate(officer=officer, actor=request.user, reason=request.POST.get("reason", "")),
         _("%(officer)s is now inactive; their schools are listed for reassignment.") % {"officer": officer},
@@ -296,7 +287,7 @@ def officer_deactivate(request, pk: int):
 @capability_required(Capability.EDIT_REGISTRY)
 def officer_activate(request, pk: int):
     officer = get_object_or_404(Officer, pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.officer_activate(officer=officer, actor=request.user, reason=request.POST.get("reason", "")),
         _("%(officer)s is active again.") % {"officer": officer},
@@ -313,7 +304,7 @@ def officer_transfer(request, pk: int):
         messages.error(request, _("Choose the new station and give a reason."))
         return redirect("campus:officer_detail", pk=pk)
     station = form.cleaned_data["station"]
-    _run(
+    run_service(
         request,
         lambda: services.officer_transfer(
             officer=officer, station=station, actor=request.user, reason=form.cleaned_data["reason"]

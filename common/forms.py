@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from common.errors import DomainError
+from common.errors import DomainError, NotAllowed
 
 
 def save_form_with_service(request, form, service, kwarg: str):
@@ -26,3 +26,31 @@ def save_form_with_service(request, form, service, kwarg: str):
         messages.success(request, _("Saved."))
         return obj
     return None
+
+
+def run_service(request, action, success: str, *, refusal_is_403: bool = False) -> bool:
+    """Call a service for a POST page; its refusal becomes an error message, success ``success``.
+
+    With ``refusal_is_403`` a ``NotAllowed`` (the person may not do this at all) is a 403 page instead.
+    """
+    try:
+        action()
+    except NotAllowed as exc:
+        if refusal_is_403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+        return False
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def form_errors(form) -> str:
+    """All errors of a bound form on one line, each after its field's label: 'First day: Enter a valid date.'"""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return "; ".join(parts)

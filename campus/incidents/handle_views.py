@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,22 +21,13 @@ from campus.incidents.handle_forms import CommentForm, FollowUpForm, Rectificati
 from campus.incidents.models import FollowUp, Incident, IncidentStatus, Rectification, Severity
 from campus.incidents.notify import incident_point
 from campus.models import School, Station
-from common.errors import DomainError, NotAllowed
+from common.errors import NotAllowed
+from common.forms import run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 
-
-def _run(request, action, success: str) -> bool:
-    """Call a service; a refusal of the person is a 403, a refusal of the input a message on the page."""
-    try:
-        action()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
+# A refusal of the person (not of the input) is a 403 page here.
+_run = partial(run_service, refusal_is_403=True)
 
 
 def _incident_for(user, pk: int) -> Incident:

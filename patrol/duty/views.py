@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from campus.models import Station
 from campus.selectors import staff_school_id
 from common.errors import DomainError
+from common.forms import form_errors
 from common.permissions import capability_required
 from common.roles import Capability, Role, roles_of
 from common.xlsx import xlsx_response
@@ -37,14 +38,6 @@ def station_param(value: str | None) -> int | None:
 
 def staff_only(user) -> bool:
     return not (roles_of(user) - {Role.SCHOOL_STAFF})
-
-
-def _form_errors(form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.append(f"{label or name}: {' '.join(errors)}")
-    return "; ".join(parts)
 
 
 # --- my duties today ---------------------------------------------------------------------------
@@ -97,7 +90,7 @@ def duty_check_in(request, pk: int):
     assignment = _own_or_visible_assignment(request.user, pk)
     form = PositionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Check-in refused: %(errors)s") % {"errors": _form_errors(form)})
+        messages.error(request, _("Check-in refused: %(errors)s") % {"errors": form_errors(form)})
         return redirect(_today_url(assignment))
     data = form.cleaned_data
     try:
@@ -125,7 +118,7 @@ def duty_check_out(request, pk: int):
     assignment = _own_or_visible_assignment(request.user, pk)
     form = PositionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Check-out refused: %(errors)s") % {"errors": _form_errors(form)})
+        messages.error(request, _("Check-out refused: %(errors)s") % {"errors": form_errors(form)})
         return redirect(_today_url(assignment))
     data = form.cleaned_data
     try:
@@ -151,7 +144,7 @@ def duty_patrol_record(request, pk: int):
     form = GuardPatrolForm(request.POST, shift=shift)
     back = f"{reverse('patrol:duty-today')}?date={shift.date.isoformat()}"
     if not form.is_valid():
-        messages.error(request, _("Patrol not recorded: %(errors)s") % {"errors": _form_errors(form)})
+        messages.error(request, _("Patrol not recorded: %(errors)s") % {"errors": form_errors(form)})
         return redirect(back)
     try:
         patrol = services.guard_patrol_record(shift=shift, actor=request.user, **form.service_kwargs())

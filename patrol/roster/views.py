@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campus.models import School, Station
-from common.errors import DomainError, NotAllowed
+from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from common.xlsx import xlsx_response
@@ -28,6 +28,9 @@ from patrol.roster.forms import (
     ReasonForm,
     SwapRequestForm,
 )
+
+# A refusal of the person (not of the input) is a 403 page here.
+_run = partial(run_service, refusal_is_403=True)
 
 
 def generate_url(term: Term) -> str:
@@ -43,25 +46,6 @@ def _back(request, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
-
-
-def _run(request, action, success: str) -> bool:
-    try:
-        action()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _form_errors(form) -> str:
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
-        for name, errors in form.errors.items()
-    )
 
 
 def _int(value: str | None) -> int | None:
@@ -257,7 +241,7 @@ def roster_assignment_add(request, shift_id: int):
     back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": shift.pk}))
     form = AssignmentAddForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     staff, role = form.cleaned_data["staff"], form.cleaned_data["role"]
     _run(
@@ -275,7 +259,7 @@ def roster_assignment_remove(request, pk: int):
     back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": assignment.shift_id}))
     form = AssignmentRemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     _run(
         request,
@@ -294,7 +278,7 @@ def roster_assignment_replace(request, pk: int):
     back = _back(request, reverse("patrol:roster-shift", kwargs={"shift_id": assignment.shift_id}))
     form = AssignmentReplaceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     staff = form.cleaned_data["staff"]
     _run(
@@ -420,7 +404,7 @@ def roster_swap_create(request, pk: int):
     back = _back(request, reverse("patrol:roster-mine"))
     form = SwapRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     to_staff = form.cleaned_data["to_staff"]
     _run(

@@ -19,15 +19,6 @@ WEEKDAY_CHOICES = [
 ]
 
 
-def form_errors(form: forms.Form) -> str:
-    """All errors of a form as one line naming each field: 'First day: Enter a valid date.'"""
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return " ".join(parts)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from campus.models import School, Station
 from common.errors import DomainError
+from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from patrol.models import BellSchedule, CalendarOverride, DutyRole, DutyStaff, Leave, Post, Term, WindowKind, WindowRule
@@ -34,21 +34,10 @@ from patrol.schedule.forms import (
     StaffForm,
     TermForm,
     WindowRuleForm,
-    form_errors,
 )
 from patrol.schedule.shifts import duty_shifts_build
 
 BELL_ROWS = 6  # rows offered in a bell schedule form (filled rows plus blanks)
-
-
-def _run(request, action: Callable[[], object], success: str) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _school_for(user, pk: int) -> School:
@@ -95,7 +84,7 @@ def term_create(request):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("patrol:schedule-home")
-    _run(
+    run_service(
         request,
         lambda: services.term_create(actor=request.user, **form.cleaned_data),
         _("The term %(name)s was added.") % {"name": form.cleaned_data["name"]},
@@ -172,7 +161,7 @@ def term_update(request, pk: int):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("patrol:schedule-term", pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.term_update(term=term, actor=request.user, **form.cleaned_data),
         _("The term was saved."),
@@ -210,7 +199,7 @@ def override_create(request):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("patrol:schedule-home")
-    _run(
+    run_service(
         request,
         lambda: services.calendar_override_create(actor=request.user, **form.cleaned_data),
         _("The calendar override was added."),
@@ -222,7 +211,7 @@ def override_create(request):
 @capability_required(Capability.MANAGE_DUTY)
 def override_delete(request, pk: int):
     override = get_object_or_404(CalendarOverride, pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.calendar_override_delete(override=override, actor=request.user),
         _("The calendar override of %(date)s was deleted.") % {"date": override.date.isoformat()},
@@ -237,7 +226,7 @@ def closure_create(request):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("patrol:schedule-home")
-    _run(
+    run_service(
         request,
         lambda: services.school_closure_create(actor=request.user, **form.cleaned_data),
         _("The closure of %(school)s was added.") % {"school": form.cleaned_data["school"]},
@@ -256,7 +245,7 @@ def window_rule_save(request):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return back
-    _run(
+    run_service(
         request,
         lambda: services.window_rule_save(actor=request.user, school=school, **form.cleaned_data),
         _("The duty window rule was saved."),
@@ -268,7 +257,7 @@ def window_rule_save(request):
 @capability_required(Capability.MANAGE_DUTY)
 def window_rule_delete(request, pk: int):
     rule = get_object_or_404(WindowRule, pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.window_rule_delete(rule=rule, actor=request.user),
         _("The school's own rule was removed; the county default applies."),
@@ -370,7 +359,7 @@ def bells_save(request, pk: int):
         grade = grades[index] if index < len(grades) else ""
         if kind or time.strip():
             bells.append({"kind": kind, "time": time, "grades": grade})
-    _run(
+    run_service(
         request,
         lambda: services.bell_schedule_save(
             school=school,
@@ -389,7 +378,7 @@ def bells_save(request, pk: int):
 @capability_required(Capability.MANAGE_DUTY)
 def bells_delete(request, pk: int):
     schedule = get_object_or_404(BellSchedule, pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.bell_schedule_delete(schedule=schedule, actor=request.user),
         _("The bell schedule %(name)s was deleted.") % {"name": schedule.name},
@@ -434,7 +423,7 @@ def post_save(request, pk: int):
             checkin_radius_m=data["checkin_radius_m"],
             active=data["active"],
         )
-    _run(request, action, _("The post %(name)s was saved.") % {"name": data["name"]})
+    run_service(request, action, _("The post %(name)s was saved.") % {"name": data["name"]})
     return redirect("patrol:schedule-school", pk=pk)
 
 
@@ -494,7 +483,7 @@ def staff_detail(request, pk: int):
         form = StaffForm(request.POST, instance=DutyStaff.objects.get(pk=pk))
         if not form.is_valid():
             messages.error(request, form_errors(form))
-        elif _run(
+        elif run_service(
             request,
             lambda: services.duty_staff_update(staff=staff, actor=request.user, **_staff_fields(form)),
             _("%(name)s was saved.") % {"name": form.cleaned_data["name"]},
@@ -521,7 +510,7 @@ def leave_create(request, pk: int):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("patrol:schedule-staff-detail", pk=pk)
-    _run(
+    run_service(
         request,
         lambda: services.leave_create(staff=staff, actor=request.user, **form.cleaned_data),
         _("The leave was added."),
@@ -533,5 +522,5 @@ def leave_create(request, pk: int):
 @capability_required(Capability.MANAGE_DUTY)
 def leave_delete(request, pk: int):
     leave = get_object_or_404(Leave, pk=pk)
-    _run(request, lambda: services.leave_delete(leave=leave, actor=request.user), _("The leave was deleted."))
+    run_service(request, lambda: services.leave_delete(leave=leave, actor=request.user), _("The leave was deleted."))
     return redirect("patrol:schedule-staff-detail", pk=leave.staff_id)
