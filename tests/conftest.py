@@ -80,3 +80,14 @@ def officer(station):
 @pytest.fixture
 def staff_user(school):
     return make_user(Role.SCHOOL_STAFF, school=school)
+
+
+@pytest.fixture
+def english_client():
+    """The test client asking for English pages, so a test can read the messages it checks.
+
+    The packages whose tests read page text (patrol, incidents, drills) use it as their ``client``.
+    """
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

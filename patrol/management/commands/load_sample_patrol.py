@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from common.errors import DomainError
@@ -50,8 +51,9 @@ class Command(BaseCommand):
         from_date = min(max(monday, term.start_date), term.end_date)
         started = time.perf_counter()
         try:
-            roster = roster_generate(term=term, actor=SYSTEM, time_limit_s=time_limit_s, from_date=from_date)
-            roster_publish(term=term, actor=SYSTEM)
+            with transaction.atomic():  # generated and published, or neither (a re-run tries again)
+                roster = roster_generate(term=term, actor=SYSTEM, time_limit_s=time_limit_s, from_date=from_date)
+                roster_publish(term=term, actor=SYSTEM)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         coverage = roster.report.get("coverage", {})
