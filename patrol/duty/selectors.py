@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from campus.selectors import staff_school_id
 from common.roles import Capability, Role, can, roles_of
 from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
+from patrol.roster.selectors import missing_roles
 
 CHECKIN_OPENS_MIN = 60  # check-in opens this many minutes before the window starts
 
@@ -159,23 +160,7 @@ def person_status(*, shift: DutyShift, checkin: CheckIn | None, now: dt.datetime
     return Status.UPCOMING
 
 
-def uncovered_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict[str, int]:
-    """Slots of the requirement that no assignment fills, by role. Spare police fill auxiliary slots."""
-    have: dict[str, int] = {}
-    for a in assignments:
-        have[a.role] = have.get(a.role, 0) + 1
-    short: dict[str, int] = {}
-    for role, needed in (requirements or {}).items():
-        missing = int(needed or 0) - have.get(role, 0)
-        if missing > 0:
-            short[role] = missing
-    if short.get(DutyRole.AUXILIARY):
-        spare_police = have.get(DutyRole.POLICE, 0) - int((requirements or {}).get(DutyRole.POLICE, 0) or 0)
-        if spare_police > 0:
-            short[DutyRole.AUXILIARY] -= min(spare_police, short[DutyRole.AUXILIARY])
-            if not short[DutyRole.AUXILIARY]:
-                del short[DutyRole.AUXILIARY]
-    return short
+uncovered_roles = missing_roles  # the board and the statistics count gaps as the roster does
 
 
 def shift_status(*, uncovered: bool, people: list[str]) -> str:

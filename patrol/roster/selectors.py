@@ -182,17 +182,19 @@ def missing_labels(missing: dict[str, int]) -> dict[str, int]:
 
 
 def missing_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict[str, int]:
-    """Per role, how many more people the shift needs."""
+    """Per role, how many more people the shift needs; a police officer beyond the police places fills
+    an auxiliary one (``role_can_fill``). In role order: PostgreSQL's jsonb stores keys its own way."""
+    needs = {role: int(count or 0) for role, count in (requirements or {}).items()}
     filled: dict[str, int] = defaultdict(int)
     for a in assignments:
         filled[a.role] += 1
-    needs = requirements or {}
-    # In role order, not the stored order: PostgreSQL's jsonb sorts object keys its own way.
-    return {
-        role: int(needs[role]) - filled[role]
-        for role in DutyRole.values
-        if role in needs and int(needs[role]) > filled[role]
-    }
+    short = {role: needs[role] - filled[role] for role in DutyRole.values if needs.get(role, 0) > filled[role]}
+    spare_police = filled[DutyRole.POLICE] - needs.get(DutyRole.POLICE, 0)
+    if short.get(DutyRole.AUXILIARY) and spare_police > 0:
+        short[DutyRole.AUXILIARY] -= min(spare_police, short[DutyRole.AUXILIARY])
+        if not short[DutyRole.AUXILIARY]:
+            del short[DutyRole.AUXILIARY]
+    return short
 
 
 @dataclass
