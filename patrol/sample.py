@@ -19,6 +19,7 @@ from django.db import transaction
 from campus.models import Gate, Officer, School, Station
 from campus.sample.names import GIVEN_CHARS, SURNAMES
 from common.audit import audit_record
+from common.dates import monday_of
 from common.errors import DomainError
 from common.roles import SYSTEM
 from patrol.models import BellSchedule, BellTime, DutyRole, DutyShift, DutyStaff, Post, Term
@@ -109,7 +110,7 @@ def _sample_reserves(term: Term, rng: random.Random) -> list[DutyStaff]:
     shifts = DutyShift.objects.filter(term=term).select_related("post__gate__school")
     for shift in shifts.iterator(chunk_size=5000):
         school = shift.post.gate.school
-        monday = shift.date - dt.timedelta(days=shift.date.weekday())
+        monday = monday_of(shift.date)
         for role, count in shift.requirements.items():
             if role in (DutyRole.POLICE, DutyRole.AUXILIARY):
                 if not school.responsible_station_id:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from common.dates import monday_of
 from common.xlsx import xlsx_bytes
 from patrol.duty.selectors import grace, patrol_due, shifts_visible, uncovered_roles
 from patrol.models import DutyAssignment, Term
@@ -99,7 +100,7 @@ class StatsReport:
 
 
 def current_week(today: dt.date) -> tuple[dt.date, dt.date]:
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = monday_of(today)
     return monday, monday + dt.timedelta(days=6)
 
 
@@ -165,7 +166,7 @@ def duty_stats(
         counts = shift_counts(shift, now=now)
         school = shift.post.gate.school
         station = school.responsible_station
-        monday = shift.date - dt.timedelta(days=shift.date.weekday())
+        monday = monday_of(shift.date)
         if school.id not in schools:
             schools[school.id] = StatRow(str(school.id), school.name)
         sid = station.id if station else None

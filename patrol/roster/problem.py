@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campus.models import LiaisonAssignment
+from common.dates import monday_of
 from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term, role_can_fill, travel_s
 
 POLICE = DutyRole.POLICE.value
@@ -47,7 +48,7 @@ class Shift:
     @property
     def week(self) -> dt.date:
         """Monday of the shift's week."""
-        return self.date - dt.timedelta(days=self.date.weekday())
+        return monday_of(self.date)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
         shift__term=term, shift__date__lt=from_date
     ).values_list("staff_id", "shift__date", "shift__post_id", "shift__kind"):
         prior_load[staff_id] += 1
-        prior_week_load[(staff_id, date - dt.timedelta(days=date.weekday()))] += 1
+        prior_week_load[(staff_id, monday_of(date))] += 1
         prior_day_load[(staff_id, date)] += 1
         if date >= continuity_from:
             prior_posts[(post_id, date, kind)].add(staff_id)

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from campus.selectors import staff_school_id
+from common.dates import monday_of
 from common.models import AuditLogEntry
 from common.roles import Capability, Role, can, roles_of
 from patrol.models import (
@@ -150,7 +151,7 @@ def staff_shifts_around(
     *, staff: DutyStaff, day: dt.date, exclude_assignment_ids: tuple[int, ...] = ()
 ) -> list[ShiftInfo]:
     """The person's shifts in the ISO week of ``day`` and a day either side (enough for every check)."""
-    monday = day - dt.timedelta(days=day.weekday())
+    monday = monday_of(day)
     qs = (
         DutyAssignment.objects.filter(
             staff=staff,
@@ -239,7 +240,7 @@ def removals_since_publish(roster: Roster | None) -> int:
 
 def term_weeks(term: Term) -> list[dt.date]:
     """Mondays of the weeks the term spans."""
-    monday = term.start_date - dt.timedelta(days=term.start_date.weekday())
+    monday = monday_of(term.start_date)
     weeks = []
     while monday <= term.end_date:
         weeks.append(monday)
@@ -252,7 +253,7 @@ def default_week(term: Term) -> dt.date:
     day = today if term.start_date <= today <= term.end_date else term.start_date
     first = DutyShift.objects.filter(term=term, date__gte=day).order_by("date").values_list("date", flat=True).first()
     day = first or day
-    return day - dt.timedelta(days=day.weekday())
+    return monday_of(day)
 
 
 @dataclass

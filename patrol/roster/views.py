@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campus.models import School, Station
+from common.dates import monday_of
 from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
@@ -59,7 +60,7 @@ def _week_param(value: str | None, term: Term) -> dt.date:
         day = None
     if day is None:
         return selectors.default_week(term)
-    return day - dt.timedelta(days=day.weekday())
+    return monday_of(day)
 
 
 def _scoped_filters(request) -> tuple[int | None, int | None]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from common.dates import monday_of
 from common.errors import DomainError
 from common.roles import SYSTEM
 from patrol.models import DutyAssignment, Term
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if DutyAssignment.objects.filter(shift__term=term).exists():
             return
         today = timezone.localdate()
-        monday = today - dt.timedelta(days=today.weekday())
+        monday = monday_of(today)
         from_date = min(max(monday, term.start_date), term.end_date)
         started = time.perf_counter()
         try:
