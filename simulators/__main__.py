@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
@@ -57,7 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--no-banner", action="store_true", help="no SITL console text before MAVLink")
     fleet.add_argument("--distinct-sysids", action="store_true", help="MAV_SYSID 1+i instead of 1 for every vehicle")
     fleet.add_argument("--boot-now", action="store_true", help="boot at start instead of at the first connection")
+    fleet.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one ends, however it ends (used by manage.py serve)",
+    )
     return parser
+
+
+async def _watch_parent(stop: asyncio.Event, *, period_s: float = 1.0) -> None:
+    """Set ``stop`` once this process is re-parented, i.e. its parent has ended.
+
+    ``manage.py serve`` starts the fleet as a child; uvicorn ends on SIGTERM by re-raising the signal after
+    its graceful shutdown, so the parent's clean-up code never runs and the fleet would keep its ports.
+    """
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            stop.set()
+            return
+        await asyncio.sleep(period_s)
 
 
 async def _run_fleet(args: argparse.Namespace) -> None:
@@ -81,11 +101,14 @@ async def _run_fleet(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):  # not available on Windows
             loop.add_signal_handler(sig, stop.set)
     await fleet.start()
+    watcher = asyncio.create_task(_watch_parent(stop)) if args.exit_with_parent else None
     try:
         for connection_string in fleet.connection_strings:
             print(connection_string, flush=True)
         await stop.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await fleet.stop()
 
 

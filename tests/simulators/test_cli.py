@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,39 @@ def test_sitl_launcher_returns_once_listening(tmp_path: Path) -> None:
         assert sitl.connection_string == "tcp:127.0.0.1:5770"
         assert sitl.process.poll() is None
     assert sitl.process.poll() is not None
+
+
+PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen(
+    [sys.executable, "-m", "simulators", "fleet", "--count", "1", "--base-port", "0", "--exit-with-parent"],
+    stdout=subprocess.PIPE, text=True,
+)
+print(child.pid, child.stdout.readline().strip(), flush=True)
+time.sleep(120)
+"""
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for a parent that may never reap it (this container's init)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def test_fleet_started_with_exit_with_parent_ends_when_its_parent_is_killed() -> None:
+    # What `manage.py serve` relies on: uvicorn dies of a re-raised SIGTERM without running clean-up code.
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        child_pid, connection_string = parent.stdout.readline().split()  # type: ignore[union-attr]
+        assert connection_string.startswith("tcp:127.0.0.1:")
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while not _ended(int(child_pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _ended(int(child_pid)), "the fleet outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -53,6 +53,7 @@ class Command(BaseCommand):
                     str(sim_speedup),
                     "--fast-boot",
                     "--boot-now",
+                    "--exit-with-parent",
                     "--home",
                     home,
                 ]
