@@ -19,12 +19,11 @@ from common.roles import Capability, Role, can, roles_of
 
 
 def overview_context(user) -> dict:
-    """What the overview page shows, by role."""
+    """The overview page's personal cards: a staff member's school and liaison, an officer's schools.
+
+    The counts (coverage and the other areas) come from ``common.dashboard``.
+    """
     ctx: dict = {"roles": roles_of(user)}
-    if can(user, Capability.VIEW_COVERAGE):
-        report = selectors.coverage_report()
-        ctx["county"] = report.county
-        ctx["report"] = report
     if Role.SCHOOL_STAFF in ctx["roles"]:
         school_id = selectors.staff_school_id(user)
         if school_id:

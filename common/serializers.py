@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.dashboard import LEVELS
 from common.models import AuditLogEntry
 
 
@@ -31,6 +33,45 @@ class MeSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
     school_id = serializers.IntegerField(allow_null=True)
     officer_id = serializers.IntegerField(allow_null=True)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class CountOrTextField(serializers.Field):
+    """A tile's value as it is: a count stays a number, a short text (a time, "Published") a string."""
+
+    def to_representation(self, value):
+        return value
+
+
+class DashboardTileSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = CountOrTextField(help_text="A count, or a short value such as a time.")
+    url = serializers.CharField(help_text="The page where these items are acted on.")
+    level = serializers.ChoiceField(choices=LEVELS)
+    note = serializers.CharField()
+
+
+class DashboardLineSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    url = serializers.CharField()
+    at = serializers.CharField(allow_null=True, help_text="ISO 8601 date or date-time, or null.")
+    level = serializers.ChoiceField(choices=LEVELS)
+
+
+class DashboardSectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    tiles = DashboardTileSerializer(many=True)
+    lines = DashboardLineSerializer(many=True)
+    lines_title = serializers.CharField()
+    lines_empty = serializers.CharField(help_text="What to say when there are no lines.")
+
+
+class DashboardSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    sections = DashboardSectionSerializer(many=True)
 
 
 class PointFieldsMixin:

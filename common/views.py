@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -16,17 +17,18 @@ from rest_framework.views import APIView
 
 from campus.selectors import staff_school_id
 from common.audit import audit_record
+from common.dashboard import dashboard_for, section_as_dict
 from common.permissions import HasCapability, capability_required
 from common.roles import Capability, can, capabilities_of, roles_of
 from common.selectors import audit_log_list
-from common.serializers import AuditLogEntrySerializer, MeSerializer
+from common.serializers import AuditLogEntrySerializer, DashboardSerializer, MeSerializer
 
 
 @login_required
 def home(request):
     from campus.views import overview_context
 
-    return render(request, "home.html", overview_context(request.user))
+    return render(request, "home.html", {**overview_context(request.user), "sections": dashboard_for(request.user)})
 
 
 @capability_required(Capability.VIEW_AUDIT)
@@ -67,6 +69,7 @@ def api_root(request):
         "schema": reverse("api_schema"),
         "docs": reverse("api_docs"),
         "me": reverse("api_me"),
+        "dashboard": reverse("api_dashboard"),
         "campus": reverse("campus_api:root"),
     }
     if can(request.user, Capability.VIEW_AUDIT):
@@ -102,3 +105,18 @@ class MeApi(APIView):
             "officer_id": officer.id if officer else None,
         }
         return Response(MeSerializer(data).data)
+
+
+class DashboardApi(APIView):
+    """What needs the signed-in user's attention now: the overview page's sections, scoped to the user.
+
+    Each section (liaison coverage, gate duty, incidents, drills, drones) is present only for roles that
+    may see that area; its counts cover only what the user may see. ``level`` is ``ok``, ``warn`` (behind
+    schedule) or ``alert`` (needs action now); ``url`` is the page where the items are acted on.
+    """
+
+    @extend_schema(responses=DashboardSerializer)
+    def get(self, request):
+        now = timezone.now()
+        sections = [section_as_dict(s) for s in dashboard_for(request.user, now=now)]
+        return Response(DashboardSerializer({"generated_at": now, "sections": sections}).data)

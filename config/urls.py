@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("api/audit/", common_views.AuditLogApi.as_view(), name="api_audit"),
     path("api/me/", common_views.MeApi.as_view(), name="api_me"),
+    path("api/dashboard/", common_views.DashboardApi.as_view(), name="api_dashboard"),
     path("api/campus/", include("campus.api_urls")),
     path("api/drones/", include("drones.api_urls")),
     path("api/patrol/", include("patrol.api_urls")),

@@ -240,6 +240,7 @@ MATRIX: list[Case] = [
     Case("api_redoc", API_ALL),
     Case("api_audit", API_AUDIT),
     Case("api_me", API_ALL),
+    Case("api_dashboard", API_ALL),
     Case("campus_api:root", API_ALL),
     Case("campus_api:coverage", API_POLICE),
     Case("campus_api:map_layers", API_ALL),

@@ -170,6 +170,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ImportBatchStatusEnum": "campus.models.ImportBatch.Status",
+        "DashboardLevelEnum": "common.dashboard.LEVELS",
         "DroneStatusEnum": "drones.models.Drone.Status",
         "WindowKindEnum": "patrol.models.WindowKind",
         "DutyRoleEnum": "patrol.models.DutyRole",
