@@ -225,6 +225,25 @@ class Gcs:
         with self._cond:
             return [(t, m) for t, m in self.messages if t >= since and (msg_type is None or m.get_type() == msg_type)]
 
+    def received_at_vehicle_time(self, msg_type: str, *, since: float = 0.0) -> list[tuple[float, Any]]:
+        """Like ``received``, but each message timed by the vehicle's own clock, in seconds.
+
+        A message's time is the ``time_boot_ms`` of the last timestamped message before it on the link
+        (within one stream period), so delays in delivering or reading messages on a busy machine, which
+        the speed-up multiplies, do not count.
+        """
+        out = []
+        boot_ms = None
+        with self._cond:
+            messages = list(self.messages)
+        for t, msg in messages:
+            stamp = getattr(msg, "time_boot_ms", None)
+            if stamp is not None:
+                boot_ms = stamp
+            if t >= since and msg.get_type() == msg_type and boot_ms is not None:
+                out.append((boot_ms / 1000.0, msg))
+        return out
+
     def texts(self, *, since: float = 0.0) -> list[str]:
         return [m.text for _, m in self.received("STATUSTEXT", since=since)]
 

@@ -48,7 +48,7 @@ def test_auto_mission_with_relay_servo_and_reached_items(sim_factory: Callable[.
         "Reached command #4", "Mission: 5 SetRelay", "Mission: 6 LoitTime", "Reached command #6", "Mission: 7 SetServo",
         "Mission: 9 RTL", "Mission: 8 SetRelay",
     ]  # fmt: skip
-    loiter = [t for t, m in gcs.received("MISSION_ITEM_REACHED") if m.seq in (4, 6)]
+    loiter = [t for t, m in gcs.received_at_vehicle_time("MISSION_ITEM_REACHED") if m.seq in (4, 6)]
     assert 9.5 <= loiter[1] - loiter[0] <= 11.0  # NAV_LOITER_TIME 10 s
     current = gcs.last("MISSION_CURRENT")
     assert (current.seq, current.mission_state) == (0, 5)
