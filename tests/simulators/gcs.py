@@ -244,6 +244,10 @@ class Gcs:
                 out.append((boot_ms / 1000.0, msg))
         return out
 
+    def vehicle_time_of(self, message: Any) -> float:
+        """The vehicle-clock time (see ``received_at_vehicle_time``) of one message received earlier."""
+        return next(t for t, m in self.received_at_vehicle_time(message.get_type()) if m is message)
+
     def texts(self, *, since: float = 0.0) -> list[str]:
         return [m.text for _, m in self.received("STATUSTEXT", since=since)]
 
