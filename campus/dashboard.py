@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from campus.models import LiaisonAssignment
 from campus.selectors import coverage_report
-from common.dashboard import Line, Section, Tile, level_if
+from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.roles import Capability, Role, can, roles_of
 
 
@@ -25,7 +25,8 @@ def liaison_section(*, user, now: dt.datetime) -> Section | None:
     officer = getattr(user, "officer", None)
     station = officer.station if officer is not None and Role.STATION_OFFICER in roles_of(user) else None
     row = coverage_report(station=station).county
-    url = reverse("campus:coverage") + (f"?station={station.pk}" if station else "")
+    scope = {"station": station.pk} if station else {}
+    url = page_url("campus:coverage", **scope)
     tiles = [
         Tile(
             key="covered",
@@ -38,28 +39,28 @@ def liaison_section(*, user, now: dt.datetime) -> Section | None:
             key="uncovered",
             label=_("Schools without a liaison"),
             value=row.uncovered,
-            url=url + "#uncovered",
+            url=page_url("campus:coverage", fragment="uncovered", **scope),
             level=level_if(row.uncovered, "alert"),
         ),
         Tile(
             key="needs_reassignment",
             label=_("Need reassignment"),
             value=row.needs_reassignment,
-            url=url + "#reassign",
+            url=page_url("campus:coverage", fragment="reassign", **scope),
             level=level_if(row.needs_reassignment),
         ),
         Tile(
             key="officers_over_limit",
             label=_("Officers over the limit"),
             value=row.officers_over_limit,
-            url=url + "#over-limit",
+            url=page_url("campus:coverage", fragment="over-limit", **scope),
             level=level_if(row.officers_over_limit),
         ),
         Tile(
             key="contradictions",
             label=_("Contradict jurisdiction"),
             value=row.contradictions,
-            url=url + "#contradictions",
+            url=page_url("campus:coverage", fragment="contradictions", **scope),
             level=level_if(row.contradictions),
         ),
     ]

@@ -16,7 +16,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
 Level = Literal["ok", "warn", "alert"]
@@ -67,6 +69,14 @@ class Section:
 
 class SectionProvider(Protocol):
     def __call__(self, *, user, now: dt.datetime) -> Section | None: ...
+
+
+def page_url(name: str, *, kwargs: dict | None = None, fragment: str = "", **query) -> str:
+    """The URL of page ``name`` with ``query`` as its filter (only filters the page reads) and ``fragment``."""
+    url = reverse(name, kwargs=kwargs)
+    if query:
+        url += "?" + urlencode(query)
+    return url + (f"#{fragment}" if fragment else "")
 
 
 def level_if(count: int, level: Level = "warn") -> Level:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -25,7 +24,7 @@ from campus.drills.plans import REVIEW_DUE_SOON, REVIEW_OVERDUE, required_scenar
 from campus.drills.rules import rules_active
 from campus.drills.selectors import drill_schools_visible, drills_visible, term_default
 from campus.models import School
-from common.dashboard import Line, Section, Tile, level_if
+from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.roles import Capability, can
 from patrol.models import Term
 
@@ -63,13 +62,12 @@ def drills_section(*, user, now: dt.datetime) -> Section | None:
     rules = rules_active()
     days = settings.DRILL_REMINDER_DAYS
     board_url = reverse("drills:drill-board")
-    plans_url = reverse("drills:plan-list")
     tiles: list[Tile] = []
 
     term = term_default(today)
     if term is not None:
         counts = _compliance_counts(schools, rules=rules, term=term, today=today)
-        term_url = f"{board_url}?{urlencode({'term': term.pk})}"
+        term_url = page_url("drills:drill-board", term=term.pk)
         tiles += [
             Tile(
                 key="schools_behind",
@@ -111,14 +109,14 @@ def drills_section(*, user, now: dt.datetime) -> Section | None:
             note=_("%(count)d due within %(days)d days") % {"count": plans.reviews_due_soon, "days": days}
             if plans.reviews_due_soon
             else "",
-            url=f"{plans_url}?{urlencode({'status': 'overdue'})}",
+            url=page_url("drills:plan-list", status="overdue"),
             level=level_if(plans.reviews_overdue),
         ),
         Tile(
             key="plans_missing",
             label=_("Required scenarios without a plan"),
             value=plans.scenarios_missing,
-            url=f"{plans_url}?{urlencode({'status': 'missing'})}",
+            url=page_url("drills:plan-list", status="missing"),
             level=level_if(plans.scenarios_missing, "alert"),
         ),
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext
 from campus.incidents import selectors
 from campus.incidents.models import Incident, IncidentStatus, Rectification, Severity
 from campus.incidents.report import incidents_reported_by_mine
-from common.dashboard import Level, Line, Section, Tile, level_if
+from common.dashboard import Level, Line, Section, Tile, level_if, page_url
 from common.roles import Capability, Role, can, roles_of
 
 LINES_MAX = 5
@@ -60,13 +59,13 @@ def _handler_section(user, now: dt.datetime) -> Section:
             key="open",
             label=gettext("Open reports"),
             value=counts["open"],
-            url=_with_query(inbox_url, status="open"),
+            url=page_url("incidents:handle-inbox", status="open"),
         ),
         Tile(
             key="unacknowledged",
             label=gettext("Awaiting acknowledgement"),
             value=counts["reported"],
-            url=_with_query(inbox_url, status=IncidentStatus.REPORTED),
+            url=page_url("incidents:handle-inbox", status=IncidentStatus.REPORTED),
             level=level_if(counts["reported"], "alert"),
             note=gettext("%(n)d urgent") % {"n": counts["urgent"]} if counts["urgent"] else "",
         ),
@@ -74,7 +73,7 @@ def _handler_section(user, now: dt.datetime) -> Section:
             key="overdue",
             label=gettext("Overdue"),
             value=counts["overdue"],
-            url=_with_query(inbox_url, overdue="1"),
+            url=page_url("incidents:handle-inbox", overdue="1"),
             level=level_if(counts["overdue"]),
             note=_not_acknowledged_note(counts["ack_overdue"]),
         ),
@@ -82,7 +81,7 @@ def _handler_section(user, now: dt.datetime) -> Section:
             key="escalated",
             label=gettext("Escalated, not acknowledged"),
             value=counts["escalated"],
-            url=_with_query(inbox_url, status=IncidentStatus.REPORTED, escalated="1"),
+            url=page_url("incidents:handle-inbox", status=IncidentStatus.REPORTED, escalated="1"),
             level=level_if(counts["escalated"], "alert"),
         ),
     ]
@@ -118,7 +117,7 @@ def _school_section(user, now: dt.datetime) -> Section:
             key="unacknowledged",
             label=gettext("Awaiting acknowledgement"),
             value=counts["reported"],
-            url=_with_query(mine_url, status=IncidentStatus.REPORTED),
+            url=page_url("incidents:report-mine", status=IncidentStatus.REPORTED),
             # The school cannot acknowledge; a late one is worth a call to the station's duty desk.
             level=level_if(counts["ack_overdue"]),
             note=_not_acknowledged_note(counts["ack_overdue"]),
@@ -165,7 +164,7 @@ def _rectifications_tile(user, now: dt.datetime) -> Tile:
         station_id = officer.station_id if officer is not None else None
         items = items.filter(station_id=station_id) if station_id is not None else items.none()
         if station_id is not None:
-            url = _with_query(url, station=station_id)
+            url = page_url("incidents:handle-rectifications", station=station_id)
     # Overdue as the rectification page marks it: still open after its due date.
     counts = items.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate(now))))
     return Tile(
@@ -213,7 +212,3 @@ def _not_acknowledged_note(n: int) -> str:
 
 def _overdue_note(n: int) -> str:
     return gettext("%(n)d overdue") % {"n": n} if n else ""
-
-
-def _with_query(url: str, **params) -> str:
-    return f"{url}?{urlencode(params)}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from common.dashboard import Line, Section, Tile, level_if
+from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
@@ -42,7 +42,7 @@ def duty_section(*, user, now: dt.datetime) -> Section | None:
     if not can(user, Capability.VIEW_DUTY):
         return None
     today = timezone.localdate(now)
-    board_url = f"{reverse('patrol:duty-board')}?date={today.isoformat()}"
+    board_url = page_url("patrol:duty-board", date=today.isoformat())
     tiles = _today_tiles(user=user, today=today, now=now, url=board_url)
     lines: list[Line] = []
     lines_title = lines_empty = ""
@@ -115,7 +115,7 @@ def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str) -> list[Ti
 
 def _my_duty_lines(*, user, today: dt.date, now: dt.datetime) -> list[Line]:
     """The user's own duties today, in time order, with their status as on the check-in page."""
-    url = f"{reverse('patrol:duty-today')}?date={today.isoformat()}"
+    url = page_url("patrol:duty-today", date=today.isoformat())
     levels = {selectors.Status.MISSING: "alert", selectors.Status.LATE: "warn"}
     lines = []
     for a in selectors.my_assignments_on(user=user, date=today)[:MAX_LINES]:
@@ -154,7 +154,7 @@ def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
     uncovered = _uncovered_places(visible.filter(date__gte=today, date__lte=sunday))
     term = term_default(today)
     week_url = (
-        f"{reverse('patrol:roster-week', kwargs={'term_id': term.pk})}?week={monday.isoformat()}"
+        page_url("patrol:roster-week", kwargs={"term_id": term.pk}, week=monday.isoformat())
         if term is not None
         else reverse("patrol:roster-home")
     )
