@@ -19,9 +19,9 @@ from common.roles import Capability, Role, can, roles_of
 
 
 def overview_context(user) -> dict:
-    """The overview page's personal cards: a staff member's school and liaison, an officer's schools.
+    """The overview page's personal card: a school safety staff member's school and liaison officer.
 
-    The counts (coverage and the other areas) come from ``common.dashboard``.
+    The counts, and an officer's own schools, come from ``common.dashboard``.
     """
     ctx: dict = {"roles": roles_of(user)}
     if Role.SCHOOL_STAFF in ctx["roles"]:
@@ -29,13 +29,6 @@ def overview_context(user) -> dict:
         if school_id:
             school = selectors.schools_with_current(School.objects.filter(pk=school_id)).first()
             ctx["my_school"] = school
-    officer = getattr(user, "officer", None)
-    if officer is not None:
-        ctx["my_officer"] = officer
-        ctx["my_schools"] = [
-            a.school
-            for a in LiaisonAssignment.objects.filter(officer=officer, ended_at__isnull=True).select_related("school")
-        ]
     return ctx
 
 
