@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -542,9 +543,37 @@ def test_matrix_covers_every_url():
     assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
 
 
+@pytest.fixture(scope="module")
+def world_once(django_db_setup, django_db_blocker):
+    """The matrix's world, built once for the ~2,400 cases instead of once per case.
+
+    It lives in a transaction opened here and rolled back when the module ends; each case runs in its own
+    savepoint inside it (pytest-django's ``db``), so whatever a case writes is undone before the next one.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            objects = _build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield objects
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db, settings):
+def world(world_once, db, settings):
     settings.DRONE_COMMAND_TIMEOUT_S = 0.2
+    # The world was built minutes ago: renew the operator's control, which lapses after DRONE_CONTROL_LOCK_S.
+    ControlLock.objects.filter(drone=world_once["drone"]).update(renewed_at=timezone.now())
+    return world_once
+
+
+def _build_world() -> dict:
     station = StationFactory(jurisdiction=square(36.18, 118.17, 0.2))
     station2 = StationFactory(lat=36.6, lon=118.6)
     school_a = SchoolFactory(lat=36.18, lon=118.17)
