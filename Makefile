@@ -34,11 +34,12 @@ migrate: install messages
 	$(PY) manage.py migrate --noinput
 
 SIM_DRONES ?= 3
+SIM_BASE_PORT ?= 5760
 
 sample: migrate
 	$(PY) manage.py load_sample_county
 	$(PY) manage.py load_sample_airspace
-	$(PY) manage.py load_sample_fleet
+	$(PY) manage.py load_sample_fleet --sim-base-port $(SIM_BASE_PORT)
 	$(PY) manage.py load_sample_patrol
 	$(PY) manage.py load_sample_incidents
 	$(PY) manage.py load_sample_drills
@@ -46,7 +47,7 @@ sample: migrate
 
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)
-	$(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES)
+	$(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
 
 test: install-dev messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -127,13 +127,28 @@ def env_url(
     return value
 
 
+SQLITE_BUSY_TIMEOUT_S = 20
+
+
+def sqlite_database_options() -> dict[str, Any]:
+    """Django ``OPTIONS`` for the embedded SQLite database (WAL, busy timeout, immediate transactions)."""
+    return {
+        "timeout": SQLITE_BUSY_TIMEOUT_S,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+
+
 def env_database(name: str, default_sqlite_path: str, *, environ: Mapping[str, str] | None = None) -> dict:
     """Django DATABASES['default'] from ``name`` (PostgreSQL or SQLite URL), else a SQLite file."""
     import dj_database_url
 
     url = env_url(name, None, schemes=("postgres", "postgresql", "sqlite"), environ=environ)
-    # WAL lets the embedded telemetry bridge write track points while pages read.
-    sqlite_options = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # WAL lets the embedded telemetry bridge write track points while pages read. IMMEDIATE makes
+    # every transaction take the write lock at BEGIN, where a busy writer is waited for (up to
+    # ``timeout`` s); a deferred transaction that reads and then writes fails at once with
+    # "database is locked" when another write committed in between, whatever the timeout.
+    sqlite_options = sqlite_database_options()
     if url is None:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path, "OPTIONS": sqlite_options}
     try:

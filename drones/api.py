@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -16,10 +15,11 @@ from common.api import ServiceSaveMixin
 from common.permissions import HasCapability
 from common.roles import Capability
 from drones import selectors, services
-from drones.commands import COMMANDS, check_drone_command, do_drone_command
-from drones.models import Battery, Drone, Pilot
+from drones.commands import COMMANDS, drone_command
+from drones.models import Battery, ControlLock, Drone, Pilot
 from drones.serializers import (
     BatterySerializer,
+    ControlLockStateSerializer,
     DroneEventSerializer,
     DroneSerializer,
     PilotSerializer,
@@ -109,9 +109,10 @@ class DroneCommandInput(serializers.Serializer):
 class DroneCommandApi(APIView):
     """Command a drone (you must hold its control lock). Waits for the vehicle's answer.
 
-    Errors: 403 role, lock, licence or drone status; 400 bad arguments; 409 refused by the
-    vehicle (``errors[0].result`` is the MAV_RESULT, ``errors[0].reasons`` what it said);
-    503 no link or no bridge; 504 no answer in time.
+    Errors: 403 role, lock, licence or drone status; 400 bad arguments (a go-to outside the
+    drone's uploaded fence: ``outside_fence``); 409 refused by the vehicle (``errors[0].result``
+    is the MAV_RESULT, ``errors[0].reasons`` what it said); 503 no link or no bridge; 504 no
+    answer in time. Every attempt is audited, refusals included (``drones.commands``).
     """
 
     permission_classes = [HasCapability]
@@ -129,8 +130,9 @@ class DroneCommandApi(APIView):
         drone = get_object_or_404(Drone, pk=pk)
         body = DroneCommandInput(data=request.data)
         body.is_valid(raise_exception=True)
-        checked = check_drone_command(drone=drone, actor=request.user, **body.validated_data)
-        reply = async_to_sync(do_drone_command)(checked, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        reply = drone_command(
+            drone=drone, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"), **body.validated_data
+        )
         return Response({"ok": True, "telemetry": reply.get("telemetry")})
 
 
@@ -139,38 +141,31 @@ class DroneLockInput(serializers.Serializer):
 
 
 class DroneLockApi(APIView):
-    """Take (or renew) control of a drone, or give it back. One operator commands a drone at a time."""
+    """Take (or renew) control of a drone, or give it back. One operator commands a drone at a time.
+
+    POST takes the lock, or renews it when you hold it (idempotent: one UPDATE, safe to repeat);
+    ``take_over`` takes it from another operator (audited). GET says who holds it. Both answer
+    ``{"holder", "acquired_at", "renewed_at", "expires_at", "expires_in_s", "is_mine"}``.
+    """
 
     permission_classes = [HasCapability]
-    required_capability = Capability.COMMAND_DRONES
+    required_capability = Capability.VIEW_DRONES  # watchers see who is in control
+    write_capability = Capability.COMMAND_DRONES
 
-    @extend_schema(
-        request=DroneLockInput,
-        responses={
-            200: inline_serializer(
-                "ControlLock",
-                {
-                    "holder": serializers.CharField(),
-                    "acquired_at": serializers.DateTimeField(),
-                    "renewed_at": serializers.DateTimeField(),
-                    "expires_in_s": serializers.IntegerField(),
-                },
-            )
-        },
-    )
+    @extend_schema(responses=ControlLockStateSerializer)
+    def get(self, request, pk: int):
+        drone = get_object_or_404(Drone, pk=pk)
+        lock = ControlLock.objects.filter(drone=drone).select_related("holder").first()
+        state = lock.state_for(request.user) if lock else ControlLock.free_state()
+        return Response(ControlLockStateSerializer(state).data)
+
+    @extend_schema(request=DroneLockInput, responses=ControlLockStateSerializer)
     def post(self, request, pk: int):
         drone = get_object_or_404(Drone, pk=pk)
         body = DroneLockInput(data=request.data)
         body.is_valid(raise_exception=True)
         lock = services.control_lock_acquire(drone=drone, actor=request.user, **body.validated_data)
-        return Response(
-            {
-                "holder": lock.holder.get_username(),
-                "acquired_at": lock.acquired_at,
-                "renewed_at": lock.renewed_at,
-                "expires_in_s": services.control_lock_seconds(),
-            }
-        )
+        return Response(ControlLockStateSerializer(lock.state_for(request.user)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from drones import api
+from drones import alerts_api, api
 from drones.airspace import api_urls as airspace_api_urls
 from drones.missions import api as mission_api
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include(router.urls)),
     path("drones/<int:pk>/command/", api.DroneCommandApi.as_view(), name="drone-command"),
     path("drones/<int:pk>/lock/", api.DroneLockApi.as_view(), name="drone-lock"),
+    path("alerts/", alerts_api.AlertListApi.as_view(), name="alert-list"),
+    path("alerts/<int:pk>/ack/", alerts_api.AlertAckApi.as_view(), name="alert-ack"),
 ]
 
 # Airspace zones, the airspace map layer and markets (drones.airspace).

@@ -7,6 +7,9 @@ that sees a gap in a drone's ``seq`` (the channel layer drops messages when a
 channel is full) sends ``{"type": "resync"}`` and gets a fresh snapshot.
 
 Close codes: 4401 not signed in, 4403 role may not see drones, 4404 no such drone.
+
+Alerts (``drones.alerts``) reach the fleet and drone sockets as ``alert`` / ``alert.ack``
+messages, and ``/ws/drones/alerts/`` (the banner every page shows) carries nothing else.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from drones.bridge.protocol import FLEET_GROUP, drone_group
 from drones.live import alive_states
 
 # Channel-layer events whose handlers only forward the bridge's text to the socket.
-FORWARDED = frozenset({"drone.event", "fleet.update", "telemetry.update"})
+FORWARDED = frozenset({"drone.event", "fleet.update", "telemetry.update", "drone.alert", "drone.alert.ack"})
 
 
 @database_sync_to_async
@@ -98,6 +101,18 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
     async def drone_event(self, message) -> None:
         await self.send(text_data=message["text"])
 
+    # Alerts (drones.alerts): "alert" when one is raised, "alert.ack" when someone acknowledged it.
+    async def drone_alert(self, message) -> None:
+        if self.wants(message.get("drone")):
+            await self.send(text_data=message["text"])
+
+    async def drone_alert_ack(self, message) -> None:
+        if self.wants(message.get("drone")):
+            await self.send(text_data=message["text"])
+
+    def wants(self, drone_id: int | None) -> bool:
+        return True
+
 
 class FleetConsumer(_LiveConsumer):
     """``/ws/drones/``: every drone's state, batched per bridge tick."""
@@ -141,3 +156,34 @@ class DroneConsumer(_LiveConsumer):
     async def drone_event(self, message) -> None:
         if message.get("drone") == self.drone_id:
             await self.send(text_data=message["text"])
+
+    def wants(self, drone_id: int | None) -> bool:
+        return drone_id == self.drone_id
+
+
+class AlertConsumer(AsyncJsonWebsocketConsumer):
+    """``/ws/drones/alerts/``: only the alerts (``drones.alerts``), for the banner on every page."""
+
+    async def connect(self) -> None:
+        from drones.alerts import ALERT_GROUP
+
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        if not await _allowed(user):
+            await self.close(code=4403)
+            return
+        self.group = ALERT_GROUP
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def drone_alert(self, message) -> None:
+        await self.send(text_data=message["text"])
+
+    async def drone_alert_ack(self, message) -> None:
+        await self.send(text_data=message["text"])

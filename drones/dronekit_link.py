@@ -51,11 +51,11 @@ from drones import compat
 from drones.mavlink.commands import MavlinkCommands
 from drones.mavlink.messaging import (
     Broadcast,
+    FailsafeNamer,
     MessageWaiters,
     StatusTexts,
     Waiter,
     armed_event,
-    failsafe_event,
     link_lost_event,
     link_restored_event,
     mode_event,
@@ -148,6 +148,7 @@ class DronekitLink:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.state = TelemetryState()
         self.statustexts = StatusTexts()
+        self.failsafes = FailsafeNamer(self.emit, lambda: self.state.mode)
         self.messages_received = 0
         self.close_reason = ""
         self.handler: Any = None  # dronekit.mavlink.MAVConnection
@@ -238,6 +239,7 @@ class DronekitLink:
             return
         self.close_reason = reason
         self.state.link_ok = False
+        self.failsafes.close()
         self._closed.set()
         self._waiters.fail_all(LinkLost(f"link to {self.connection} closed: {reason}"))
         self.emit(link_lost_event(f"Connection closed: {reason}"))
@@ -289,6 +291,7 @@ class DronekitLink:
             text = statustext_text(msg.text)
             self.statustexts.add(int(msg.severity), text)
             self.emit(statustext_event(text, int(msg.severity)))
+            self.failsafes.on_text(text)
         elif name == "MISSION_ITEM_REACHED":
             self.emit(reached_event(int(msg.seq)))
         elif name in STATE_MESSAGES and self.state.apply(msg):
@@ -311,15 +314,16 @@ class DronekitLink:
             if known and state.custom_mode is not None and number != state.custom_mode:
                 self.emit(mode_event(state.mode, mode_name(number)))
             state.custom_mode = number
+            self.failsafes.on_state(state.system_status == mavlink.MAV_STATE_CRITICAL, state.mode)
         elif name == "armed":
             if known and bool(value) != state.armed:
                 self.emit(armed_event(bool(value)))
             state.armed = bool(value)
         elif name == "system_status":
             number = MAV_STATE_NUMBERS.get(value.state, 0)
-            if number == mavlink.MAV_STATE_CRITICAL and state.system_status != mavlink.MAV_STATE_CRITICAL:
-                self.emit(failsafe_event(self.statustexts.recent(3.0), state.mode))
             state.system_status = number
+            # Named by the STATUSTEXT, which real ArduCopter sends after the CRITICAL heartbeat.
+            self.failsafes.on_state(number == mavlink.MAV_STATE_CRITICAL, state.mode)
         elif name == "location.global_relative_frame":
             if value.lat is None or value.lon is None or (value.lat == 0 and value.lon == 0):
                 return  # no position yet

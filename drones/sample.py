@@ -1,8 +1,11 @@
 """The sample police drone fleet (fictitious, marked sample) flying the project's simulator.
 
-Three drones on ``tcp:127.0.0.1:5760/5770/5780`` (SITL's port scheme), which
-``manage.py serve --simulated-drones 3`` (what ``make run`` uses) starts, and a
-pilot licence for the sample drone operator.
+Three drones on ``tcp:127.0.0.1:BASE/BASE+10/BASE+20`` (SITL's port scheme; BASE 5760 by
+default), which ``manage.py serve --simulated-drones 3 --sim-base-port BASE`` (what ``make
+run`` uses, with ``SIM_BASE_PORT``) starts, and a pilot licence for the sample drone operator.
+``serve`` points the sample drones at the simulators it starts (``sample_fleet_point_at``), so
+two instances on one host, each with its own database and base port, fly their own simulators
+instead of knocking each other off the same ones.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.utils import timezone
 
 from campus.models import Station
 from common.audit import audit_record
+from common.errors import Conflict
 from common.roles import SYSTEM, Role
 from common.sample_users import SAMPLE_USERS
 from drones.models import Battery, Drone, Payload, Pilot
@@ -23,6 +27,19 @@ from drones.models import Battery, Drone, Payload, Pilot
 # from 示例县第一中学（样例）, so its patrol takes off from the base. lat, lon, metres above sea level.
 SIM_HOME = (36.1810, 118.1689, 300.0)
 SIM_BASE_PORT = 5760
+SIM_HOST = "127.0.0.1"
+SIM_PORT_STEP = 10  # SITL: instance i listens on 5760 + 10 * i
+
+
+def sample_connection(index: int, *, base_port: int = SIM_BASE_PORT) -> str:
+    """The simulator connection of sample drone ``index`` (0-based) when the fleet starts at ``base_port``."""
+    return f"tcp:{SIM_HOST}:{base_port + SIM_PORT_STEP * index}"
+
+
+def _is_simulator_link(connection: str) -> bool:
+    parts = connection.split(":")
+    return len(parts) == 3 and parts[0] == "tcp" and parts[1] == SIM_HOST and parts[2].isdigit()
+
 
 SAMPLE_DRONES = [
     ("巡逻一号（样例）", "SAMPLE-UAV-001", "DJI-like quad (sample)", [Payload.CAMERA, Payload.LOUDSPEAKER], 30, 10.0),
@@ -39,8 +56,12 @@ SAMPLE_DRONES = [
 
 
 @transaction.atomic
-def load_sample_fleet() -> tuple[int, bool]:
-    """Create the sample drones, batteries and pilot if missing. Returns (drones created, pilot created)."""
+def load_sample_fleet(*, sim_base_port: int = SIM_BASE_PORT) -> tuple[int, bool]:
+    """Create the sample drones, batteries and pilot if missing. Returns (drones created, pilot created).
+
+    New drones connect to the simulators at ``sim_base_port`` + 10 * i; existing ones are left as
+    they are (``sample_fleet_point_at`` moves them).
+    """
     created = 0
     station = Station.objects.filter(is_sample=True).order_by("code").first()
     for index, (name, serial, model_name, payloads, endurance, speed) in enumerate(SAMPLE_DRONES):
@@ -51,7 +72,7 @@ def load_sample_fleet() -> tuple[int, bool]:
             serial=serial,
             airframe=Drone.Airframe.HEXA if "hexa" in model_name else Drone.Airframe.QUAD,
             model_name=model_name,
-            connection=f"tcp:127.0.0.1:{SIM_BASE_PORT + 10 * index}",
+            connection=sample_connection(index, base_port=sim_base_port),
             system_id=1,
             payloads=list(payloads),
             endurance_min=endurance,
@@ -82,6 +103,63 @@ def load_sample_fleet() -> tuple[int, bool]:
         pilot_created = True
     load_sample_missions()
     return created, pilot_created
+
+
+@transaction.atomic
+def sample_fleet_point_at(*, base_port: int) -> list[str]:
+    """Point the sample drones at the simulators on ``base_port`` + 10 * i; returns what changed.
+
+    Only sample drones whose link is a local simulator (``tcp:127.0.0.1:PORT``) move: one that
+    an operator pointed at a real vehicle or a router stays. A target already used by another
+    drone (same connection and system id) is refused with ``SamplePortsBusy``, changing nothing.
+    """
+    by_serial = {serial: index for index, (_n, serial, *_rest) in enumerate(SAMPLE_DRONES)}
+    drones = [
+        d
+        for d in Drone.objects.select_for_update().filter(is_sample=True, serial__in=by_serial)
+        if _is_simulator_link(d.connection)
+    ]
+    moves = {
+        d.pk: sample_connection(by_serial[d.serial], base_port=base_port)
+        for d in drones
+        if d.connection != sample_connection(by_serial[d.serial], base_port=base_port)
+    }
+    if not moves:
+        return []
+    moving = {d.pk: d for d in drones if d.pk in moves}
+    clashes = (
+        Drone.objects.filter(connection__in=moves.values())
+        .exclude(pk__in=moves)
+        .filter(system_id__in={d.system_id for d in moving.values()})
+    )
+    taken = [f"{d.name} ({d.connection})" for d in clashes]
+    if taken:
+        raise SamplePortsBusy(
+            f"cannot point the sample drones at simulator port {base_port}: already used by {', '.join(taken)}"
+        )
+    # Two steps, so that shifting by one slot never collides with a drone not yet moved.
+    for pk in moves:
+        Drone.objects.filter(pk=pk).update(connection=f"tcp:{SIM_HOST}:0{pk}")
+    changed = []
+    for pk, connection in moves.items():
+        Drone.objects.filter(pk=pk).update(connection=connection)
+        drone = moving[pk]
+        audit_record(
+            actor=SYSTEM,
+            action="drone.update",
+            obj=drone,
+            before={"connection": drone.connection},
+            after={"connection": connection},
+            reason=f"sample fleet follows the simulators on port {base_port}",
+        )
+        changed.append(f"{drone.name}: {drone.connection} -> {connection}")
+    return changed
+
+
+class SamplePortsBusy(Conflict):
+    """The simulator ports asked for are another drone's link."""
+
+    code = "sample_ports_busy"
 
 
 def load_sample_missions() -> int:

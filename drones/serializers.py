@@ -59,7 +59,7 @@ class BatterySerializer(serializers.ModelSerializer):
 class DroneEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = DroneEvent
-        fields = ["id", "at", "kind", "severity", "text", "data"]
+        fields = ["id", "at", "kind", "severity", "text", "data", "alert"]
 
 
 class TrackPointSerializer(serializers.ModelSerializer):
@@ -80,3 +80,14 @@ class TrackPointSerializer(serializers.ModelSerializer):
             "armed",
             "mission_seq",
         ]
+
+
+class ControlLockStateSerializer(serializers.Serializer):
+    """Who controls a drone (``ControlLock.state_for``); ``holder`` is null when nobody does."""
+
+    holder = serializers.CharField(allow_null=True, help_text="Username of the operator in control, or null.")
+    acquired_at = serializers.DateTimeField(allow_null=True)
+    renewed_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When control lapses unless renewed.")
+    expires_in_s = serializers.IntegerField()
+    is_mine = serializers.BooleanField(help_text="Whether the requesting user holds it.")

@@ -62,6 +62,8 @@ def control_lock_acquire(*, drone: Drone, actor, take_over: bool = False) -> Con
             _("%(drone)s is %(status)s and cannot be flown.") % {"drone": drone, "status": drone.get_status_display()}
         )
     now = timezone.now()
+    if ControlLock.renew(drone_id=drone.pk, holder_id=actor.pk, now=now):  # the page's renewal: one UPDATE
+        return ControlLock.objects.select_related("holder").get(drone=drone)
     lock = ControlLock.objects.select_for_update().filter(drone=drone).first()
     if lock is not None and lock.holder_id != actor.pk and not lock.expired(now):
         if not take_over:

@@ -205,8 +205,13 @@ class Vehicle(Protocol):
 
     async def clear_mission(self, mission_type: MissionType = MissionType.MISSION) -> None: ...
 
-    async def start_mission(self) -> None:
-        """AUTO and MISSION_START (ArduCopter needs MISSION_START on the ground)."""
+    async def set_mission_current(self, seq: int) -> None:
+        """Make mission item ``seq`` the one AUTO starts at (DO_SET_MISSION_CURRENT), confirmed by
+        MISSION_CURRENT. ArduCopter resumes an interrupted mission where it stopped otherwise."""
+
+    async def start_mission(self) -> int:
+        """AUTO and MISSION_START (ArduCopter needs MISSION_START on the ground); returns the item the
+        vehicle then flies (the first MISSION_CURRENT.seq after the start)."""
 
     async def pause(self) -> None:
         """Hold position (DO_PAUSE_CONTINUE 0 in AUTO, BRAKE otherwise)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -121,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run_fleet(args))
     except OSError as exc:
-        print(f"cannot start the fleet: {exc}", file=sys.stderr)
+        hint = ""
+        if args.base_port and exc.errno == errno.EADDRINUSE:
+            hint = f" (another fleet on ports {args.base_port}+10*i? choose another --base-port)"
+        print(f"cannot start the fleet: {exc}{hint}", file=sys.stderr)
         return 1
     return 0
 

@@ -20,7 +20,7 @@ from campus.imports.services import import_batch_preview
 from campus.models import DepartmentPairing, LiaisonAssignment
 from common.roles import Role
 from drones.missions.services import mission_save
-from drones.models import Airspace, Battery, ControlLock, Drone, Flight, Market, Mission, Pilot
+from drones.models import Airspace, Battery, ControlLock, Drone, DroneEvent, Flight, Market, Mission, Pilot
 from tests.drills import matrix as drills_matrix
 from tests.factories import (
     DepartmentFactory,
@@ -361,6 +361,14 @@ MATRIX: list[Case] = [
     Case("drones_api:battery-list", API_DRONES),
     Case("drones_api:battery-detail", API_DRONES, kwargs=_battery),
     Case("drones_api:drone-lock", "401 403 403 403 403 200 403", method="post", json=True, kwargs=_drone),
+    Case("drones_api:alert-list", API_DRONES),
+    Case(
+        "drones_api:alert-ack",
+        "401 200 403 403 403 200 200",
+        method="post",
+        json=True,
+        kwargs=lambda w: {"pk": w["alert"].pk},
+    ),
     Case("drones_api:drone-lock", "401 403 403 403 403 204 403", method="delete", kwargs=_drone, label="release"),
     # The pilot holds the lock; no bridge runs in this test, so the command fails with 503 and says why.
     Case(
@@ -616,6 +624,9 @@ def _build_world() -> dict:
         "mission": mission,
         "flight": flight,
         "drone": drone,
+        "alert": DroneEvent.objects.create(
+            drone=drone, at=now, kind="fence", text="Polygon fence breached", alert="fence"
+        ),
         "pilot": pilot,
         "battery": Battery.objects.create(serial="B1", drone=drone),
         "station": station,

@@ -78,7 +78,7 @@ def _persist(track: list[dict[str, Any]], events: list[tuple[int, VehicleEvent]]
     if track:
         TrackPoint.objects.bulk_create([TrackPoint(**row) for row in track], batch_size=500)
     if events:
-        DroneEvent.objects.bulk_create(
+        created = DroneEvent.objects.bulk_create(
             [
                 DroneEvent(
                     drone_id=drone_id,
@@ -87,11 +87,15 @@ def _persist(track: list[dict[str, Any]], events: list[tuple[int, VehicleEvent]]
                     severity=e.severity,
                     text=e.text[:200],
                     data=e.data,
+                    alert=e.data.get("alert", ""),
                 )
                 for drone_id, e in events
             ],
             batch_size=500,
         )
+        from drones.alerts import alerts_publish
+
+        alerts_publish(row for row in created if row.alert)
 
 
 def _unchanged(state: dict[str, Any], published: dict[str, Any] | None) -> bool:
@@ -232,6 +236,9 @@ class Bridge:
     async def _on_flight(self, flight_id: int, kind: str, data: dict[str, Any]) -> None:
         from drones.missions.services import flight_report_apply
 
+        if kind in ("started", "landed"):
+            # The flight's statistics time it by these reports' vehicle clock: store them before they are read.
+            await self._flush_events()
         try:
             await sync_to_async(flight_report_apply)(flight_id=flight_id, kind=kind, data=data)
         except Exception:  # noqa: BLE001 - the flight goes on; its record catches up with the next report
@@ -297,6 +304,15 @@ class Bridge:
                     await self._record()
                 except Exception:  # noqa: BLE001 - keep flying; the next second tries again
                     log.exception("persisting track points failed")
+
+    async def _flush_events(self) -> None:
+        events, self._events = self._events, []
+        if events:
+            try:
+                await sync_to_async(_persist)([], events)
+            except Exception:  # noqa: BLE001 - the recorder tries them again on its next round
+                log.exception("persisting %d event(s) failed", len(events))
+                self._events = events + self._events
 
     async def _record(self, final: bool = False) -> None:
         now = dt.datetime.now(tz=dt.UTC)

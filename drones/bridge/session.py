@@ -4,6 +4,15 @@ A session never raises out of ``run()``: a refused connection, a vehicle that
 never answers, garbage on the link or a dropped link all become a visible state
 (``link_ok`` false with the reason) and an event, and the session tries again
 with exponential back-off (1 s doubling to 30 s).
+
+Another ground station on the vehicle's only link is not a failure of the link. ArduCopter
+(SITL's TCP port, and the project's simulator) serves one ground station at a time: a second
+one's connect is accepted, then nothing is read or sent until the first leaves. A TCP connect
+that is accepted but hears not a byte is therefore reported once as ``other_gcs`` (status
+``other_gcs``: "another ground station is connected to <drone>"), and the session waits in the
+vehicle's queue, connection after connection, without disturbing the other station; it is
+served, and says so, as soon as the other one leaves. A ground station sharing the link (its
+HEARTBEATs arrive with the vehicle's) is reported by the link, once per station.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ log = logging.getLogger(__name__)
 TELEMETRY_FIELDS = tuple(f.name for f in fields(Telemetry))
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
+OTHER_GCS_RETRY_S = 1.0  # between waits in the vehicle's queue; each lasts connect_timeout_s
 
 
 @dataclass(frozen=True)
@@ -55,15 +65,19 @@ class DroneSession:
         self.connect_timeout_s = connect_timeout_s
         self.vehicle: Vehicle | None = None
         self.latest: Telemetry = Telemetry(time_s=time.time())
-        self.status = "connecting"  # connecting, connected, offline
+        self.status = "connecting"  # connecting, connected, offline, other_gcs
         self.error = ""
         self.seq = 0
         self.dirty = True
         self.published_at = float("-inf")  # time.monotonic() of the last publication
         self.published_state: dict[str, Any] | None = None  # what it published (read-only)
         self._stopping = False
+        self._other_gcs_reported = False
         self._stop_event = asyncio.Event()
         self._command_lock = asyncio.Lock()
+        from drones.alerts import AlertWatch  # imports the models: only once the apps are ready
+
+        self.alerts = AlertWatch()  # tells the modes this session asked for from those nobody asked for
 
     @property
     def drone_id(self) -> int:
@@ -104,6 +118,10 @@ class DroneSession:
             try:
                 await vehicle.connect(timeout_s=self.connect_timeout_s)
             except VehicleError as exc:
+                if _served_elsewhere(vehicle):
+                    self._other_gcs_waiting()
+                    await self._sleep(OTHER_GCS_RETRY_S)
+                    continue
                 if str(exc) != last_failure:  # one event per distinct failure, not one per retry
                     last_failure = str(exc)
                     self.on_event(self.drone_id, VehicleEvent(time.time(), "link_lost", f"Cannot connect: {exc}", 3))
@@ -116,9 +134,13 @@ class DroneSession:
                 await vehicle.close()
                 raise
             backoff = BACKOFF_START_S
-            if last_failure:
+            if self._other_gcs_reported:
+                text = f"Connected to {self.link.name}: the other ground station has left"
+                self.on_event(self.drone_id, VehicleEvent(time.time(), "link_restored", text, 5))
+            elif last_failure:
                 self.on_event(self.drone_id, VehicleEvent(time.time(), "link_restored", "Connected", 5))
             last_failure = ""
+            self._other_gcs_reported = False
             self.vehicle = vehicle
             self._set_status("connected")
             try:
@@ -133,6 +155,21 @@ class DroneSession:
                 )
                 self._set_status("offline", "connection closed")
                 await self._sleep(backoff)
+
+    def _other_gcs_waiting(self) -> None:
+        """Another ground station holds the vehicle's link: say so once, and show it as the state."""
+        if not self._other_gcs_reported:
+            self._other_gcs_reported = True
+            text = (
+                f"Another ground station is connected to {self.link.name}: the vehicle accepts the connection "
+                "but sends nothing, as ArduCopter does while it serves another; waiting for it to leave"
+            )
+            self.on_event(
+                self.drone_id,
+                VehicleEvent(time.time(), "other_gcs", text, 4, {"connection": self.link.connection}),
+            )
+        self.latest = Telemetry(time_s=time.time())
+        self._set_status("other_gcs", f"another ground station is connected to {self.link.name}")
 
     async def _follow(self, vehicle: Vehicle) -> None:
         """Consume telemetry and events until the link closes."""
@@ -150,7 +187,7 @@ class DroneSession:
 
     async def _forward_events(self, vehicle: Vehicle) -> None:
         async for event in vehicle.events():
-            self.on_event(self.drone_id, event)
+            self.on_event(self.drone_id, self.alerts.mark(event, armed=self.latest.armed))
 
     async def _sleep(self, seconds: float) -> None:
         """Wait ``seconds``, or less if the session is stopped meanwhile."""
@@ -167,7 +204,11 @@ class DroneSession:
 
     async def command(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Run one operator command; the reply says what happened. One command at a time per drone."""
+        if name == "mission_state":  # asked before cancelling a flight stuck in 'starting'; needs no link
+            active = self.mission_active
+            return {"ok": True, "result": {"active": active, "flight": self.flight_id if active else None}}
         vehicle = self.vehicle
+        self.alerts.note_command(name, args)
         if vehicle is None or not self.latest.link_ok:
             return _error(LinkLost(f"no link to {self.link.name}: {self.error or 'not connected'}"))
         if name == "mission_run":
@@ -217,6 +258,9 @@ class DroneSession:
             }
 
         async def report(kind: str, **data: Any) -> None:
+            if kind in ("started", "landed"):
+                # The vehicle's clock, so the flight log times the flight as the vehicle does (any speed-up).
+                data.setdefault("vehicle_time_ms", vehicle.telemetry().vehicle_time_ms)
             text = _mission_text(kind, data)
             severity = 3 if kind in ("failed", "unsafe") else 5 if kind in ("started", "landed", "safe") else 6
             if kind != "progress" or data.get("seq") != getattr(report, "last_seq", None):
@@ -244,6 +288,21 @@ class DroneSession:
         except VehicleError as exc:
             log.warning("flight %s: following failed: %s", self.flight_id, exc)
             await run.report("failed", step="follow", error=exc.message, code=exc.code)
+
+
+def _served_elsewhere(vehicle: Vehicle) -> bool:
+    """Whether a failed connect reached a TCP port that accepted it and then sent nothing at all.
+
+    ArduCopter sends a HEARTBEAT every second (SITL prints its console banner first) to the
+    ground station it serves; silence on an accepted connection means it serves another one.
+    """
+    link = getattr(vehicle, "link", None)
+    return (
+        link is not None
+        and getattr(link, "opened", False) is True
+        and getattr(link, "bytes_received", None) == 0
+        and str(getattr(link, "connection", "")).startswith("tcp:")
+    )
 
 
 def _error(exc: VehicleError) -> dict[str, Any]:

@@ -295,11 +295,21 @@ class MavlinkCommands:
     async def clear_mission(self, mission_type: MissionType = MissionType.MISSION) -> None:
         await mission_protocol.mission_clear(self.link, mission_type)
 
-    async def start_mission(self) -> None:
+    async def set_mission_current(self, seq: int) -> None:
+        await mission_protocol.mission_set_current(self, seq)
+
+    async def start_mission(self) -> int:
+        link = self.link
         await self.set_mode("AUTO")
-        if not self.link.state.flying:
+        if not link.state.flying:
             # On the ground ArduCopter waits in AUTO for MISSION_START; in the air AUTO starts at once.
+            # MISSION_START's first/last item must be 0: ArduCopter answers DENIED otherwise.
             await self.command(mavlink.MAV_CMD_MISSION_START, 0, 0)
+        current = link.expect("MISSION_CURRENT")  # the next one says where the started mission is
+        try:
+            return int((await link.wait_expected(current, timeout_s=3.0)).seq)
+        except TimeoutError:
+            raise CommandTimeout("mission start (MISSION_CURRENT)", 3.0) from None
 
     async def pause(self) -> None:
         if self.link.state.mode == "AUTO":

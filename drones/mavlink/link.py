@@ -5,6 +5,9 @@ pymavlink's parser (robust mode: garbage and truncated frames become
 ``BAD_DATA`` and are counted, never raised) turns them into messages, and a
 dict from message type to handlers updates the telemetry state.
 
+Failsafes: ``FailsafeNamer`` turns the CRITICAL heartbeat and the STATUSTEXT that
+names the failsafe (sent after it) into one ``failsafe`` event.
+
 Link loss: no vehicle HEARTBEAT for ``heartbeat_timeout_s`` (default 3 s)
 marks the link lost, emits an event and fails every pending wait with
 ``LinkLost``; the next heartbeat restores it. A closed connection ends the
@@ -22,14 +25,15 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from drones.mavlink.messaging import (
     Broadcast,
+    FailsafeNamer,
     MessageWaiters,
     StatusTexts,
     Waiter,
     armed_event,
-    failsafe_event,
     link_lost_event,
     link_restored_event,
     mode_event,
+    other_gcs_event,
     reached_event,
     statustext_event,
     statustext_text,
@@ -66,8 +70,12 @@ class MavlinkLink:
         self.mav.robust_parsing = True
         self.state = TelemetryState()
         self.statustexts = StatusTexts()
+        self.failsafes = FailsafeNamer(self.emit, lambda: self.state.mode)
         self.messages_received = 0
         self.bad_bytes = 0
+        self.bytes_received = 0  # anything at all: 0 after a TCP connect = the port serves someone else
+        self.opened = False  # the transport connected (a TCP connect was accepted)
+        self.other_gcs: dict[tuple[int, int], float] = {}  # (sysid, compid) -> monotonic time last heard
         self.close_reason = ""
         self._transport: Transport | None = None
         self._waiters = MessageWaiters()
@@ -84,6 +92,7 @@ class MavlinkLink:
         """Connect the transport and start the GCS heartbeat and the link watchdog."""
         self._transport = make_transport(self.connection, self._on_data, self._on_close)
         await self._transport.open(timeout_s)
+        self.opened = True
         self.send_heartbeat()  # ArduPilot sends STATUSTEXT only to a link that has heard from a GCS
         self._tasks = [
             asyncio.create_task(self._heartbeat_loop(), name=f"gcs-heartbeat {self.connection}"),
@@ -129,6 +138,7 @@ class MavlinkLink:
     # --- receiving ---------------------------------------------------------------------------
 
     def _on_data(self, data: bytes) -> None:
+        self.bytes_received += len(data)
         try:
             messages = self.mav.parse_buffer(data) or []
         except mavlink.MAVError:  # robust parsing makes this rare; a broken frame must not end the link
@@ -142,8 +152,15 @@ class MavlinkLink:
         if kind == "BAD_DATA":
             self.bad_bytes += len(msg.get_msgbuf())
             return
+        if kind == "HEARTBEAT" and msg.type == mavlink.MAV_TYPE_GCS:
+            # Another ground station: on a shared link, or forwarded by ArduPilot from its other ports.
+            key = (msg.get_srcSystem(), msg.get_srcComponent())
+            if key not in self.other_gcs:
+                self.emit(other_gcs_event(*key))
+            self.other_gcs[key] = time.monotonic()
+            return
         if msg.get_srcSystem() != self.target_system:
-            return  # another vehicle or ground station on a shared link
+            return  # another vehicle on a shared link
         if kind == "HEARTBEAT" and (
             msg.get_srcComponent() != self.target_component or msg.autopilot == mavlink.MAV_AUTOPILOT_INVALID
         ):
@@ -173,19 +190,21 @@ class MavlinkLink:
         armed = bool(msg.base_mode & mavlink.MAV_MODE_FLAG_SAFETY_ARMED)
         if state.custom_mode is not None and armed != state.armed:
             self.emit(armed_event(armed))
-        if msg.system_status == mavlink.MAV_STATE_CRITICAL and state.system_status != mavlink.MAV_STATE_CRITICAL:
-            self.emit(failsafe_event(self.statustexts.recent(3.0), mode_name(msg.custom_mode)))
+        # The failsafe is named by its STATUSTEXT, which real ArduCopter sends after this heartbeat.
+        self.failsafes.on_state(msg.system_status == mavlink.MAV_STATE_CRITICAL, mode_name(msg.custom_mode))
 
     def _statustext(self, msg) -> None:
         text = statustext_text(msg.text)
         self.statustexts.add(int(msg.severity), text)
         self.emit(statustext_event(text, int(msg.severity)))
+        self.failsafes.on_text(text)
 
     def _on_close(self, reason: str) -> None:
         if self._closed.is_set():
             return
         self.close_reason = reason
         self.state.link_ok = False
+        self.failsafes.close()
         self._closed.set()
         self._waiters.fail_all(LinkLost(f"link to {self.connection} closed: {reason}"))
         self.emit(link_lost_event(f"Connection closed: {reason}"))

@@ -13,9 +13,11 @@ Everything here runs on one asyncio loop; a link delivers received messages to
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -182,10 +184,41 @@ def statustext_text(raw: Any) -> str:
 # --- the events both backends emit, worded the same -------------------------------------------
 
 
-def statustext_event(text: str, severity: int) -> VehicleEvent:
+_ENDED = re.compile(r"\b(cleared|resolved|recovered|ended)\b", re.IGNORECASE)
+# Which failsafe a STATUSTEXT names (ArduCopter 4.7: "GCS Failsafe", "Battery Failsafe", "Radio Failsafe"...).
+_FAILSAFE_NAMES = (
+    ("gcs", "gcs"),
+    ("battery", "battery"),
+    ("radio", "radio"),
+    ("throttle", "radio"),
+    ("ekf", "ekf"),
+    ("dead reckoning", "dead_reckoning"),
+    ("terrain", "terrain"),
+    ("vibration", "vibration"),
+    ("crash", "crash"),
+)
+
+
+def statustext_kind(text: str) -> tuple[str, str | None]:
+    """(event kind, failsafe name) for a STATUSTEXT: ``("fence", None)`` for a breach, ``("failsafe",
+    "gcs")`` for ``GCS Failsafe``, ``("statustext", None)`` otherwise, including every ``... cleared``
+    / ``... Resolved`` text (the end of a failsafe or breach is not a new one) and every ``PreArm:`` /
+    ``Arm:`` reason (``PreArm: Battery failsafe`` says why the vehicle will not arm)."""
     lowered = text.lower()
-    kind = "fence" if "fence breach" in lowered else "failsafe" if "failsafe" in lowered else "statustext"
-    return VehicleEvent(time.time(), kind, text, severity)
+    if _ENDED.search(text) or lowered.startswith(("prearm:", "arm:")):  # an end, or why arming is refused
+        return "statustext", None
+    if "fence breach" in lowered:
+        return "fence", None
+    if "failsafe" in lowered or "fail-safe" in lowered:
+        return "failsafe", next((name for word, name in _FAILSAFE_NAMES if word in lowered), "other")
+    return "statustext", None
+
+
+def statustext_event(text: str, severity: int) -> VehicleEvent:
+    """The STATUSTEXT itself: kind ``fence`` for a fence breach (the one event a breach makes),
+    ``statustext`` otherwise; a failsafe is counted by ``FailsafeNamer``'s own event instead."""
+    kind, _failsafe = statustext_kind(text)
+    return VehicleEvent(time.time(), "fence" if kind == "fence" else "statustext", text, severity)
 
 
 def mode_event(old: str, new: str) -> VehicleEvent:
@@ -196,10 +229,97 @@ def armed_event(armed: bool) -> VehicleEvent:
     return VehicleEvent(time.time(), "armed" if armed else "disarmed", "Armed" if armed else "Disarmed", 5)
 
 
-def failsafe_event(recent_texts: Iterable[str], mode: str) -> VehicleEvent:
-    """HEARTBEAT.system_status went CRITICAL: name the failsafe from the texts that came with it."""
-    reason = next((t for t in reversed(list(recent_texts)) if "ailsafe" in t or "breach" in t), "")
-    return VehicleEvent(time.time(), "failsafe", f"Failsafe: {reason or 'vehicle state CRITICAL'}", 2, {"mode": mode})
+class FailsafeNamer:
+    """One ``failsafe`` event per failsafe, named by its STATUSTEXT, whichever comes first.
+
+    Real ArduCopter sends the HEARTBEAT with ``system_status`` CRITICAL (and the failsafe's
+    mode) first and the STATUSTEXT naming the failsafe (``GCS Failsafe``, ``Battery Failsafe``)
+    a moment later (recordings 06 and 07); other vehicles send the text first. Either way
+    the event goes out once both are in (named, with the mode the failsafe switched to), or
+    ``window_s`` after the first of them: "vehicle state CRITICAL" when no text came, the
+    text alone when the state did not go CRITICAL (a second failsafe while one is active).
+    The same failsafe's text again while the vehicle stays CRITICAL (ArduCopter repeats
+    ``Battery Failsafe`` when the low-battery RTL becomes the critical-battery LAND), or within
+    ``window_s`` of its event, is not a new failsafe, and ``... Cleared`` texts never are. Runs on
+    the link's asyncio loop.
+    """
+
+    def __init__(self, emit: Callable[[VehicleEvent], None], mode: Callable[[], str], window_s: float = 2.0) -> None:
+        self._emit = emit
+        self._mode = mode
+        self.window_s = window_s
+        self._critical = False  # the last state reported
+        self._pending_critical = False  # CRITICAL came, its text not yet
+        self._pending_text: tuple[str, str, str] | None = None  # (text, failsafe, mode then): text came first
+        self._timer: asyncio.TimerHandle | None = None
+        self._named_at = -math.inf
+        self._named = ""
+        self._episode: set[str] = set()  # failsafes named since the state last went CRITICAL
+
+    def on_text(self, text: str) -> None:
+        """A STATUSTEXT arrived (after it was emitted as a ``statustext``/``fence`` event)."""
+        kind, failsafe = statustext_kind(text)
+        if kind != "failsafe" or failsafe is None:
+            return
+        if failsafe in self._episode or (failsafe == self._named and time.monotonic() - self._named_at < self.window_s):
+            return  # the same failsafe said again
+        if self._pending_critical:
+            self._name(text, failsafe, self._mode())
+            return
+        if self._pending_text is not None:
+            self._name(*self._pending_text)
+        self._pending_text = (text, failsafe, self._mode())
+        self._start_timer()
+
+    def on_state(self, critical: bool, mode: str) -> None:
+        """A HEARTBEAT: whether ``system_status`` is CRITICAL and the mode it reports."""
+        became_critical = critical and not self._critical
+        if self._critical and not critical:
+            self._episode.clear()  # the failsafes are over: the next one is new
+        self._critical = critical
+        if self._pending_text is not None and (became_critical or mode != self._pending_text[2]):
+            text, failsafe, _before = self._pending_text
+            self._name(text, failsafe, mode)
+            return
+        if became_critical and time.monotonic() - self._named_at >= self.window_s:
+            self._pending_critical = True
+            self._start_timer()
+
+    def close(self) -> None:
+        self._cancel_timer()
+
+    def _name(self, text: str, failsafe: str, mode: str) -> None:
+        self._cancel_timer()
+        self._pending_critical, self._pending_text = False, None
+        self._named, self._named_at = failsafe, time.monotonic()
+        self._episode.add(failsafe)
+        self._emit(VehicleEvent(time.time(), "failsafe", f"Failsafe: {text}", 2, {"mode": mode, "failsafe": failsafe}))
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self._pending_text is not None:
+            self._name(self._pending_text[0], self._pending_text[1], self._mode())
+        elif self._pending_critical:
+            self._pending_critical = False
+            self._named, self._named_at = "unknown", time.monotonic()
+            self._emit(
+                VehicleEvent(
+                    time.time(),
+                    "failsafe",
+                    "Failsafe: vehicle state CRITICAL",
+                    2,
+                    {"mode": self._mode(), "failsafe": "unknown"},
+                )
+            )
+
+    def _start_timer(self) -> None:
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_later(self.window_s, self._expired)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 def link_lost_event(text: str) -> VehicleEvent:
@@ -208,6 +328,17 @@ def link_lost_event(text: str) -> VehicleEvent:
 
 def link_restored_event(lost_for_s: float) -> VehicleEvent:
     return VehicleEvent(time.time(), "link_restored", f"Link restored after {lost_for_s:.1f} s", 5)
+
+
+def other_gcs_event(system_id: int, component_id: int) -> VehicleEvent:
+    """A HEARTBEAT from a ground station other than this one (MAV_TYPE_GCS) on the vehicle's link."""
+    return VehicleEvent(
+        time.time(),
+        "other_gcs",
+        f"Another ground station (system {system_id}, component {component_id}) is also connected to the vehicle",
+        4,
+        {"system_id": system_id, "component_id": component_id},
+    )
 
 
 def reached_event(seq: int) -> VehicleEvent:

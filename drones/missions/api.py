@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -15,9 +15,9 @@ from campus.models import School
 from common.permissions import HasCapability
 from common.roles import Capability, can
 from drones.missions import services
-from drones.missions.flightlog import EXPORTS, flight_events, flight_stats, flight_track
-from drones.models import Drone, Flight, Market, Mission
-from drones.serializers import DroneEventSerializer, TrackPointSerializer
+from drones.missions.flightlog import EXPORTS, flight_events, flight_outcome, flight_stats, flight_track
+from drones.models import ControlLock, Drone, Flight, Market, Mission
+from drones.serializers import ControlLockStateSerializer, DroneEventSerializer, TrackPointSerializer
 
 
 class MissionSerializer(serializers.ModelSerializer):
@@ -196,12 +196,13 @@ class MissionViewSet(
         if not can(request.user, Capability.COMMAND_DRONES):
             raise PermissionDenied(_("You may not command drones."))
         flight = services.flight_create(mission=self.get_object(), actor=request.user)
-        return Response(FlightSerializer(flight).data, status=status.HTTP_201_CREATED)
+        return Response(FlightSerializer(flight, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class FlightSerializer(serializers.ModelSerializer):
     drone_name = serializers.CharField(source="drone.name", read_only=True)
     pilot_name = serializers.CharField(source="pilot.get_username", read_only=True)
+    control = serializers.SerializerMethodField(help_text="Who controls the drone now (the drone lock API's shape).")
 
     class Meta:
         model = Flight
@@ -221,12 +222,25 @@ class FlightSerializer(serializers.ModelSerializer):
             "reached_items",
             "speaker_on",
             "last_error",
+            "outcome",
+            "outcome_detail",
+            "control",
             "started_at",
             "ended_at",
             "stats",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ControlLockStateSerializer)
+    def get_control(self, flight: Flight) -> dict:
+        user = getattr(self.context.get("request"), "user", None)
+        try:
+            lock = flight.drone.lock  # select_related by the view
+        except ControlLock.DoesNotExist:
+            lock = None
+        state = lock.state_for(user) if lock else ControlLock.free_state()
+        return ControlLockStateSerializer(state).data
 
 
 class ConfirmSerializer(serializers.Serializer):
@@ -250,7 +264,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
     write_capability = Capability.COMMAND_DRONES
 
     def get_queryset(self):
-        qs = Flight.objects.select_related("drone", "pilot", "mission")
+        qs = Flight.objects.select_related("drone", "drone__lock__holder", "pilot", "mission")
         params = self.request.query_params
         if params.get("drone", "").isdigit():
             qs = qs.filter(drone_id=int(params["drone"]))
@@ -285,7 +299,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         body = ApprovalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         flight = services.flight_set_approval(flight=self.get_object(), actor=request.user, **body.validated_data)
-        return Response(FlightSerializer(flight).data)
+        return Response(self.get_serializer(flight).data)
 
     @extend_schema(request=ConfirmSerializer, responses=FlightSerializer)
     @action(detail=True, methods=["post"])
@@ -294,22 +308,37 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         flight = services.flight_start(flight=self.get_object(), actor=request.user, **body.validated_data)
-        return Response(FlightSerializer(flight).data)
+        return Response(self.get_serializer(flight).data)
 
     @extend_schema(request=FlightCommandSerializer, responses=FlightSerializer)
     @action(detail=True, methods=["post"])
     def command(self, request, pk=None):
-        """pause, resume, abort (return to launch) or land."""
+        """pause, resume, abort (return to launch) or land: the same checks, errors and audit as the live map."""
         body = FlightCommandSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        flight = services.flight_command(flight=self.get_object(), actor=request.user, **body.validated_data)
-        return Response(FlightSerializer(flight).data)
+        flight = services.flight_command(
+            flight=self.get_object(),
+            actor=request.user,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            **body.validated_data,
+        )
+        return Response(self.get_serializer(flight).data)
+
+    @extend_schema(request=None, responses=FlightSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a flight that never took off (preflight, or starting with no mission running). Audited."""
+        flight = services.flight_cancel(
+            flight=self.get_object(), actor=request.user, ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response(self.get_serializer(flight).data)
 
     @extend_schema(
         responses=inline_serializer(
             "FlightLog",
             {
                 "stats": serializers.DictField(),
+                "outcome": serializers.DictField(),
                 "track": TrackPointSerializer(many=True),
                 "events": DroneEventSerializer(many=True),
             },
@@ -322,6 +351,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(
             {
                 "stats": flight_stats(flight).as_dict(),
+                "outcome": flight_outcome(flight),
                 "track": TrackPointSerializer(flight_track(flight), many=True).data,
                 "events": DroneEventSerializer(flight_events(flight), many=True).data,
             }

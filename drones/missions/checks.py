@@ -39,15 +39,13 @@ What is checked (limits from settings, with the Chinese 2024 UAV rules as defaul
   ``DRONE_BATTERY_RESERVE_PCT`` (25 %) of the drone's endurance.
 - ``fence``: the operating area and the exclusions can be uploaded as a fence.
 
-The estimate follows ArduCopter's defaults as recorded from SITL
-(/work/shared/ardupilot/README.md §6): horizontal legs at the mission speed;
-climbs at 2.5 m/s (WPNAV_SPEED_UP; observed peak 2.53 m/s) and descents at
-1.5 m/s (WPNAV_SPEED_DN), added to the horizontal time (conservative: the
-autopilot does both at once); holds as given; return to launch at the mission
-speed at max(last height, RTL_ALT 15 m), a 5 s hover (RTL_LOIT_TIME), descent
-at 1.5 m/s down to 10 m (LAND_ALT_LOW) and 0.5 m/s (LAND_SPEED) below, as
-observed in scenario 06 (touchdown 28 s after the descent from 20 m began).
-The loudspeaker time is reported but adds no time: it plays while flying.
+The estimate is ``drones.missions.flighttime``'s model of ArduCopter 4.7's waypoint
+navigation, calibrated on SITL (/work/shared/ardupilot/README.md §6): jerk-limited
+acceleration and braking on every leg (WPNAV_ACCEL, WPNAV_JERK), corners that keep
+the speed on a straight continuation and stop on a reversal, climbs (WPNAV_SPEED_UP)
+and descents (WPNAV_SPEED_DN) at the same time as the horizontal motion, holds as
+given, and the return to launch (RTL_ALT, RTL_LOIT_TIME, LAND_ALT_LOW, LAND_SPEED)
+to the disarm. The loudspeaker time is reported but adds no time: it plays while flying.
 
 Geometry is computed in the UTM zone of the launch point (``drones.missions.frame``).
 For many zones (``AirspaceIndex``) the zones near the mission are found with an
@@ -438,83 +436,58 @@ def _estimate(
     route: Sequence[Waypoint],
     lengths_m: np.ndarray,
     *,
+    points_xy: Sequence[tuple[float, float]],
     takeoff_alt_m: float,
     speed_mps: float,
     endurance_min: float,
     limits: Limits,
 ) -> Estimate:
-    """``lengths_m``: horizontal length of each leg (launch -> 1, ..., n -> launch)."""
-    climb_m = takeoff_alt_m
-    descent_m = 0.0
-    takeoff_s = takeoff_alt_m / limits.climb_mps
-    cruise_s = climb_s = descent_s = hold_s = broadcast_s = 0.0
-    speed = speed_mps
-    altitude = takeoff_alt_m
-    speaker = False
-    n = len(route)
-    for index, waypoint in enumerate(route):
-        # The leg into this waypoint, at the speed set so far.
-        leg_s = lengths_m[index] / speed
-        dz = waypoint.alt_m - altitude
-        vertical_s = dz / limits.climb_mps if dz > 0 else -dz / limits.descent_mps
-        cruise_s += leg_s
-        if dz > 0:
-            climb_m += dz
-            climb_s += vertical_s
-        else:
-            descent_m -= dz
-            descent_s += vertical_s
-        if speaker and index > 0:
-            broadcast_s += leg_s + vertical_s
+    """``lengths_m``: horizontal length of each leg (launch -> 1, ..., n -> launch); ``points_xy``:
+    each waypoint in metres east/north of the launch point. The time is ``flighttime``'s model."""
+    from drones.missions.flighttime import Kinematics, RoutePoint, route_flight_time
+
+    kinematics = Kinematics(
+        climb_mps=limits.climb_mps,
+        descent_mps=limits.descent_mps,
+        land_mps=limits.land_mps,
+        land_alt_low_m=limits.land_alt_low_m,
+        rtl_alt_m=limits.rtl_alt_m,
+        rtl_loiter_s=limits.rtl_loiter_s,
+    )
+    points = [
+        RoutePoint(float(x), float(y), w.alt_m, w.hold_s, w.speed_mps, w.speaker)
+        for (x, y), w in zip(points_xy, route, strict=True)
+    ]
+    timing = route_flight_time(points, takeoff_alt_m=takeoff_alt_m, speed_mps=speed_mps, kinematics=kinematics)
+    climb_m, descent_m, altitude = takeoff_alt_m, 0.0, takeoff_alt_m
+    for waypoint in route:
+        climb_m += max(waypoint.alt_m - altitude, 0.0)
+        descent_m += max(altitude - waypoint.alt_m, 0.0)
         altitude = waypoint.alt_m
-        if waypoint.speaker is not None:
-            speaker = waypoint.speaker
-        if waypoint.speed_mps:
-            speed = waypoint.speed_mps
-        hold_s += waypoint.hold_s
-        if speaker:
-            broadcast_s += waypoint.hold_s
-    return_s = landing_s = 0.0
+    n = len(route)
     if n:
         return_alt = max(altitude, limits.rtl_alt_m)
-        if return_alt > altitude:
-            climb_m += return_alt - altitude
-            climb_s += (return_alt - altitude) / limits.climb_mps
-        return_s = lengths_m[n] / speed
-        high = max(return_alt - limits.land_alt_low_m, 0.0)
-        low = return_alt - high
-        landing_s = limits.rtl_loiter_s + high / limits.descent_mps + low / limits.land_mps
+        climb_m += return_alt - altitude
         descent_m += return_alt
-    total_s = takeoff_s + cruise_s + climb_s + descent_s + hold_s + return_s + landing_s
+    total_s = float(timing.total_s)
     endurance_s = endurance_min * 60.0
     used = 100.0 * total_s / endurance_s if endurance_s > 0 else math.inf
     total_distance = float(lengths_m.sum()) if n else 0.0
     route_length = float(lengths_m[1:n].sum()) if n > 1 else 0.0
-    total_s, used = float(total_s), float(used)
+    used = float(used)
     return Estimate(
         route_length_m=round(route_length, 1),
         total_distance_m=round(total_distance, 1),
         climb_m=round(float(climb_m), 1),
         descent_m=round(float(descent_m), 1),
-        hold_s=round(float(hold_s), 1),
-        broadcast_s=round(float(broadcast_s), 1),
+        hold_s=round(float(timing.hold_s), 1),
+        broadcast_s=round(float(timing.broadcast_s), 1),
         flight_time_s=round(total_s, 1),
         endurance_s=round(endurance_s, 1),
         endurance_used_pct=round(used, 1),
         reserve_left_pct=round(100.0 - used, 1),
         reserve_required_pct=limits.reserve_pct,
-        breakdown={
-            name: round(float(value), 1)
-            for name, value in (
-                ("takeoff_s", takeoff_s),
-                ("cruise_s", cruise_s),
-                ("climb_s", climb_s),
-                ("descent_s", descent_s),
-                ("hold_s", hold_s),
-                ("return_s", return_s),
-                ("landing_s", landing_s),
-            )
-        },
+        breakdown=timing.breakdown(),
     )
 
 
@@ -642,6 +615,7 @@ def check_route(
     estimate = _estimate(
         c.route,
         lengths,
+        points_xy=[(float(x) - c.lx, float(y) - c.ly) for x, y in zip(c.x, c.y, strict=True)],
         takeoff_alt_m=takeoff_alt_m,
         speed_mps=speed_mps,
         endurance_min=drone_endurance_min,

@@ -6,11 +6,15 @@ the ``drones.vehicle.Vehicle`` interface. Steps, in order:
 1. refuse if the vehicle is armed or flying (another flight owns it);
 2. upload the fence (inclusion + exclusion polygons) and the rally points, read
    each back and compare, so the autopilot enforces them on board;
-3. upload the mission and read it back (ArduCopter returns item 0 as its home
-   and frame 6 as 3, so the comparison is on what matters);
-4. GUIDED, arm, AUTO + MISSION_START;
-5. follow progress (current item, reached items, loudspeaker, ETA) until the
-   vehicle has landed and disarmed.
+3. upload the mission and read it back, compared as ArduCopter means it
+   (``items_match``);
+4. GUIDED, make the first NAV item current (ArduCopter resumes an interrupted
+   mission otherwise) and check it took, arm, AUTO + MISSION_START, and check
+   the vehicle starts at that item;
+5. follow progress (current item, reached items, loudspeaker, ETA) and what
+   interrupts the flight (fence breach, failsafe, link loss: ``interrupted``
+   reports) until the vehicle has landed and disarmed; the ``landed`` report
+   says whether the mission completed (see ``MissionRun``).
 
 A failed step stops the sequence and leaves the vehicle safe: disarmed if it
 is still on the ground, RTL if it is in the air. Every step is reported
@@ -22,29 +26,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from common.geo import haversine_m
+from drones.mavlink.mission import item_difference
 from drones.vehicle import MissionItem, MissionTransferFailed, MissionType, Vehicle, VehicleError
 
 log = logging.getLogger(__name__)
 
 NAV_COMMANDS = {16, 17, 18, 19, 20, 21, 22, 82, 84, 85, 93, 94}  # items that move (or hold) the vehicle
 _GLOBAL_FRAMES = {0, 3, 5, 6, 10, 11}
-_FRAME_EQUIVALENT = {6: 3, 5: 0, 11: 10}  # *_INT frames come back as their float twins
-
-
-def _has_location(command: int) -> bool:
-    """Whether ArduCopter stores a position (and so a frame) for this command.
-
-    RTL, CONDITION_* (112-159) and DO_* (176-252) come back with frame 0 whatever
-    was sent (recorded from ArduCopter 4.7 SITL, scenario 04).
-    """
-    return not (command == 20 or 112 <= command <= 159 or 176 <= command <= 252)
 
 
 class MissionAborted(VehicleError):
@@ -67,28 +61,21 @@ Report = Callable[..., Awaitable[None]]
 def items_match(sent: Sequence[MissionItem], got: Sequence[MissionItem], *, mission: bool) -> str | None:
     """Why the downloaded items differ from the uploaded ones, or None if they match.
 
-    ArduCopter replaces mission item 0 with its home and reports *_INT frames as
-    their float twins; positions are compared to about a centimetre.
+    Compared as ArduCopter means them (``drones.mavlink.mission.item_difference``): it
+    replaces mission item 0 with its home, keeps only some parameters of each command
+    (NAV_LOITER_TIME's direction comes back as 1, its time in whole seconds), reports
+    *_INT frames as their float twins and items without a position with frame 0. A real
+    difference (another position, altitude, hold time, relay, speed) is named:
+    ``item 4: loiter time s (param1) 12 on the vehicle, 10 sent``.
     """
     if len(sent) != len(got):
         return f"the vehicle holds {len(got)} items, {len(sent)} were sent"
     for seq, (a, b) in enumerate(zip(sent, got, strict=True)):
         if mission and seq == 0:
             continue
-        if a.command != b.command:
-            return f"item {seq}: command {b.command} on the vehicle, {a.command} sent"
-        if _has_location(a.command) and _FRAME_EQUIVALENT.get(a.frame, a.frame) != _FRAME_EQUIVALENT.get(
-            b.frame, b.frame
-        ):
-            return f"item {seq}: frame {b.frame} on the vehicle, {a.frame} sent"
-        tolerance = 1e-6 if a.frame in _GLOBAL_FRAMES else 1e-3
-        for name in ("x", "y"):
-            if abs(getattr(a, name) - getattr(b, name)) > tolerance:
-                return f"item {seq}: {name} {getattr(b, name)} on the vehicle, {getattr(a, name)} sent"
-        for name in ("z", "param1", "param2", "param3", "param4"):
-            va, vb = getattr(a, name), getattr(b, name)
-            if not (math.isnan(va) and math.isnan(vb)) and abs(va - vb) > 1e-3:
-                return f"item {seq}: {name} {vb} on the vehicle, {va} sent"
+        problem = item_difference(a, b)
+        if problem:
+            return f"item {seq}: {problem}"
     return None
 
 
@@ -115,8 +102,46 @@ def remaining_route_m(
     return total
 
 
+# MissionRun "interrupted" causes, named as ``Flight.Outcome`` values.
+FAILSAFE_CAUSES = {"gcs": "gcs_failsafe", "battery": "battery_failsafe"}
+_LANDING_COMMANDS = {20, 21}  # RTL, LAND: ArduCopter reports them reached only at touchdown
+
+
+def is_nav_command(command: int) -> bool:
+    """A NAV item (AP_Mission::is_nav_cmd): it moves or holds the vehicle and MISSION_CURRENT points at it."""
+    return command <= 95 or command == 213
+
+
+def event_cause(kind: str, data: dict[str, Any]) -> str | None:
+    """What a vehicle event says ended (or may end) a mission, as a ``Flight.Outcome`` value."""
+    if kind == "fence":
+        return "fence"
+    if kind == "failsafe":
+        if data.get("failsafe") == "fence":
+            return "fence"
+        return FAILSAFE_CAUSES.get(str(data.get("failsafe")), "other")
+    if kind == "link_lost":
+        return "link_lost"
+    return None
+
+
+class MissionStartedElsewhere(VehicleError):
+    """AUTO began at another item than the mission's first (an interrupted mission resumed)."""
+
+    code = "mission_start_item"
+
+
 class MissionRun:
-    """One flight on one vehicle: ``await start()`` (upload, verify, arm, AUTO), then ``await follow()``."""
+    """One flight on one vehicle: ``await start()`` (upload, verify, arm, AUTO), then ``await follow()``.
+
+    Progress is judged the way ArduCopter reports it. MISSION_ITEM_REACHED is not enough:
+    ArduCopter keeps one pending reached number and a DO item it completes at once
+    (DO_CHANGE_SPEED, DO_SET_HOME...) overwrites the NAV item before it, which is then
+    never reported (``mode_auto.cpp`` ``verify_command``). So an item counts as reached
+    when MISSION_ITEM_REACHED names it or when MISSION_CURRENT moves past it in AUTO;
+    the mission is complete when its last NAV item is reached, or when the vehicle lands
+    and disarms in AUTO on its last item (a final RTL/LAND).
+    """
 
     def __init__(self, vehicle: Vehicle, plan: FlightPlan, *, report: Report, landed_timeout_s: float = 3600):
         self.vehicle = vehicle
@@ -124,29 +149,74 @@ class MissionRun:
         self.report = report
         self.landed_timeout_s = landed_timeout_s
         self.step = "start"
-        self.reached: list[int] = []
+        self.nav_items = [seq for seq, item in enumerate(plan.mission) if seq and is_nav_command(item.command)]
+        self.reported_reached: set[int] = set()  # MISSION_ITEM_REACHED seqs (DO items included)
+        self.passed: set[int] = set()  # NAV items MISSION_CURRENT moved past in AUTO
+        self.highest_seq = 0  # the highest MISSION_CURRENT.seq seen in AUTO while armed
+        self.causes: list[str] = []  # what interrupted the flight, in order (Flight.Outcome values)
+        self._last_auto_seq: int | None = None
+        self._watch_task: asyncio.Task | None = None
 
-    async def _collect_reached(self) -> None:
-        """MISSION_ITEM_REACHED events, in order (the final RTL item arrives at landing)."""
+    @property
+    def reached(self) -> list[int]:
+        """NAV items reached, in mission order: MISSION_ITEM_REACHED and MISSION_CURRENT progression."""
+        nav = set(self.nav_items)
+        return sorted((self.reported_reached & nav) | self.passed)
+
+    def completed(self, landed_mode: str) -> bool:
+        """Whether the mission ran to its end (see the class docstring)."""
+        if not self.nav_items:
+            return False
+        last = self.nav_items[-1]
+        if last in self.reached:
+            return True
+        return (
+            self.highest_seq >= last and landed_mode == "AUTO" and self.plan.mission[last].command in _LANDING_COMMANDS
+        )
+
+    def note_progress(self, seq: int | None, mode: str, armed: bool) -> None:
+        """One MISSION_CURRENT reading: NAV items it moved past (forward, in AUTO, armed) count as reached."""
+        if seq is None or not armed or mode != "AUTO":
+            return
+        previous = self._last_auto_seq
+        if previous is not None and seq > previous:
+            self.passed.update(s for s in self.nav_items if previous <= s < seq)
+        self._last_auto_seq = seq
+        self.highest_seq = max(self.highest_seq, seq)
+
+    async def _watch_events(self) -> None:
+        """MISSION_ITEM_REACHED (the final RTL item arrives at landing) and what interrupts the flight."""
         async for event in self.vehicle.events():
             if event.kind == "reached":
                 seq = int(event.data.get("seq", -1))
-                if seq > 0 and seq not in self.reached:
-                    self.reached.append(seq)
+                if seq > 0:
+                    self.reported_reached.add(seq)
+                continue
+            cause = event_cause(event.kind, event.data)
+            if cause is not None:
+                self.causes.append(cause)
+                try:
+                    await self.report("interrupted", cause=cause, text=event.text)
+                except Exception:  # noqa: BLE001 - a failed record must not stop following the flight
+                    log.exception("recording what interrupted the flight failed")
+
+    def _stop_watching(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
 
     async def start(self) -> None:
         """Everything up to the vehicle flying in AUTO; on failure the vehicle is left safe and this raises."""
-        self._reached_task = asyncio.create_task(self._collect_reached(), name="mission reached items")
+        self._watch_task = asyncio.create_task(self._watch_events(), name="mission events")
         try:
             await self._prepare()
             await self._launch()
         except VehicleError as exc:
-            self._reached_task.cancel()
+            self._stop_watching()
             await self._make_safe()
             await self.report("failed", step=self.step, error=exc.message, code=exc.code)
             raise MissionAborted(f"{self.step} failed: {exc.message}", step=self.step, cause=exc.code) from None
         except asyncio.CancelledError:
-            self._reached_task.cancel()
+            self._stop_watching()
             await self._make_safe()
             raise
 
@@ -183,41 +253,63 @@ class MissionRun:
         await self.report("step", step="uploaded")
 
     async def _launch(self) -> None:
+        if not self.nav_items:
+            raise VehicleError("the mission has no item to fly")
+        first = self.nav_items[0]
         self.step = "arm"
         await self.report("step", step="arming")
         await self.vehicle.set_mode("GUIDED")
+        # Before AUTO: ArduCopter would resume an interrupted earlier mission where it stopped.
+        self.step = "set first item"
+        await self.vehicle.set_mission_current(first)
+        self.step = "arm"
         await self.vehicle.arm()
         self.step = "start"
-        await self.vehicle.start_mission()
-        await self.report("started")
+        started_at = await self.vehicle.start_mission()
+        if started_at != first and first not in self.reported_reached:
+            raise MissionStartedElsewhere(
+                f"the vehicle started the mission at item {started_at}, not at its first item {first}",
+                started_at=started_at,
+                first=first,
+            )
+        self.note_progress(started_at, "AUTO", True)
+        await self.report("started", seq=started_at)
 
     async def follow(self) -> None:
         """Report progress until the vehicle is on the ground and disarmed again."""
         reported_seq = None
+        reported_reached: list[int] = []
         last_speaker = None
         last_mode = None
         last_report = 0.0
         deadline = time.monotonic() + self.landed_timeout_s
         airborne = False
+        armed_mode = ""
+        link_down = False
         while True:
             t = self.vehicle.telemetry()
             if t.alt_rel_m is not None and t.alt_rel_m > 1.0:
                 airborne = True
+            if t.armed:
+                armed_mode = t.mode
+            self.note_progress(t.mission_seq, t.mode, t.armed)
             now = time.monotonic()
             speaker = t.relay_on
+            reached = self.reached
             if (
                 t.mission_seq != reported_seq
+                or reached != reported_reached
                 or speaker != last_speaker
                 or t.mode != last_mode
                 or now - last_report > 5.0
             ):
-                reported_seq = t.mission_seq
+                reported_seq, reported_reached = t.mission_seq, reached
                 last_speaker, last_mode, last_report = speaker, t.mode, now
                 remaining = remaining_route_m(self.plan.mission, t.mission_seq, t.lat, t.lon)
                 await self.report(
                     "progress",
                     seq=t.mission_seq,
-                    reached=list(self.reached),
+                    reached=reached,
                     speaker=speaker,
                     mode=t.mode,
                     eta_s=round(remaining / max(self.plan.speed_mps, 0.5)),
@@ -225,13 +317,23 @@ class MissionRun:
                 )
             if airborne and not t.armed:
                 await asyncio.sleep(0.3)  # the final MISSION_ITEM_REACHED comes with the disarm
-                self._reached_task.cancel()
-                await self.report("landed", reached=list(self.reached))
+                self._stop_watching()
+                reached = self.reached
+                await self.report(
+                    "landed",
+                    reached=reached,
+                    completed=self.completed(armed_mode),
+                    mode=armed_mode,
+                    highest_seq=self.highest_seq,
+                    last_item=self.nav_items[-1] if self.nav_items else None,
+                    causes=list(self.causes),
+                )
                 return
-            if not t.link_ok:
+            if not t.link_ok and not link_down:
                 await self.report("link_lost")
+            link_down = not t.link_ok
             if now > deadline:
-                self._reached_task.cancel()
+                self._stop_watching()
                 await self.report("failed", step="follow", error="the flight did not end in time", code="timeout")
                 return
             await asyncio.sleep(0.2)

@@ -37,6 +37,18 @@ def flight_events(flight: Flight) -> QuerySet[DroneEvent]:
     return qs.order_by("at")
 
 
+def flight_outcome(flight: Flight) -> dict[str, Any]:
+    """What ended the flight, for the log and the exports: completed, aborted (by whom), fence,
+    GCS or battery failsafe, link lost, landed early, failed; blank while it flies."""
+    return {
+        "status": flight.status,
+        "outcome": flight.outcome,
+        "outcome_label": flight.get_outcome_display() if flight.outcome else "",
+        "outcome_detail": flight.outcome_detail,
+        "reached_items": list(flight.reached_items or []),
+    }
+
+
 @dataclass(frozen=True)
 class FlightStats:
     duration_s: float
@@ -47,9 +59,42 @@ class FlightStats:
     failsafes: int
     fence_breaches: int
     link_losses: int
+    # The plan's estimate (``checks``, drones.missions.flighttime: MISSION_START to the disarm) against
+    # ``actual_s``: by the vehicle's clock from the mission's start to its landing report when the bridge
+    # stamped them (``actual_clock`` "vehicle"), else the armed time of the track ("track", wall clock);
+    # ``ratio`` = actual / estimated.
+    estimated_s: float | None = None
+    actual_s: float | None = None
+    actual_clock: str = ""
+    ratio: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: round(v, 1) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return {
+            k: (round(v, 2) if k == "ratio" else round(v, 1)) if isinstance(v, float) else v
+            for k, v in self.__dict__.items()
+        }
+
+
+def flight_estimate_s(flight: Flight) -> float | None:
+    """The flight time its mission's check estimated, seconds; None for a manual flight or no estimate."""
+    mission = flight.mission
+    estimate = ((mission.validation or {}).get("estimate") or {}) if mission is not None else {}
+    value = estimate.get("flight_time_s")
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def _vehicle_flight_s(flight: Flight) -> float | None:
+    """Seconds of vehicle time from the mission's start to its landing, from the bridge's mission reports."""
+    stamps: dict[str, int] = {}
+    for data in flight_events(flight).filter(kind="mission").values_list("data", flat=True):
+        if not isinstance(data, dict) or data.get("flight") != flight.pk:
+            continue
+        report, stamp = data.get("report"), data.get("vehicle_time_ms")
+        if report in ("started", "landed") and isinstance(stamp, int) and report not in stamps:
+            stamps[report] = stamp
+    if "started" in stamps and "landed" in stamps and stamps["landed"] > stamps["started"]:
+        return (stamps["landed"] - stamps["started"]) / 1000.0
+    return None
 
 
 def flight_stats(flight: Flight) -> FlightStats:
@@ -68,6 +113,10 @@ def flight_stats(flight: Flight) -> FlightStats:
             max_alt = max(max_alt, p[3])
     duration = (airborne[-1][0] - airborne[0][0]).total_seconds() if len(airborne) > 1 else 0.0
     kinds = list(flight_events(flight).values_list("kind", flat=True))
+    estimated = flight_estimate_s(flight)
+    actual, clock = _vehicle_flight_s(flight), "vehicle"
+    if actual is None:
+        actual, clock = (duration, "track") if duration > 0 else (None, "")
     return FlightStats(
         duration,
         distance,
@@ -77,6 +126,10 @@ def flight_stats(flight: Flight) -> FlightStats:
         kinds.count("failsafe"),
         kinds.count("fence"),
         kinds.count("link_lost"),
+        estimated_s=estimated,
+        actual_s=actual,
+        actual_clock=clock,
+        ratio=actual / estimated if actual is not None and estimated else None,
     )
 
 
@@ -99,6 +152,7 @@ def export_geojson(flight: Flight) -> str:
                     "flight": flight.id,
                     "drone": flight.drone.name,
                     "kind": "track",
+                    **flight_outcome(flight),
                     "start": rows[0].at.isoformat(),
                     "end": rows[-1].at.isoformat(),
                 },

@@ -3,8 +3,15 @@
 Blocking items (all must pass): link, GPS fix and satellites, EKF, battery for
 the planned flight plus the reserve, the failsafe parameters the bureau
 requires (GCS loss -> RTL, fence enabled with RTL action, altitude fence not
-above the ceiling, RTL altitude), the pilot's licence, a recorded flight
-approval reference, the mission's checks, and the operator's own confirmation.
+above the ceiling, a circle fence (when on) wide enough for the mission, RTL
+altitude), the pilot's licence, a recorded flight approval reference, the
+mission's checks, and the operator's own confirmation.
+
+ArduCopter's ``FENCE_TYPE`` bit 2 is a circle around home of ``FENCE_RADIUS``
+metres (150 m with SITL's copter defaults), which ends any mission that goes
+farther. The checklist keeps the circle as a backstop but requires its radius to
+reach past the mission's farthest point from the launch point plus
+``CIRCLE_FENCE_MARGIN_M``, and never below ``DRONE_MAX_DISTANCE_M``.
 
 ``REQUIRED_PARAMS`` says what each failsafe parameter must be and what to set
 when it is not; ``preflight_fix_values`` gives the values to apply.
@@ -12,7 +19,8 @@ when it is not; ``preflight_fix_values`` gives the values to apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,7 +32,9 @@ from common.geo import haversine_m
 # ArduCopter 4.7 names (MAV_* / FENCE_* / RTL_*; RTL_ALT in centimetres).
 FS_GCS_RETURNING = {1, 3, 6}  # RTL; SmartRTL or RTL; DO_LAND_START or RTL
 FENCE_TYPE_ALT_MAX = 1
+FENCE_TYPE_CIRCLE = 2
 FENCE_TYPE_POLYGON = 4
+CIRCLE_FENCE_MARGIN_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -43,14 +53,53 @@ def _ceiling_m() -> float:
     return float(settings.DRONE_MAX_HEIGHT_M)
 
 
-def required_params(mission_max_alt_m: float = 0.0) -> dict[str, tuple[Callable[[float], bool], float, str]]:
+def mission_max_distance_m(launch: tuple[float, float] | None, points: Iterable[tuple[float, float]]) -> float:
+    """The farthest horizontal distance (m, great circle) from the launch point to any of ``points`` (WGS-84)."""
+    if launch is None:
+        return 0.0
+    return max((haversine_m(launch[0], launch[1], lat, lon) for lat, lon in points), default=0.0)
+
+
+def circle_fence_radius_m(mission_max_distance_m: float = 0.0) -> float:
+    """The smallest acceptable FENCE_RADIUS: past the mission's farthest point with a margin, never below
+    the bureau's line-of-sight limit ``DRONE_MAX_DISTANCE_M`` (whole metres, rounded up)."""
+    return float(math.ceil(max(mission_max_distance_m + CIRCLE_FENCE_MARGIN_M, float(settings.DRONE_MAX_DISTANCE_M))))
+
+
+def _circle_on(params: dict[str, float | None] | None) -> bool:
+    """Whether the circle fence is (or, unread, may be) on: FENCE_TYPE bit 2."""
+    fence_type = (params or {}).get("FENCE_TYPE")
+    return fence_type is None or bool(int(fence_type) & FENCE_TYPE_CIRCLE)
+
+
+def required_params(
+    mission_max_alt_m: float = 0.0,
+    mission_max_distance_m: float = 0.0,
+    params: dict[str, float | None] | None = None,
+) -> dict[str, tuple[Callable[[float], bool], float, str]]:
     """name -> (is it acceptable, value to set, what is required).
 
     The altitude fence must let the mission fly (above its highest waypoint, with
-    5 m to spare) and stay at or below the legal ceiling.
+    5 m to spare) and stay at or below the legal ceiling. The circle fence, when
+    ``FENCE_TYPE`` in ``params`` has it on, must reach past the mission's farthest
+    point (``circle_fence_radius_m``); with it off, ``FENCE_RADIUS`` is not used.
     """
     ceiling = _ceiling_m()
     fence_floor = min(mission_max_alt_m + 5.0, ceiling)
+    radius = circle_fence_radius_m(mission_max_distance_m)
+    circle_on = _circle_on(params)
+    if not circle_on:
+        radius_requirement = _("circle fence off (FENCE_TYPE without bit 2): its radius is not used")
+    elif mission_max_distance_m + CIRCLE_FENCE_MARGIN_M >= float(settings.DRONE_MAX_DISTANCE_M):
+        radius_requirement = _(
+            "circle fence kept as a backstop at %(r)s m or more: the farthest waypoint is %(d)s m from the launch "
+            "point, plus %(margin)s m"
+        ) % {"r": f"{radius:g}", "d": round(mission_max_distance_m), "margin": f"{CIRCLE_FENCE_MARGIN_M:g}"}
+    else:
+        radius_requirement = _(
+            "circle fence kept as a backstop at %(r)s m or more: the maximum distance from the launch point "
+            "(the farthest waypoint is %(d)s m away)"
+        ) % {"r": f"{radius:g}", "d": round(mission_max_distance_m)}
     return {
         "FS_GCS_ENABLE": (lambda v: int(v) in FS_GCS_RETURNING, 1, _("return home when the ground station is lost")),
         "FENCE_ENABLE": (lambda v: int(v) == 1, 1, _("geofence enabled")),
@@ -64,6 +113,11 @@ def required_params(mission_max_alt_m: float = 0.0) -> dict[str, tuple[Callable[
             lambda v: fence_floor <= float(v) <= ceiling,
             ceiling,
             _("altitude fence between %(low)s m and %(m)s m") % {"low": f"{fence_floor:g}", "m": f"{ceiling:g}"},
+        ),
+        "FENCE_RADIUS": (
+            lambda v: not circle_on or float(v) >= radius,
+            radius,
+            radius_requirement,
         ),
         "RTL_ALT": (
             lambda v: 1500 <= float(v) <= ceiling * 100,
@@ -85,6 +139,7 @@ def preflight_items(
     mission_detail: str,
     confirmed: bool,
     mission_max_alt_m: float = 0.0,
+    mission_max_distance_m: float = 0.0,
     launch: tuple[float, float] | None = None,
 ) -> list[CheckItem]:
     """Evaluate every blocking item from the vehicle's state and parameters and the flight's paperwork."""
@@ -135,7 +190,9 @@ def preflight_items(
             % {"have": battery if battery is not None else "?", "need": round(required_battery_pct)},
         )
     )
-    for name, (acceptable, _value, requirement) in required_params(mission_max_alt_m).items():
+    for name, (acceptable, _value, requirement) in required_params(
+        mission_max_alt_m, mission_max_distance_m, params
+    ).items():
         value = params.get(name)
         ok = value is not None and acceptable(value)
         detail = (
@@ -167,10 +224,16 @@ def preflight_items(
     return items
 
 
-def preflight_fix_values(params: dict[str, float | None], mission_max_alt_m: float = 0.0) -> dict[str, float]:
-    """The failsafe parameters to set, and to what, so the checklist passes."""
+def preflight_fix_values(
+    params: dict[str, float | None], mission_max_alt_m: float = 0.0, mission_max_distance_m: float = 0.0
+) -> dict[str, float]:
+    """The failsafe parameters to set, and to what, so the checklist passes.
+
+    FENCE_TYPE keeps the bits it has (the circle stays on as a backstop); a circle
+    fence too small for the mission gets the radius ``circle_fence_radius_m``.
+    """
     fixes = {}
-    for name, (acceptable, value, _req) in required_params(mission_max_alt_m).items():
+    for name, (acceptable, value, _req) in required_params(mission_max_alt_m, mission_max_distance_m, params).items():
         current = params.get(name)
         if current is not None and not acceptable(current):
             fixes[name] = (

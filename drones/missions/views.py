@@ -15,6 +15,7 @@ from campus.models import School
 from common.errors import DomainError
 from common.permissions import capability_required
 from common.roles import Capability, can
+from drones import services as drone_services
 from drones.missions import services
 from drones.models import Drone, Flight, Market, Mission
 
@@ -25,6 +26,7 @@ class GenerateForm(forms.Form):
         choices=[
             ("school_patrol", gettext_lazy("School patrol")),
             ("market_broadcast", gettext_lazy("Market broadcast")),
+            ("point_broadcast", gettext_lazy("Point broadcast")),
             ("free", gettext_lazy("Free waypoints (draw on the map)")),
         ],
     )
@@ -43,6 +45,38 @@ class GenerateForm(forms.Form):
     dismissal = forms.TimeField(
         label=gettext_lazy("Dismissal time (patrol)"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
+    points = forms.CharField(
+        label=gettext_lazy("Broadcast points (lat, lon; one a line, or click the map)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "36.1812, 118.1705"}),
+    )
+    hold_s = forms.FloatField(
+        label=gettext_lazy("Loiter time at each point (s)"), required=False, min_value=1, max_value=3600, initial=60
+    )
+
+    def clean_points(self) -> list[tuple[float, float]]:
+        """``lat, lon`` pairs (WGS-84 degrees), one a line or separated by ``;``."""
+        raw = self.cleaned_data.get("points") or ""
+        points = []
+        for number, line in enumerate((p.strip() for p in raw.replace(";", "\n").splitlines()), start=1):
+            if not line:
+                continue
+            parts = [x for x in line.replace("，", ",").replace(" ", ",").split(",") if x]
+            try:
+                lat, lon = (float(x) for x in parts)
+            except ValueError:
+                message = _("Point %(number)d: write it as “latitude, longitude”, e.g. 36.1812, 118.1705.")
+                raise forms.ValidationError(message % {"number": number}) from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise forms.ValidationError(_("Point %(number)d is not on the earth.") % {"number": number})
+            points.append((lat, lon))
+        return points
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "point_broadcast" and not data.get("points") and "points" not in self.errors:
+            self.add_error("points", _("Give at least one point to broadcast at."))
+        return data
 
 
 class ImportForm(forms.Form):
@@ -62,6 +96,8 @@ def _options(data: dict) -> dict:
             options["minutes"] = data["minutes"]
         else:
             options["laps"] = data.get("laps") or 2
+    elif kind == "point_broadcast" and data.get("hold_s"):
+        options["hold_s"] = data["hold_s"]
     return options
 
 
@@ -107,6 +143,7 @@ def mission_list(request):
                             name=data["name"],
                             school=data["school"],
                             market=data["market"],
+                            points=data["points"] if data["kind"] == "point_broadcast" else None,
                             options=_options(data),
                         )
                     return redirect("drones:mission_detail", pk=mission.pk)
@@ -116,7 +153,15 @@ def mission_list(request):
     return render(
         request,
         "drones/missions/mission_list.html",
-        {"missions": missions, "generate": generate, "upload": upload, "can_plan": can_plan},
+        {
+            "missions": missions,
+            "generate": generate,
+            "upload": upload,
+            "can_plan": can_plan,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "center": settings.MAP_CENTER,
+        },
     )
 
 
@@ -162,6 +207,7 @@ def _planner_labels() -> dict:
         "reserve": _("Reserve left"),
         "click_to_add": _("Click on the map to add waypoints; drag them to move."),
         "error": _("Could not save"),
+        "take_over": _("Take over"),
     }
 
 
@@ -182,28 +228,58 @@ def flight_detail(request, pk: int):
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-            "labels": {
-                "check": _("Check now"),
-                "ok": _("OK"),
-                "failed": _("Not passed"),
-                "fix": _("Set required parameters"),
-                "confirm_first": _("Tick the confirmation box first."),
-                "started": _("Started"),
-                "working": _("Working…"),
-                "status": _("Status"),
-                "item": _("Current item"),
-                "reached": _("Reached"),
-                "eta": _("Time to go"),
-                "speaker": _("Loudspeaker"),
-                "on": _("on"),
-                "off": _("off"),
-                "duration": _("Duration"),
-                "distance": _("Distance"),
-                "max_alt": _("Highest"),
-                "broadcast": _("Broadcast"),
-                "link_lost": _("Link lost"),
-                "remaining": _("Still to fly"),
-                "statuses": {value: str(label) for value, label in Flight.Status.choices},
-            },
+            # The same renewal period as the live map: a third of the lock's lifetime.
+            "lock_renew_s": max(5, drone_services.control_lock_seconds() // 3),
+            "username": request.user.get_username(),
+            "labels": _flight_labels(),
         },
     )
+
+
+def _flight_labels() -> dict:
+    return {
+        "check": _("Check now"),
+        "ok": _("OK"),
+        "failed": _("Not passed"),
+        "fix": _("Set required parameters"),
+        "confirm_first": _("Tick the confirmation box first."),
+        "started": _("Started"),
+        "working": _("Working…"),
+        "status": _("Status"),
+        "item": _("Current item"),
+        "reached": _("Reached"),
+        "eta": _("Time to go"),
+        "speaker": _("Loudspeaker"),
+        "on": _("on"),
+        "off": _("off"),
+        "duration": _("Duration"),
+        "distance": _("Distance"),
+        "max_alt": _("Highest"),
+        "broadcast": _("Broadcast"),
+        "link_lost": _("Link lost"),
+        "remaining": _("Still to fly"),
+        "alt": _("Altitude"),
+        "speed": _("Speed"),
+        "battery": _("Battery"),
+        "gps": _("GPS"),
+        "satellites": _("satellites"),
+        "gps_fix": _("fix"),
+        "link": _("Link"),
+        "mode": _("Mode"),
+        "armed": _("armed"),
+        "disarmed": _("disarmed"),
+        "ago": _("%(seconds)s s ago"),
+        "no_link": _("no link"),
+        "no_data": _("No telemetry yet"),
+        "outcome": _("Outcome"),
+        "controlled_by": _("Controlled by"),
+        "you": _("you"),
+        "nobody": _("nobody"),
+        "until": _("until"),
+        "take_control": _("Take control"),
+        "take_over": _("Take over"),
+        "confirm_cancel": _("Cancel this flight? It will not take off."),
+        "fence_and_failsafes": _("Fence breaches and failsafes in this flight"),
+        "statuses": {value: str(label) for value, label in Flight.Status.choices},
+        "outcomes": {value: str(label) for value, label in Flight.Outcome.choices},
+    }

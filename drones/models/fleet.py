@@ -6,6 +6,8 @@ home, ``_msl_m`` above mean sea level).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -183,21 +185,52 @@ class DroneEvent(models.Model):
         INFO = 6, _("Info")
         DEBUG = 7, _("Debug")
 
+    class Alert(models.TextChoices):
+        """Events every watcher of the drone must see and someone must acknowledge (``drones.alerts``)."""
+
+        FAILSAFE = "failsafe", _("Failsafe")
+        FENCE = "fence", _("Fence breach")
+        LINK_LOST = "link_lost", _("Link lost")
+        BATTERY = "battery", _("Low battery")
+        MODE = "mode", _("Mode change nobody asked for")
+
     drone = models.ForeignKey(Drone, verbose_name=_("drone"), on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.INFO)
     text = models.CharField(_("text"), max_length=200)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # Empty for ordinary events; an alert stays on every watcher's page until acknowledged.
+    alert = models.CharField(_("alert"), max_length=16, choices=Alert.choices, blank=True, default="")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("drone event")
         verbose_name_plural = _("drone events")
-        indexes = [models.Index(fields=["drone", "-at"])]
+        indexes = [
+            models.Index(fields=["drone", "-at"]),
+            models.Index(
+                fields=["-at"],
+                name="drones_event_open_alerts",
+                condition=models.Q(acknowledged_at__isnull=True) & ~models.Q(alert=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.drone} {self.at:%H:%M:%S} {self.kind} {self.text}"
+
+    @property
+    def is_alert(self) -> bool:
+        return bool(self.alert)
 
 
 class TrackPoint(models.Model):
@@ -253,3 +286,52 @@ class ControlLock(models.Model):
     def expired(self, now=None) -> bool:
         now = now or timezone.now()
         return (now - self.renewed_at).total_seconds() > settings.DRONE_CONTROL_LOCK_S
+
+    @property
+    def expires_at(self):
+        """When the lock lapses unless renewed (aware datetime)."""
+        return self.renewed_at + dt.timedelta(seconds=settings.DRONE_CONTROL_LOCK_S)
+
+    @classmethod
+    def renew(cls, *, drone_id: int, holder_id: int, now=None) -> bool:
+        """Push back a live lock held by ``holder_id`` in one UPDATE; False if there is none to renew.
+
+        A single statement, no read first: renewing is idempotent and cannot lose a race with a
+        take-over (a lock taken over in between no longer matches the holder).
+        """
+        now = now or timezone.now()
+        live_since = now - dt.timedelta(seconds=settings.DRONE_CONTROL_LOCK_S)
+        return bool(
+            cls.objects.filter(drone_id=drone_id, holder_id=holder_id, renewed_at__gte=live_since).update(
+                renewed_at=now
+            )
+        )
+
+    def state_for(self, user, now=None) -> dict:
+        """What a page shows: ``{"holder", "acquired_at", "renewed_at", "expires_at", "expires_in_s", "is_mine"}``.
+
+        An expired lock has no holder.
+        """
+        now = now or timezone.now()
+        if self.expired(now):
+            return ControlLock.free_state()
+        return {
+            "holder": self.holder.get_username(),
+            "acquired_at": self.acquired_at,
+            "renewed_at": self.renewed_at,
+            "expires_at": self.expires_at,
+            "expires_in_s": max(0, round((self.expires_at - now).total_seconds())),
+            "is_mine": getattr(user, "pk", None) == self.holder_id,
+        }
+
+    @staticmethod
+    def free_state() -> dict:
+        """``state_for`` of a drone nobody controls."""
+        return {
+            "holder": None,
+            "acquired_at": None,
+            "renewed_at": None,
+            "expires_at": None,
+            "expires_in_s": 0,
+            "is_mine": False,
+        }

@@ -114,6 +114,20 @@ class Flight(models.Model):
         COMPLETED = "completed", _("Completed")
         ABORTED = "aborted", _("Aborted")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        """Why a flight ended, derived from what the vehicle and the operators did during it."""
+
+        COMPLETED = "completed", _("Mission completed")
+        ABORTED = "aborted", _("Aborted by an operator")
+        FENCE = "fence", _("Geofence breach")
+        GCS_FAILSAFE = "gcs_failsafe", _("Ground station link failsafe")
+        BATTERY_FAILSAFE = "battery_failsafe", _("Battery failsafe")
+        LINK_LOST = "link_lost", _("Link lost")
+        LANDED_EARLY = "landed_early", _("Landed before the mission ended")
+        OTHER = "other", _("Other")
+        FAILED = "failed", _("Failed")
 
     ACTIVE = (Status.STARTING, Status.FLYING, Status.PAUSED, Status.RETURNING, Status.LANDING)
 
@@ -133,6 +147,8 @@ class Flight(models.Model):
     reached_items = models.JSONField(_("reached items"), default=list, blank=True)
     speaker_on = models.BooleanField(_("loudspeaker on"), default=False)
     last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, default="")
+    outcome_detail = models.TextField(_("outcome detail"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     stats = models.JSONField(_("statistics"), default=dict, blank=True)

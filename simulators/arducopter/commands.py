@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 ACCEPTED, TEMPORARILY_REJECTED, DENIED, UNSUPPORTED, FAILED = 0, 1, 2, 3, 4
 FORCE_ARM_MAGIC = 21196
+MAV_MODE_FLAG_CUSTOM_MODE_ENABLED = 1
+MAV_MODE_FLAG_DECODE_POSITION_SAFETY = 128
 CAPABILITIES = 64495
 FLIGHT_SW_VERSION = 67567616  # 4.7.0, FIRMWARE_VERSION_TYPE_DEV
 FLIGHT_CUSTOM_VERSION = b"90700977"
@@ -93,6 +95,8 @@ class CommandHandler:
     # --- arming and modes ----------------------------------------------------------------
 
     def _arm_disarm(self, msg: Any, is_int: bool, sender: tuple[int, int]) -> int:
+        """COMPONENT_ARM_DISARM: param1 1 arms, 0 disarms, anything else is UNSUPPORTED
+        (GCS_MAVLINK::handle_command_component_arm_disarm)."""
         v = self.v
         force = int(round(msg.param2)) == FORCE_ARM_MAGIC
         if msg.param1 == 1:
@@ -110,11 +114,16 @@ class CommandHandler:
             v.send_ack(msg.command, ACCEPTED, sender)
             v.arming.disarm(reason="gcs")
             return _NO_ACK
-        return FAILED
+        return UNSUPPORTED
 
     def _do_set_mode(self, msg: Any, is_int: bool, sender: tuple[int, int]) -> int:
-        if not int(msg.param1) & 1:
-            return FAILED
+        """DO_SET_MODE as GCS_MAVLINK::_set_mode_common: only custom modes; base mode 128 alone
+        is the safety switch (custom 0 off: accepted); anything else is DENIED."""
+        base_mode = int(msg.param1)
+        if not base_mode & MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
+            if base_mode == MAV_MODE_FLAG_DECODE_POSITION_SAFETY and int(msg.param2) == 0:
+                return ACCEPTED
+            return DENIED
         v = self.v
         custom_mode = int(msg.param2)
         refusal = v.flight.mode_change_refusal(custom_mode)
@@ -200,7 +209,7 @@ class CommandHandler:
     # --- mission -------------------------------------------------------------------------
 
     def _mission_start(self, msg: Any, is_int: bool, sender: tuple[int, int]) -> int:
-        return ACCEPTED if self.v.auto.mission_start() else FAILED
+        return self.v.auto.mission_start(float(msg.param1), float(msg.param2))
 
     def _set_mission_current(self, msg: Any, is_int: bool, sender: tuple[int, int]) -> int:
         return ACCEPTED if self.v.auto.set_current(int(msg.param1)) else FAILED

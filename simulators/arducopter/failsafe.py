@@ -3,8 +3,9 @@
 Observed (README §2 06/07):
 
 * GCS: with FS_GCS_ENABLE set, FS_GCS_TIMEOUT after the last HEARTBEAT from MAV_GCS_SYSID
-  (5.14 s in 06) -> "GCS Failsafe" (sev 4), the action's mode (1: RTL), HEARTBEAT system_status
-  5. The first new heartbeat clears it ("GCS Failsafe Cleared" ~0.16 s later); the mode stays.
+  (5.14 s in 06) -> HEARTBEAT with the action's mode (1: RTL) and system_status 5, then
+  "GCS Failsafe" (sev 4): the heartbeat always goes out first (also for the battery). The
+  first new heartbeat clears it ("GCS Failsafe Cleared" ~0.16 s later); the mode stays.
 * Battery: SIM_BATT_VOLTAGE below BATT_LOW_VOLT (BATT_CRT_VOLT) for BATT_LOW_TIMER (10.25 s in
   07) -> "Battery 1 is low 10.30V used 318 mAh" / "... is critical ...", "Battery Failsafe",
   BATT_FS_LOW_ACT / BATT_FS_CRT_ACT; latched until reboot (status 5, pre-arm failures).
@@ -68,10 +69,15 @@ class GcsFailsafe:
         if enable == 0:
             return
         self.active = True
-        v.send_text(MAV_SEVERITY_WARNING, "GCS Failsafe")
-        if not v.flight.flying:
+        # ArduCopter's CRITICAL heartbeat (with the new mode) goes out before the text (06)
+        if v.flight.flying:
+            self._act(enable)
+        else:
             v.arming.disarm(reason="gcs failsafe")
-            return
+        v.send_text(MAV_SEVERITY_WARNING, "GCS Failsafe")
+
+    def _act(self, enable: int) -> None:
+        v = self.v
         options = v.params.get_int("FS_OPTIONS")
         mode = v.mode
         if (
@@ -80,11 +86,13 @@ class GcsFailsafe:
             or (mode in PILOT_CONTROLLED_MODES and options & FS_OPTION_CONTINUE_PILOT_MODES)
             or (mode == Mode.LAND and options & FS_OPTION_CONTINUE_LANDING)
         ):
+            v.send_heartbeat()
             return
         target = GCS_FAILSAFE_MODES.get(enable)
         if target is not None and mode != target and mode != Mode.LAND:
-            if not v.set_mode(int(target), reason="gcs failsafe"):
-                v.set_mode(int(Mode.LAND), reason="gcs failsafe")
+            if v.set_mode(int(target), reason="gcs failsafe") or v.set_mode(int(Mode.LAND), reason="gcs failsafe"):
+                return
+        v.send_heartbeat()
 
 
 class BatteryFailsafe:
@@ -124,24 +132,33 @@ class BatteryFailsafe:
         self.level = level
         word = "critical" if level == 2 else "low"
         battery = v.battery
-        v.send_text(
-            MAV_SEVERITY_WARNING, f"Battery 1 is {word} {battery.voltage_v:.2f}V used {battery.consumed_mah:.0f} mAh"
+        texts = (
+            f"Battery 1 is {word} {battery.voltage_v:.2f}V used {battery.consumed_mah:.0f} mAh",
+            "Battery Failsafe",
         )
-        v.send_text(MAV_SEVERITY_WARNING, "Battery Failsafe")
+        # the CRITICAL heartbeat with the new mode comes first, then the texts (07)
+        self._act(level)
+        for text in texts:
+            v.send_text(MAV_SEVERITY_WARNING, text)
+
+    def _act(self, level: int) -> None:
+        v = self.v
         action = v.params.get_int("BATT_FS_CRT_ACT" if level == 2 else "BATT_FS_LOW_ACT")
         if action == 0:
+            v.send_heartbeat()
             return
-        if not v.flight.flying:
+        if not v.flight.flying or action == 5:  # on the ground, or terminate
             v.arming.disarm(reason="battery failsafe")
-            return
-        if action == 5:  # terminate
-            v.arming.disarm(reason="battery failsafe")
+            v.send_heartbeat()
             return
         target = BATTERY_FAILSAFE_MODES.get(action)
         if target is None or v.mode == Mode.LAND or (target == Mode.RTL and v.mode == Mode.RTL):
+            v.send_heartbeat()
             return
-        if not v.set_mode(int(target), reason="battery failsafe"):
-            v.set_mode(int(Mode.LAND), reason="battery failsafe")
+        if not v.set_mode(int(target), reason="battery failsafe") and not v.set_mode(
+            int(Mode.LAND), reason="battery failsafe"
+        ):
+            v.send_heartbeat()
 
 
 class EkfModel:

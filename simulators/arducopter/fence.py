@@ -3,8 +3,9 @@ uploaded inclusion/exclusion polygons and circles, breach actions and FENCE_STAT
 
 Observed (README §2 05): FENCE_ENABLE=1 makes FENCE_STATUS stream with the telemetry; a GUIDED
 position target outside the fence is silently dropped; on a breach FENCE_STATUS shows
-breach_status 1 / breach_type 3 (boundary), the texts are "Polygon fence breached" (sev 5) and
-"Manual recovery started" (sev 6), the mode becomes RTL (FENCE_ACTION 1) in the same tick,
+breach_status 1 / breach_type 3 (boundary), the mode becomes RTL (FENCE_ACTION 1) and its
+HEARTBEAT goes out, then the texts "Polygon fence breached" (sev 5) and "Manual recovery
+started" (sev 6); breach_mitigation is back to 1 once avoidance stops limiting;
 and "Fence breach cleared" follows once back inside. DO_FENCE_ENABLE switches the fence at
 run time without touching the FENCE_ENABLE parameter.
 
@@ -37,6 +38,8 @@ AVOID_DECEL_MSS = 2.5
 # was held 146-150 m for ~17 s and then breached the fence. Creeping across the 2 m margin at
 # this speed reproduces that timing.
 AVOID_CREEP_MPS = 0.12
+# avoidance runs every physics step; a limit older than this means it has stopped limiting
+MITIGATION_HOLD_S = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,7 @@ class Fence:
         self.breach_count = 0
         self.breach_type = FENCE_BREACH_NONE
         self.breach_time_ms = 0
-        self.mitigation = FENCE_MITIGATE_NONE
+        self._limited_s = -math.inf  # last time avoidance limited the velocity
 
     @property
     def enabled(self) -> bool:
@@ -137,6 +140,13 @@ class Fence:
                 north, east = v.offset_from_origin(item.lat_deg, item.lon_deg)
                 self.circles.append(Circle(item.command == 5003, north, east, item.param1))
             i += 1
+
+    @property
+    def mitigation(self) -> int:
+        """FENCE_STATUS.breach_mitigation: 2 only while avoidance is limiting (back to 1 after, 05)."""
+        if self.v.now_s - self._limited_s <= MITIGATION_HOLD_S:
+            return FENCE_MITIGATE_VEL_LIMIT
+        return FENCE_MITIGATE_NONE
 
     # --- geometry --------------------------------------------------------------------------
 
@@ -179,7 +189,6 @@ class Fence:
 
     def limit_velocity(self, vn: float, ve: float) -> tuple[float, float]:
         v = self.v
-        self.mitigation = FENCE_MITIGATE_NONE
         if not self.enabled or not int(v.params.get("AVOID_ENABLE")) & AVOID_ENABLE_FENCE or v.home is None:
             return vn, ve
         speed = math.hypot(vn, ve)
@@ -204,7 +213,7 @@ class Fence:
         room = max(0.0, low - margin)
         allowed = max(AVOID_CREEP_MPS, math.sqrt(2 * AVOID_DECEL_MSS * room))
         if allowed < speed:
-            self.mitigation = FENCE_MITIGATE_VEL_LIMIT
+            self._limited_s = v.now_s
             return un * allowed, ue * allowed
         return vn, ve
 
@@ -227,10 +236,13 @@ class Fence:
             else:
                 self.breach_type = FENCE_BREACH_MINALT
             self.breached_bits = bits
+            # the mode change (and its HEARTBEAT) goes out before the texts (05)
+            recovering = self._act()
             for bit, name in BREACH_NAMES.items():
                 if new & bit:
                     v.send_text(5, f"{name} fence breached")
-            self._act()
+            if recovering:
+                v.send_text(6, "Manual recovery started")
         elif self.breached_bits and not bits:
             self.breached_bits = 0
             self.breach_type = FENCE_BREACH_NONE
@@ -238,16 +250,17 @@ class Fence:
         else:
             self.breached_bits = bits
 
-    def _act(self) -> None:
+    def _act(self) -> bool:
+        """Switch to the FENCE_ACTION mode; True when a recovery was started."""
         v = self.v
         if not v.armed or not v.flight.flying:
-            return
+            return False
         action = v.params.get_int("FENCE_ACTION")
         targets = {1: Mode.RTL, 2: Mode.LAND, 3: Mode.RTL, 4: Mode.BRAKE, 5: Mode.RTL}
         target = targets.get(action)
         if target is None:
-            return
+            return False
         if v.mode not in (target, Mode.LAND):
             if not v.set_mode(int(target), reason="fence"):
                 v.set_mode(int(Mode.LAND), reason="fence")
-        v.send_text(6, "Manual recovery started")
+        return True

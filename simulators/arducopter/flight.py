@@ -87,6 +87,10 @@ class FlightController:
             return f"Mode change to {name} failed: requires position"
         if custom_mode == Mode.AUTO and v.armed and v.missions.mission_count() <= 1:
             return "Mode change to AUTO failed: init failed"
+        if custom_mode == Mode.AUTO and v.armed and not self.flying and not v.auto.starts_with_takeoff():
+            # ModeAuto::init refuses on the ground when the resume point is not a takeoff
+            v.send_text(2, "Auto: Missing Takeoff Cmd")
+            return "Mode change to AUTO failed: init failed"
         return None
 
     def try_set_mode(self, custom_mode: int, *, reason: str) -> bool:

@@ -1,8 +1,11 @@
 """The vehicle's TCP endpoint, like SITL's SERIAL0 (127.0.0.1:5760 + 10 * instance).
 
-One GCS at a time: a new connection replaces the previous one (SITL would leave it waiting
-in the backlog; replacing makes a reconnect after a half-open socket work). The vehicle keeps
-its state across reconnects, including stream rates, as SITL does. Incoming bytes go through
+One GCS at a time, as SITL (AP_HAL_SITL UARTDriver: it accepts the next connection only once
+the current one has closed): a second client's connect succeeds but it waits, unread and
+unanswered, until the first leaves, and is then served. One addition: a client silent for
+``STALE_CLIENT_WALL_S`` (a half-open socket, a crashed ground station) is replaced by a new one,
+so a reconnect after a dead socket still works. The vehicle keeps its state across reconnects,
+including stream rates, as SITL does. Incoming bytes go through
 a forgiving parser: garbage and truncated frames are dropped.
 
 Fault injection: ``drop(duration_s)`` stops sending and reading for that long (vehicle
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from typing import TYPE_CHECKING
 
 from simulators.arducopter.wire import Parser
@@ -27,6 +31,9 @@ logger = logging.getLogger(__name__)
 # A GCS that stops reading must not make the simulator grow without bound: beyond this much
 # unsent data, frames are dropped (as a radio link would).
 MAX_WRITE_BUFFER_BYTES = 2 * 1024 * 1024
+# A served client that has sent nothing for this long (wall seconds; ground stations send a 1 Hz
+# heartbeat) gives way to a new connection instead of making it wait.
+STALE_CLIENT_WALL_S = 5.0
 
 
 class _Connection(asyncio.Protocol):
@@ -58,6 +65,8 @@ class VehicleServer:
         self.requested_port = port
         self._server: asyncio.AbstractServer | None = None
         self._conn: _Connection | None = None
+        self._waiting: list[_Connection] = []  # accepted, not served: SITL's listen backlog
+        self._last_rx_wall_s = 0.0
         self._drop_until_s: float | None = None
         self._drop_closes = False
         self.bytes_sent = 0
@@ -83,9 +92,11 @@ class VehicleServer:
         return self._conn is not None
 
     async def close(self) -> None:
-        if self._conn is not None and self._conn.transport is not None:
-            self._conn.transport.close()
+        for conn in [self._conn, *self._waiting]:
+            if conn is not None and conn.transport is not None:
+                conn.transport.close()
         self._conn = None
+        self._waiting = []
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -107,19 +118,55 @@ class VehicleServer:
             if conn.transport is not None:
                 conn.transport.close()
             return
+        if self._conn is not None and time.monotonic() - self._last_rx_wall_s < STALE_CLIENT_WALL_S:
+            if conn.transport is not None:
+                conn.transport.pause_reading()  # its bytes wait in the socket, as in SITL's backlog
+            self._waiting.append(conn)
+            asyncio.get_running_loop().call_later(STALE_CLIENT_WALL_S, self._serve_waiting_if_stale)
+            return
+        self._serve(conn)
+
+    def _serve_waiting_if_stale(self) -> None:
+        """A waiting client takes over from a served one that has gone silent since it arrived."""
+        if not self._waiting or self._conn is None:
+            return
+        if time.monotonic() - self._last_rx_wall_s < STALE_CLIENT_WALL_S:
+            asyncio.get_running_loop().call_later(STALE_CLIENT_WALL_S, self._serve_waiting_if_stale)
+            return
+        while self._waiting:
+            waiting = self._waiting.pop(0)
+            if waiting.transport is not None and not waiting.transport.is_closing():
+                self._serve(waiting)
+                return
+
+    def _serve(self, conn: _Connection) -> None:
         old = self._conn
         self._conn = conn
+        self._last_rx_wall_s = time.monotonic()
         if old is not None and old.transport is not None:
             old.transport.close()
+        if conn.transport is not None:
+            conn.transport.resume_reading()
         self.vehicle.on_client_connected()
 
     def _on_disconnect(self, conn: _Connection) -> None:
+        if conn in self._waiting:
+            self._waiting.remove(conn)
         if self._conn is conn:
             self._conn = None
+            while self._waiting and self._conn is None:
+                waiting = self._waiting.pop(0)
+                if waiting.transport is None or waiting.transport.is_closing():
+                    continue
+                if self._dropping() and self._drop_closes:
+                    waiting.transport.close()
+                    continue
+                self._serve(waiting)
 
     def _on_data(self, conn: _Connection, data: bytes) -> None:
         if conn is not self._conn or self._dropping():
             return
+        self._last_rx_wall_s = time.monotonic()
         messages = conn.parser.feed(data)
         if messages:
             try:
@@ -146,6 +193,9 @@ class VehicleServer:
         """Stop sending and reading for ``duration_s`` vehicle seconds."""
         self._drop_until_s = self.vehicle.clock.now_s() + duration_s
         self._drop_closes = close_socket
-        if close_socket and self._conn is not None and self._conn.transport is not None:
-            self._conn.transport.close()
+        if close_socket:
+            for conn in [self._conn, *self._waiting]:
+                if conn is not None and conn.transport is not None:
+                    conn.transport.close()
             self._conn = None
+            self._waiting = []

@@ -11,6 +11,20 @@ As observed (README §2 04/05/10, §7):
 * MIS_TOTAL / RALLY_TOTAL / FENCE_TOTAL are broadcast (unasked PARAM_VALUE) when they change.
 * Downloads: MISSION_REQUEST_INT -> MISSION_ITEM_INT; legacy MISSION_REQUEST -> MISSION_ITEM
   with a one-time warning; item 0 of the mission is the current home (zeros before home).
+  An out-of-range MISSION_REQUEST_INT is answered with MISSION_COUNT, then ACK 13 (10).
+
+Transfer state and sender check, as ArduPilot's MissionItemProtocol keeps them per mission type:
+
+* while an upload runs, MISSION_REQUEST_LIST and MISSION_REQUEST_INT of that type get
+  MISSION_ACK DENIED (the legacy MISSION_REQUEST has no such check and is served);
+* MISSION_COUNT from another (sysid, compid) gets DENIED and leaves the upload alone; from the
+  uploader it restarts the upload;
+* an item from another sender gets INVALID_SEQUENCE if it is not the requested seq, else DENIED;
+* MISSION_CLEAR_ALL during an upload of that type gets MISSION_ACK ERROR and wipes nothing, and
+  a mission cannot be cleared while AUTO is running it (AP_Mission::clear);
+* MISSION_WRITE_PARTIAL_LIST requests start..end from its sender, then acks; a range beyond
+  the stored count is refused with "Flight plan update rejected" + ERROR;
+* an upload with no item for 8 s ends with ACK 15 to the uploader and "<Kind> upload timeout".
 """
 
 from __future__ import annotations
@@ -43,6 +57,12 @@ if TYPE_CHECKING:
 
 REREQUEST_AFTER_S = 1.0
 UPLOAD_TIMEOUT_S = 8.0
+MAV_MISSION_DENIED = 14
+TIMEOUT_TEXTS = {
+    MISSION_TYPE_MISSION: "Mission upload timeout",
+    MISSION_TYPE_FENCE: "Fence upload timeout",
+    MISSION_TYPE_RALLY: "Rally upload timeout",
+}
 TOTAL_PARAMS = {MISSION_TYPE_MISSION: "MIS_TOTAL", MISSION_TYPE_FENCE: "FENCE_TOTAL", MISSION_TYPE_RALLY: "RALLY_TOTAL"}
 
 _ITEM_INT = spec("MISSION_ITEM_INT")
@@ -51,12 +71,15 @@ _ITEM = spec("MISSION_ITEM")
 
 @dataclass(slots=True)
 class _Upload:
-    count: int
+    """One running transfer: items ``expected``..``last`` are still to come from ``target``."""
+
+    last: int
     target: tuple[int, int]
     expected: int = 0
     last_item_s: float = 0.0
     last_request_s: float = 0.0
     staged: list[Item] | None = None  # fence: stored only when complete
+    partial: bool = False
 
 
 class MissionProtocol:
@@ -64,7 +87,6 @@ class MissionProtocol:
         self.v = vehicle
         self.items: dict[int, list[Item]] = {MISSION_TYPE_MISSION: [], MISSION_TYPE_FENCE: [], MISSION_TYPE_RALLY: []}
         self._uploads: dict[int, _Upload] = {}
-        self._downloads: set[int] = set()
         self._warned_item = False
         self._warned_request = False
 
@@ -79,6 +101,7 @@ class MissionProtocol:
             "MISSION_ACK": self._on_ack,
             "MISSION_CLEAR_ALL": self._on_clear_all,
             "MISSION_SET_CURRENT": self._on_set_current,
+            "MISSION_WRITE_PARTIAL_LIST": self._on_write_partial_list,
         }
 
     # --- queries -------------------------------------------------------------------------
@@ -96,6 +119,10 @@ class MissionProtocol:
 
     def fence_items(self) -> list[Item]:
         return self.items[MISSION_TYPE_FENCE]
+
+    def receiving(self, mission_type: int) -> bool:
+        """True while an upload of ``mission_type`` is in progress."""
+        return mission_type in self._uploads
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -148,11 +175,20 @@ class MissionProtocol:
         if mission_type not in self.items:
             self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
             return
+        running = self._uploads.get(mission_type)
+        if running is not None:
+            if target != running.target:
+                # someone else is uploading: refuse, and leave their transfer alone
+                self._ack(target, MAV_MISSION_DENIED, mission_type)
+                return
+            del self._uploads[mission_type]  # the uploader restarts
         count = int(msg.count)
-        self._downloads.discard(mission_type)
-        if count > MAX_MISSION_ITEMS:
+        # AP_Mission sizes its storage in init(), just before "ArduPilot Ready": until then
+        # it holds no items and every upload is refused as no space
+        max_items = MAX_MISSION_ITEMS if self.v.boot.reached("ready") or mission_type != 0 else 0
+        if count > max_items:
             self._ack(target, MAV_MISSION_NO_SPACE, mission_type)
-            self.v.send_text(4, f"Only {MAX_MISSION_ITEMS} items are supported")
+            self.v.send_text(4, f"Only {max_items} items are supported")
             return
         if count == 0:
             self._uploads.pop(mission_type, None)
@@ -160,7 +196,7 @@ class MissionProtocol:
                 self.items[mission_type] = []
             self._complete(mission_type, target, staged=[] if mission_type == MISSION_TYPE_FENCE else None)
             return
-        upload = _Upload(count=count, target=target, last_item_s=self.v.now_s)
+        upload = _Upload(last=count - 1, target=target, last_item_s=self.v.now_s)
         if mission_type == MISSION_TYPE_FENCE:
             upload.staged = []
         self._uploads[mission_type] = upload
@@ -186,6 +222,10 @@ class MissionProtocol:
         if msg.seq != upload.expected:
             self._ack(target, MAV_MISSION_INVALID_SEQUENCE, mission_type)
             return
+        if target != upload.target:
+            # only the system that started the transfer may send its items
+            self._ack(target, MAV_MISSION_DENIED, mission_type)
+            return
         if msg.get_type() == "MISSION_ITEM" and not self._warned_item:
             self._warned_item = True
             v.send_text(4, "got MISSION_ITEM; GCS should send MISSION_ITEM_INT")
@@ -197,8 +237,13 @@ class MissionProtocol:
             return
         upload.last_item_s = v.now_s
         appended = self._store(mission_type, upload, msg.seq, item)
+        if appended is None:
+            # beyond the end of the stored list (a partial update past the end)
+            self._uploads.pop(mission_type, None)
+            self._ack(target, MAV_MISSION_ERROR, mission_type)
+            return
         upload.expected += 1
-        if upload.expected < upload.count:
+        if upload.expected <= upload.last:
             self._request(mission_type, upload)
             if appended:
                 self._set_total(mission_type)
@@ -206,15 +251,17 @@ class MissionProtocol:
         self._uploads.pop(mission_type, None)
         self._complete(mission_type, target, staged=upload.staged)
 
-    def _store(self, mission_type: int, upload: _Upload, seq: int, item: Item) -> bool:
-        if upload.staged is not None:
-            upload.staged.append(item)
-            return False
-        stored = self.items[mission_type]
+    def _store(self, mission_type: int, upload: _Upload, seq: int, item: Item) -> bool | None:
+        """Store one item; True if it grew the stored list, None if ``seq`` lies past its end."""
+        stored = upload.staged if upload.staged is not None else self.items[mission_type]
         if seq < len(stored):
             stored[seq] = item
             return False
+        if seq > len(stored):
+            return None
         stored.append(item)
+        if upload.staged is not None:
+            return False
         # appending item 0 to an empty mission (before home exists) is not announced (04)
         return not (mission_type == MISSION_TYPE_MISSION and seq == 0)
 
@@ -248,7 +295,7 @@ class MissionProtocol:
             if now - upload.last_item_s >= UPLOAD_TIMEOUT_S:
                 del self._uploads[mission_type]
                 self._ack(upload.target, MAV_MISSION_OPERATION_CANCELLED, mission_type)
-                self.v.send_text(4, "Mission upload timeout")
+                self.v.send_text(4, TIMEOUT_TEXTS[mission_type])
             elif now - upload.last_request_s >= REREQUEST_AFTER_S:
                 self._request(mission_type, upload)
 
@@ -262,7 +309,10 @@ class MissionProtocol:
         if mission_type not in self.items:
             self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
             return
-        self._downloads.add(mission_type)
+        if self.receiving(mission_type):
+            # no downloads of a list that is being uploaded
+            self._ack(target, MAV_MISSION_DENIED, mission_type)
+            return
         self._send_count(mission_type, target)
 
     def _send_count(self, mission_type: int, target: tuple[int, int]) -> None:
@@ -283,17 +333,21 @@ class MissionProtocol:
         mission_type = int(getattr(msg, "mission_type", 0))
         target = self._sender(msg)
         if mission_type not in self.items:
-            self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
+            return  # no protocol for that type: ArduPilot does not answer item requests
+        legacy = msg.get_type() == "MISSION_REQUEST"
+        if not legacy and self.receiving(mission_type):
+            self._ack(target, MAV_MISSION_DENIED, mission_type)
             return
         items = self.items[mission_type]
         seq = int(msg.seq)
         if seq >= len(items):
-            if mission_type not in self._downloads:
+            if not legacy:
+                # "educate the GCS on the actual size": the count first, then the error
                 self._send_count(mission_type, target)
             self._ack(target, MAV_MISSION_INVALID_SEQUENCE, mission_type)
             return
         item = self._item_for_download(mission_type, seq)
-        if msg.get_type() == "MISSION_REQUEST":
+        if legacy:
             self._send_item_float(item, seq, mission_type, target)
             if not self._warned_request:
                 self._warned_request = True
@@ -332,8 +386,7 @@ class MissionProtocol:
         )  # fmt: skip
 
     def _on_ack(self, msg: Any) -> None:
-        if self.v.addressed_to_me(msg):
-            self._downloads.discard(int(getattr(msg, "mission_type", 0)))
+        """A GCS's MISSION_ACK ends nothing on the vehicle side (downloads keep no state)."""
 
     # --- clear / set current / guided items ----------------------------------------------
 
@@ -346,13 +399,52 @@ class MissionProtocol:
         if mission_type not in self.items:
             self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
             return
-        self._uploads.pop(mission_type, None)
+        if self.receiving(mission_type) or (mission_type == MISSION_TYPE_MISSION and v.auto.running):
+            # an upload in progress is not wiped, nor a mission AUTO is flying
+            self._ack(target, MAV_MISSION_ERROR, mission_type)
+            return
         self.items[mission_type] = []
+        if mission_type == MISSION_TYPE_MISSION:
+            self._reset_auto_after_clear()
         self._ack(target, MAV_MISSION_ACCEPTED, mission_type)
         if mission_type == MISSION_TYPE_FENCE:
             v.send_text(7, "Fence Indexed OK")
             v.fence.load([])
         self._set_total(mission_type)
+
+    def _reset_auto_after_clear(self) -> None:
+        """AP_Mission::clear drops the current NAV/DO indices: MISSION_CURRENT reads 0 (04)."""
+        auto = self.v.auto
+        auto.after_disarm()  # the same index reset a disarm does
+        auto.completed = False
+
+    # --- partial update ------------------------------------------------------------------
+
+    def _on_write_partial_list(self, msg: Any) -> None:
+        """MISSION_WRITE_PARTIAL_LIST: request items start..end from the sender, then ack."""
+        v = self.v
+        if not v.addressed_to_me(msg):
+            return
+        mission_type = int(getattr(msg, "mission_type", 0))
+        target = self._sender(msg)
+        if mission_type not in self.items:
+            self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
+            return
+        if self.receiving(mission_type):
+            self._ack(target, MAV_MISSION_DENIED, mission_type)
+            return
+        start, end = int(msg.start_index), int(msg.end_index)
+        stored = self.items[mission_type]
+        if start < 0 or start > len(stored) or end > len(stored) or end < start:
+            v.send_text(4, "Flight plan update rejected")
+            self._ack(target, MAV_MISSION_ERROR, mission_type)
+            return
+        upload = _Upload(last=end, target=target, expected=start, last_item_s=v.now_s, partial=True)
+        if mission_type == MISSION_TYPE_FENCE:
+            # fences are rewritten whole: items not sent keep their stored value
+            upload.staged = list(stored)
+        self._uploads[mission_type] = upload
+        self._request(mission_type, upload)
 
     def _on_set_current(self, msg: Any) -> None:
         if self.v.addressed_to_me(msg):

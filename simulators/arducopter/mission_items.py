@@ -148,8 +148,14 @@ def download_form(item: Item, mission_type: int) -> Item:
 
 
 def fence_index_total(items: list[Item]) -> tuple[int, str | None]:
-    """(FENCE_TOTAL, error) for a fence upload; polygons take vertices + 1 slots (05: 9 items -> 11)."""
-    total = 0
+    """(FENCE_TOTAL, error) for a fence upload.
+
+    AC_PolyFence_loader::write_fence counts every polygon vertex and every circle (return points
+    are not counted) and stores that count + 2 - the old protocol's return point and closing
+    point - or 0 when fewer than 3 were counted: one 4-vertex polygon -> 6; 05's two 4-vertex
+    polygons and a circle -> 11; a lone circle -> 0.
+    """
+    counted = 0
     i = 0
     while i < len(items):
         item = items[i]
@@ -160,9 +166,10 @@ def fence_index_total(items: list[Item]) -> tuple[int, str | None]:
             group = items[i : i + count]
             if len(group) < count or any(g.command != item.command or int(g.param1) != count for g in group):
                 return 0, f"Invalid vertex count ({count})"
-            total += count + 1
+            counted += count
             i += count
         else:
-            total += 1
+            if item.command in (5003, 5004):
+                counted += 1
             i += 1
-    return total, None
+    return (counted + 2 if counted >= 3 else 0), None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simulators.arducopter.physics import bearing_deg
+from simulators.arducopter.physics import APPROACH_DECEL_RATIO, Kinematics, bearing_deg
 
 if TYPE_CHECKING:
     from simulators.arducopter.vehicle import Vehicle
@@ -25,6 +25,15 @@ YAW_RATE_DPS = 45.0  # observed turn rate toward a new course (04, 06)
 BRAKE_ACCEL_MSS = 2.5
 BRAKE_VERTICAL_ACCEL_MSS = 0.85  # 03b: a 2.45 m/s descent stopped within ~3.6 m
 FACE_TARGET_MIN_DIST_M = 2.0
+# Track keeping: WPNav flies the line between waypoints. The cross-track error is steered
+# back at this rate (1/s), with up to CROSS_TRACK_ACCEL_RATIO x WPNAV_ACCEL sideways
+# (the position controller may lean further than the path's acceleration): SITL holds 100 m
+# legs with 90-degree corners within ~1 m (04).
+CROSS_TRACK_GAIN = 1.5
+CROSS_TRACK_ACCEL_RATIO = 2.0
+# Braking into a corner (a waypoint passed at speed) at this fraction of WPNAV_ACCEL: 04's
+# 90-degree corners slowed from 9.8 to 3.0 m/s within ~3.5 s.
+CORNER_DECEL_RATIO = 0.8
 PILOT_RESPONSE_DELAY_S = 0.35
 
 
@@ -135,8 +144,12 @@ class Goto(Hold):
         end_speed_mps: float = 0.0,
         face_course: bool = True,
         yaw: YawControl | None = None,
+        jerk_param: str = "PSC_JERK_XY",
     ) -> None:
+        """``jerk_param``: the jerk limit speeding up - WPNAV_JERK (1 m/s³) for AUTO's S-curves,
+        PSC_JERK_XY (5 m/s³) for GUIDED targets (04 vs 03: 7 s vs 4 s from hover to cruise)."""
         super().__init__(north_m, east_m, height_m)
+        self.jerk_param = jerk_param
         self.speed_mps = speed_mps
         self.end_speed_mps = end_speed_mps
         self.remaining_m = math.inf
@@ -144,6 +157,8 @@ class Goto(Hold):
         self._started = False
         self._start_height_m = height_m
         self._leg_m = 0.0
+        self._origin_ne = (north_m, east_m)
+        self._jerk = 5.0
 
     def restart_leg(self) -> None:
         """Fly on from wherever the vehicle is now (after a pause): new leg, heading re-aimed."""
@@ -156,22 +171,60 @@ class Goto(Hold):
             dn, de = self.north_m - kin.north_m, self.east_m - kin.east_m
             self._leg_m = math.hypot(dn, de)
             self._start_height_m = kin.height_m
+            self._origin_ne = (kin.north_m, kin.east_m)
             if self._yaw is not None and self._leg_m > FACE_TARGET_MIN_DIST_M:
                 self._yaw.face(bearing_deg(dn, de))
         speed, accel = horizontal_limits(v)
         if self.speed_mps is not None and self.speed_mps > 0:
             speed = self.speed_mps
+        self._jerk = v.params.get(self.jerk_param) if self.jerk_param in v.params else 5.0
         up, down, accel_z = vertical_limits(v)
-        self.remaining_m = kin.step_horizontal_to(
-            self.north_m, self.east_m, speed_max_mps=speed, accel_mss=accel, dt_s=dt_s,
-            end_speed_mps=min(self.end_speed_mps, speed),
-        )  # fmt: skip
+        climb_m = self.height_m - self._start_height_m
+        if self._leg_m > FACE_TARGET_MIN_DIST_M and abs(climb_m) > 0.5:
+            # one 3D line: the horizontal speed is cut so the climb or descent along it stays
+            # within WPNAV_SPEED_UP / _DN (09: 6.9 m/s on a 60 m leg descending 11 m)
+            vertical = up if climb_m > 0 else down
+            speed = min(speed, vertical * self._leg_m / abs(climb_m))
+        end_speed = min(self.end_speed_mps, speed)
+        if self._leg_m > FACE_TARGET_MIN_DIST_M:
+            self.remaining_m = self._step_along_track(kin, speed, accel, end_speed, dt_s)
+        else:
+            self.remaining_m = kin.step_horizontal_to(
+                self.north_m, self.east_m, speed_max_mps=speed, accel_mss=accel, dt_s=dt_s, end_speed_mps=end_speed
+            )
         # waypoints are flown along the straight 3D line, so the height follows the track
         height = self.height_m
         if self._leg_m > FACE_TARGET_MIN_DIST_M:
             fraction = min(1.0, self.remaining_m / self._leg_m)
             height = self.height_m + (self._start_height_m - self.height_m) * fraction
         kin.step_vertical_to(height, climb_max_mps=up, descent_max_mps=down, accel_mss=accel_z, dt_s=dt_s)
+
+    def _step_along_track(self, kin: Kinematics, speed: float, accel: float, end_speed: float, dt_s: float) -> float:
+        """Fly the line from the leg's start to the target; returns the distance left."""
+        on, oe = self._origin_ne
+        ln, le = self.north_m - on, self.east_m - oe
+        length = math.hypot(ln, le)
+        un, ue = ln / length, le / length
+        rn, re = kin.north_m - on, kin.east_m - oe
+        along = rn * un + re * ue
+        cross = -rn * ue + re * un  # + is right of the track
+        dist = math.hypot(self.north_m - kin.north_m, self.east_m - kin.east_m)
+        ahead = max(0.0, length - along)
+        decel = accel * (CORNER_DECEL_RATIO if end_speed > 0 else APPROACH_DECEL_RATIO)
+        if dist < 2.0 * max(abs(cross), 0.5) and end_speed == 0.0:
+            # the last metres (or well off the line): straight at the point
+            return kin.step_horizontal_to(
+                self.north_m, self.east_m, speed_max_mps=speed, accel_mss=accel, dt_s=dt_s, end_speed_mps=0.0
+            )
+        v_along = kin.approach_speed(ahead, speed, decel, end_speed)
+        if end_speed == 0.0:
+            v_along = min(v_along, ahead / max(dt_s, 1e-3))
+        v_cross = max(-speed, min(speed, -CROSS_TRACK_GAIN * cross))
+        kin.step_track_velocity(
+            un, ue, v_along, v_cross, accel_along_mss=accel, accel_cross_mss=accel * CROSS_TRACK_ACCEL_RATIO,
+            dt_s=dt_s, jerk_mss=self._jerk,
+        )  # fmt: skip
+        return math.hypot(self.north_m - kin.north_m, self.east_m - kin.east_m)
 
     def distance_3d_m(self, v: Vehicle) -> float:
         kin = v.kin

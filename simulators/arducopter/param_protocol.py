@@ -5,7 +5,9 @@
 * PARAM_REQUEST_READ: queued (20 entries; overflow is dropped) and answered by a 10 Hz
   parameter task, five per run - 01's single reads came back after ~0.1 s, dronekit's burst
   of reads in 08 in batches of five every ~0.1 s. By name the reply has ``param_index`` 65535,
-  by index the real index. Unknown names and out-of-range indices get no reply at all.
+  by index the real index. Unknown names and out-of-range indices get no reply at all. Only
+  ``param_index`` -1 means "by name" (GCS_MAVLINK::param_io_timer); any other negative index is
+  looked up as an index (-2 is 65534 to AP_Param::find_by_index) and so gets no reply either.
 * PARAM_SET: echoed at once with the vehicle's own type (not the one sent), even when the value
   is unchanged; unknown names get nothing; internal parameters answer with the unchanged value
   and "Param write denied (NAME)".
@@ -17,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from simulators.arducopter.ftp import FtpServer
 from simulators.arducopter.params import ECHO_TYPE_QUIRKS, READ_ONLY
 from simulators.arducopter.wire import spec, text_field
 
@@ -43,13 +46,21 @@ class ParamProtocol:
         self._list_start_s = 0.0
         self._reads: deque[tuple[float, int, bool]] = deque()  # (arrived, index, by_name)
         self._next_read_slot_s = READ_SLOT_PHASE_S
+        self.ftp = FtpServer(vehicle)
 
     def handlers(self) -> dict[str, Callable[[Any], None]]:
         return {
             "PARAM_REQUEST_LIST": self._on_request_list,
             "PARAM_REQUEST_READ": self._on_request_read,
             "PARAM_SET": self._on_set,
+            # MAVLink FTP lives here because what a GCS fetches with it is @PARAM/param.pck
+            "FILE_TRANSFER_PROTOCOL": self.ftp.on_message,
         }
+
+    def send_banner(self) -> None:
+        """GCS_MAVLINK::send_banner: firmware, board id and frame (also on opening param.pck)."""
+        for text in BANNER_TEXTS:
+            self.vehicle.send_text(6, text)
 
     def send_value(
         self, name: str, *, index: int, param_count: int | None = None, param_type: int | None = None
@@ -84,8 +95,7 @@ class ParamProtocol:
     def _on_request_list(self, msg: Any) -> None:
         if not self.vehicle.addressed_to_me(msg):
             return
-        for text in BANNER_TEXTS:
-            self.vehicle.send_text(6, text)
+        self.send_banner()
         self._list_next_index = 0
         self._list_start_s = self.vehicle.now_s + LIST_FIRST_DELAY_S
 
@@ -93,12 +103,12 @@ class ParamProtocol:
         if not self.vehicle.addressed_to_me(msg):
             return
         params = self.vehicle.params
-        if msg.param_index < 0:
+        if msg.param_index == -1:
             name = _decode_name(msg.param_id)
             index = params.index(name)
             by_name = True
         else:
-            index = msg.param_index if msg.param_index < params.count else None
+            index = msg.param_index if 0 <= msg.param_index < params.count else None
             by_name = False
         if index is None or len(self._reads) >= READ_QUEUE_SIZE:
             return

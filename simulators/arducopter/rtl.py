@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 RTL_START_DELAY_S = 1.0
 ARRIVED_DIST_M = 1.0
+# SITL hovers about 6 s over home for RTL_LOIT_TIME 5 s (05/06/08): the loiter timer starts
+# once the position controller has settled on the return point, ~2 s after it is within 1 m.
+RTL_ARRIVAL_SETTLE_S = 1.9
 
 
 class Rtl(Nav):
@@ -67,7 +70,7 @@ class Rtl(Nav):
             )  # fmt: skip
         elif phase == "loiter":
             self._inner = Goto(self.dest_north_m, self.dest_east_m, self.return_height_m, face_course=False)
-            self._loiter_until_s = v.now_s + v.params.get("RTL_LOIT_TIME") / 1000.0
+            self._loiter_until_s = v.now_s + v.params.get("RTL_LOIT_TIME") / 1000.0 + RTL_ARRIVAL_SETTLE_S
         elif phase == "final":
             final = v.params.get("RTL_ALT_FINAL") / 100.0
             self._inner = Hold(self.dest_north_m, self.dest_east_m, v.kin_height_for_rel(final))

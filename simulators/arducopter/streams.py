@@ -3,6 +3,10 @@
 Observed behaviour reproduced here (README §2 02, §3):
 
 * Nothing streams by default (all MAVn_* rates are 0).
+* ``REQUEST_DATA_STREAM`` writes the link's stream-rate parameters (``MAV1_*``: the simulator's
+  one link is SERIAL0), without saving or announcing them: ALL sets every one but
+  ``MAV1_PARAMS`` (08 read back MAV1_RAW_SENS..EXTRA3 and MAV1_ADSB 4, MAV1_PARAMS 0);
+  ``start_stop`` other than 0/1 is ignored, 0 writes rate 0.
 * ``REQUEST_DATA_STREAM(id, rate, 1)`` sets the interval of every message of that stream,
   replacing any SET_MESSAGE_INTERVAL override; ``start_stop=0`` stops it at once
   (``ALL`` stops everything, overrides included). There is no ACK.
@@ -48,6 +52,12 @@ STREAMS: dict[int, tuple[str, ...]] = {
 STREAM_LEADERS = {1: "RAW_IMU", 2: "SYS_STATUS", 3: "SERVO_OUTPUT_RAW", 6: "GLOBAL_POSITION_INT", 10: "ATTITUDE",
                   11: "VFR_HUD", 12: "AHRS"}  # fmt: skip
 STREAM_OF: dict[str, int] = {name: sid for sid, names in STREAMS.items() for name in names}
+# MAV_DATA_STREAM id -> the link's stream-rate parameter suffix (GCS_MAVLINK::streamRates).
+STREAM_RATE_PARAMS = {1: "RAW_SENS", 2: "EXT_STAT", 3: "RC_CHAN", 4: "RAW_CTRL", 6: "POSITION", 10: "EXTRA1",
+                      11: "EXTRA2", 12: "EXTRA3"}  # fmt: skip
+# REQUEST_DATA_STREAM ALL also sets the ADSB rate (it has no stream id); PARAMS is left alone.
+ALL_STREAM_RATE_PARAMS = (*STREAM_RATE_PARAMS.values(), "ADSB")
+LINK_PARAM_PREFIX = "MAV1_"
 
 # Order inside one burst (03, 05).
 BURST_ORDER: tuple[str, ...] = (
@@ -88,6 +98,24 @@ class StreamScheduler:
         self.monitor_next_s: float | None = None
 
     # --- requests ----------------------------------------------------------------------
+
+    def on_request_data_stream(self, stream_id: int, rate_hz: int, start_stop: int) -> None:
+        """REQUEST_DATA_STREAM as received: stream-rate parameters, then the schedules."""
+        if start_stop not in (0, 1):
+            return
+        freq = int(rate_hz) if start_stop == 1 else 0
+        if stream_id == STREAM_ALL:
+            suffixes: tuple[str, ...] = ALL_STREAM_RATE_PARAMS
+        elif stream_id in STREAM_RATE_PARAMS:
+            suffixes = (STREAM_RATE_PARAMS[stream_id],)
+        else:
+            return
+        params = self.vehicle.params
+        for suffix in suffixes:
+            name = LINK_PARAM_PREFIX + suffix
+            if name in params:
+                params.set(name, freq, notify=False)
+        self.request_data_stream(stream_id, rate_hz, bool(start_stop))
 
     def request_data_stream(self, stream_id: int, rate_hz: int, start: bool) -> None:
         stream_ids = [sid for sid in STREAMS if sid != 4] if stream_id == STREAM_ALL else [stream_id]

@@ -397,7 +397,7 @@ class Vehicle:
             self.failsafe.gcs.on_gcs_heartbeat()
 
     def _on_set_mode(self, msg: Any) -> None:
-        if msg.target_system != self.sysid:
+        if msg.target_system not in (0, self.sysid):  # 0 is broadcast (MAVLink routing)
             return
         if msg.base_mode & 1:
             # SET_MODE is never ACKed by this firmware; the HEARTBEAT is the confirmation.
@@ -409,7 +409,7 @@ class Vehicle:
 
     def _on_request_data_stream(self, msg: Any) -> None:
         if self.addressed_to_me(msg):
-            self.streams.request_data_stream(msg.req_stream_id, msg.req_message_rate, bool(msg.start_stop))
+            self.streams.on_request_data_stream(msg.req_stream_id, msg.req_message_rate, int(msg.start_stop))
 
     def _on_rc_override(self, msg: Any) -> None:
         if self.addressed_to_me(msg) and msg.chan3_raw not in (0, 65535):
@@ -510,6 +510,10 @@ class Vehicle:
     def _milestone(self, name: str) -> None:
         if name == "ready":
             self.streams.on_ready()
+            if self.mode != Mode.STABILIZE:
+                # init_ardupilot sets INITIAL_MODE just before "ArduPilot Ready": a mode set in
+                # the first ~2 s (SITL accepts GUIDED at 0.15 s) does not survive the boot
+                self.flight.apply_mode(int(Mode.STABILIZE), reason="initialised")
         elif name == "standby":
             self._next_heartbeat_s = self.boot.profile.first_regular_heartbeat_s
         elif name == "origin":

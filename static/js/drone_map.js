@@ -201,7 +201,12 @@
   }
 
   // --- commands --------------------------------------------------------------------------------
-  let holdingId = null;  // the drone whose control lock this page holds
+  const controls = document.getElementById("controls");
+  const lockLabels = Object.assign({}, labels, controls ? controls.dataset : {});
+  // The control lock (static/js/drone_lock.js): taken here, renewed while held, loud when lost.
+  const lock = canCommand ? window.DroneLock({
+    csrf: csrf, renewS: el.dataset.lockRenewS, me: me, labels: lockLabels, onChange: function () { refreshLock(); },
+  }) : null;
 
   function api(path, method, body) {
     return fetch(path, {
@@ -216,13 +221,27 @@
 
   function refreshLock() {
     const d = drones[selected];
-    if (!d) { return; }
+    if (!d || !lock) { return; }
+    const st = lock.state;
     const fieldset = document.getElementById("command-buttons");
     const button = document.getElementById("btn-lock");
-    const holding = holdingId === selected;
+    const out = document.getElementById("lock-state");
+    const holding = lock.holds(selected);
+    const here = st.drone === selected;
     fieldset.disabled = !holding;
-    button.textContent = holding ? labels.release : labels.take_control;
-    document.getElementById("lock-state").textContent = holding ? labels.controlled_by + ": " + labels.you : "";
+    button.disabled = st.busy;
+    button.textContent = holding ? labels.release : here && st.phase === "lost" ? lockLabels.takeBack : labels.take_control;
+    let text = "";
+    if (holding) {
+      text = labels.controlled_by + ": " + labels.you + (st.phase === "failing" ? " · " + lockLabels.renewFailing + ": " + st.error : "");
+    } else if (here && st.phase === "lost") {
+      text = lockLabels.controlLost + (st.error ? ": " + st.error : "");
+    } else if (here && st.phase === "other" && st.holder) {
+      text = labels.controlled_by + ": " + st.holder;
+    }
+    out.textContent = text;
+    out.className = "lockstate" + (here && (st.phase === "lost" || st.phase === "failing") ? " lost" : holding ? " mine" : "");
+    out.dataset.phase = here ? st.phase : "none";
   }
 
   function showResult(text, ok, pending) {
@@ -234,25 +253,8 @@
 
   if (canCommand) {
     document.getElementById("btn-lock").addEventListener("click", function () {
-      const id = selected;
-      if (holdingId === id) {
-        api("/api/drones/drones/" + id + "/lock/", "DELETE").then(function () {
-          holdingId = null; refreshLock();
-        }).catch(function (e) { showResult(e.detail || JSON.stringify(e), false); });
-        return;
-      }
-      const previous = holdingId;
-      if (previous !== null) { api("/api/drones/drones/" + previous + "/lock/", "DELETE").catch(function () {}); }
-      api("/api/drones/drones/" + id + "/lock/", "POST", {}).then(function () {
-        holdingId = id; refreshLock();
-      }).catch(function (e) {
-        showResult(e.detail || JSON.stringify(e), false);
-        if (e.code === "locked_by_other" && window.confirm((e.detail || "") + "\n\n" + labels.take_over + "?")) {
-          api("/api/drones/drones/" + id + "/lock/", "POST", { take_over: true }).then(function () {
-            holdingId = id; refreshLock();
-          }).catch(function (e2) { showResult(e2.detail || JSON.stringify(e2), false); });
-        }
-      });
+      const action = lock.holds(selected) ? lock.release() : lock.take(selected);
+      action.catch(function (e) { showResult(e.detail || JSON.stringify(e), false); });
     });
     document.querySelectorAll("#command-buttons button[data-command]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -269,11 +271,6 @@
           });
       });
     });
-    setInterval(function () {
-      if (holdingId !== null) {
-        api("/api/drones/drones/" + holdingId + "/lock/", "POST", {}).catch(function () { holdingId = null; refreshLock(); });
-      }
-    }, Number(el.dataset.lockRenewS) * 1000);
   }
 
   // Planned routes of the missions flying now, dashed under the drones.

@@ -1,20 +1,28 @@
-/* Flight page: preflight checklist and start; live progress with the planned route and the drone;
- * afterwards the log with a replay slider and exports. Talks to /api/drones/flights/<id>/. */
+/* Flight page: who controls the drone (take it, keep it, see it lost); preflight checklist, start
+ * and cancel; live values (altitude, speed, battery, GPS, link), progress with a time-to-go that
+ * counts down between reports; afterwards the outcome, the log with a replay slider and exports.
+ * Talks to /api/drones/flights/<id>/ and the drone's websocket /ws/drones/<drone>/. */
 (function () {
   "use strict";
   const el = document.getElementById("flight-map");
   const labels = JSON.parse(document.getElementById("flight-labels").textContent);
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const base = el.dataset.flightUrl;
+  const droneId = Number(el.dataset.drone);
+  const canFly = el.dataset.canFly === "1";
   const map = L.map(el).setView([36.18, 118.17], 16);
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
   const ACTIVE = ["starting", "flying", "paused", "returning", "landing"];
-  const DONE = ["completed", "aborted", "failed"];
+  const DONE = ["completed", "aborted", "failed", "cancelled"];
+  const ALERT_KINDS = ["fence", "failsafe"];
   let flight = null;
   let progress = {};  // the latest progress report of the running mission (ETA, metres to go)
+  let progressAt = 0;  // when it arrived (this page's clock): the countdown runs from there
+  let live = null;  // the drone's latest telemetry
+  let liveAt = 0;  // when it arrived
   let routeDrawn = false;
   let logLoaded = false;
   const drone = L.circleMarker([0, 0], { radius: 8, color: "#fff", weight: 2, fillColor: "#e08a00", fillOpacity: 1 });
@@ -25,6 +33,18 @@
     div.textContent = text == null ? "" : String(text);
     return div.innerHTML;
   }
+  function fmt(value, digits, unit) {
+    return value == null ? "—" : Number(value).toFixed(digits) + (unit ? " " + unit : "");
+  }
+  function props(rows) {
+    return rows.map(function (r) {
+      return "<dt>" + esc(r[0]) + "</dt><dd" + (r[2] ? ' class="' + r[2] + '"' : "") + ">" + esc(r[1]) + "</dd>";
+    }).join("");
+  }
+  function clock(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
 
   function api(path, method, body) {
     return fetch(base + path, {
@@ -32,7 +52,10 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (r) {
-      return r.json().then(function (data) { if (!r.ok) { throw data; } return data; });
+      return r.json().catch(function () { return { detail: "HTTP " + r.status }; }).then(function (data) {
+        if (!r.ok) { throw data; }
+        return data;
+      });
     });
   }
 
@@ -45,6 +68,57 @@
     out.textContent = (err.detail || JSON.stringify(err)) + failing;
   }
 
+  // --- control ---------------------------------------------------------------------------------
+  const controlBox = document.getElementById("control");
+  const lockLabels = Object.assign({}, labels, controlBox ? controlBox.dataset : {});
+  const lock = canFly ? window.DroneLock({
+    csrf: csrf, renewS: el.dataset.lockRenewS, me: el.dataset.username, labels: lockLabels,
+    onChange: function () { renderControl(); },
+  }) : null;
+
+  function holding() { return !!lock && lock.holds(droneId); }
+
+  function renderControl() {
+    if (!lock) { return; }
+    const st = lock.state;
+    const out = document.getElementById("lock-state");
+    const button = document.getElementById("btn-lock");
+    const mine = holding();
+    let text;
+    if (st.phase === "lost") {
+      text = lockLabels.controlLost + (st.error ? ": " + st.error : "");
+    } else if (mine) {
+      text = labels.controlled_by + ": " + labels.you + (st.expiresAt ? " (" + labels.until + " " + st.expiresAt.toLocaleTimeString() + ")" : "") +
+        (st.phase === "failing" ? " · " + lockLabels.renewFailing + ": " + st.error : "");
+    } else if (st.phase === "other" && st.holder) {
+      text = labels.controlled_by + ": " + st.holder + (st.expiresAt ? " (" + labels.until + " " + st.expiresAt.toLocaleTimeString() + ")" : "");
+    } else {
+      text = labels.controlled_by + ": " + labels.nobody;
+    }
+    out.textContent = text;
+    out.dataset.phase = st.phase;
+    controlBox.className = "lockbox " + (st.phase === "lost" || st.phase === "failing" ? "lost" : mine ? "mine" : "");
+    button.hidden = mine;
+    button.disabled = st.busy;
+    button.textContent = st.phase === "lost" ? lockLabels.takeBack : labels.take_control;
+    el.dataset.lockPhase = st.phase;
+    document.querySelectorAll("[data-needs-control]").forEach(function (b) {
+      if (!b.dataset.busy) { b.disabled = !mine; }
+    });
+  }
+
+  if (lock) {
+    document.getElementById("btn-lock").addEventListener("click", function () {
+      lock.take(droneId).then(function () {
+        showError(null);
+        if (flight && flight.status === "preflight") {
+          api("preflight/", "POST", { confirmed: false }).then(renderChecklist).catch(showError);
+        }
+      }).catch(showError);
+    });
+  }
+
+  // --- rendering -------------------------------------------------------------------------------
   function drawRoute(items) {
     if (routeDrawn || !items || !items.length) { return; }
     const points = items.slice(1).filter(function (i) { return [16, 17, 18, 19].indexOf(i[0]) >= 0 && (i[2] || i[3]); })
@@ -64,6 +138,73 @@
     el.dataset.checklistOk = result.ok ? "1" : "0";
   }
 
+  function etaLeft() {
+    if (progress.eta_s == null) { return null; }
+    const running = flight && flight.status !== "paused";
+    return Math.max(0, progress.eta_s - (running ? (Date.now() - progressAt) / 1000 : 0));
+  }
+
+  function renderProgress() {
+    if (!flight) { return; }
+    const eta = etaLeft();
+    document.getElementById("progress-props").innerHTML = props([
+      [labels.status, (labels.statuses || {})[flight.status] || flight.status],
+      [labels.item, flight.current_item == null ? "—" : flight.current_item],
+      [labels.reached, (flight.reached_items || []).join(", ") || "—"],
+      [labels.speaker, flight.speaker_on ? labels.on : labels.off],
+      [labels.eta, eta == null ? "—" : clock(eta)],
+      [labels.remaining, progress.remaining_m == null ? "—" : progress.remaining_m + " m"],
+    ]);
+    el.dataset.etaS = eta == null ? "" : String(Math.round(eta));
+  }
+
+  function renderLive() {
+    const s = live;
+    const box = document.getElementById("live-props");
+    if (!s) { box.innerHTML = props([[labels.link, labels.no_data, "bad"]]); return; }
+    const age = Math.round((Date.now() - liveAt) / 1000);
+    const linkOk = s.link_ok && age < 10;
+    box.innerHTML = props([
+      [labels.mode, (s.mode || "—") + " · " + (s.armed ? labels.armed : labels.disarmed)],
+      [labels.alt, fmt(s.alt_rel_m, 1, "m")],
+      [labels.speed, fmt(s.groundspeed_mps, 1, "m/s")],
+      [labels.battery, (s.battery_pct == null ? "—" : s.battery_pct + "%") + " · " + fmt(s.battery_v, 1, "V"),
+        s.battery_pct != null && s.battery_pct < 30 ? "bad" : ""],
+      [labels.gps, labels.gps_fix + " " + (s.gps_fix == null ? "—" : s.gps_fix) + " · " +
+        (s.satellites == null ? "—" : s.satellites) + " " + labels.satellites, s.gps_fix != null && s.gps_fix < 3 ? "bad" : ""],
+      [labels.link, linkOk ? labels.ok + " · " + labels.ago.replace("%(seconds)s", age) : labels.no_link +
+        (s.error ? " (" + s.error + ")" : ""), linkOk ? "ok" : "bad"],
+    ]);
+    el.dataset.alt = s.alt_rel_m == null ? "" : Number(s.alt_rel_m).toFixed(1);
+    el.dataset.link = linkOk ? "ok" : "lost";
+  }
+
+  function renderOutcome() {
+    const out = document.getElementById("outcome");
+    if (!flight.outcome && !flight.outcome_detail) { out.textContent = ""; return; }
+    const label = (labels.outcomes || {})[flight.outcome] || flight.outcome || "";
+    out.textContent = labels.outcome + ": " + label + (flight.outcome_detail ? " — " + flight.outcome_detail : "");
+    out.className = "outcome " + (flight.outcome === "completed" ? "ok" : "bad");
+    el.dataset.outcome = flight.outcome || "";
+  }
+
+  const alertsShown = {};
+  function addFlightAlert(at, text, severity, key) {
+    if (key && alertsShown[key]) { return; }
+    if (key) { alertsShown[key] = true; }
+    const list = document.getElementById("flight-alerts");
+    if (!list.children.length) {
+      const head = document.createElement("li");
+      head.className = "head";
+      head.textContent = labels.fence_and_failsafes;
+      list.appendChild(head);
+    }
+    const li = document.createElement("li");
+    li.className = "sev-" + severity;
+    li.textContent = at.toLocaleTimeString() + " " + text;
+    list.appendChild(li);
+  }
+
   function render() {
     const status = document.getElementById("flight-status");
     status.textContent = (labels.statuses || {})[flight.status] || flight.status;
@@ -74,14 +215,9 @@
     document.getElementById("log").hidden = DONE.indexOf(flight.status) < 0;
     if (flight.last_error) { document.getElementById("flight-error").textContent = flight.last_error; }
     drawRoute(flight.items);
-    document.getElementById("progress-props").innerHTML = [
-      [labels.status, (labels.statuses || {})[flight.status] || flight.status],
-      [labels.item, flight.current_item == null ? "—" : flight.current_item],
-      [labels.reached, (flight.reached_items || []).join(", ") || "—"],
-      [labels.speaker, flight.speaker_on ? labels.on : labels.off],
-      [labels.eta, progress.eta_s == null ? "—" : Math.floor(progress.eta_s / 60) + ":" + String(progress.eta_s % 60).padStart(2, "0")],
-      [labels.remaining, progress.remaining_m == null ? "—" : progress.remaining_m + " m"],
-    ].map(function (r) { return "<dt>" + esc(r[0]) + "</dt><dd>" + esc(r[1]) + "</dd>"; }).join("");
+    renderProgress();
+    renderOutcome();
+    if (lock) { lock.adopt(droneId, flight.control || flight.lock); renderControl(); }
     if (DONE.indexOf(flight.status) >= 0 && !logLoaded) { loadLog(); }
   }
 
@@ -89,15 +225,24 @@
     return api("").then(function (data) { flight = data; render(); });
   }
 
+  function loadEvents(log) {
+    (log.events || []).slice().reverse().forEach(function (e) {
+      if (ALERT_KINDS.indexOf(e.kind) >= 0 || e.alert) {
+        addFlightAlert(new Date(e.at), e.text, e.severity, "db" + e.id);
+      }
+    });
+  }
+
   function loadLog() {
     logLoaded = true;
     api("log/").then(function (log) {
-      const s = log.stats;
-      document.getElementById("log-stats").innerHTML = [
-        [labels.duration, Math.round(s.duration_s) + " s"], [labels.distance, Math.round(s.distance_m) + " m"],
-        [labels.max_alt, Math.round(s.max_alt_m) + " m"], [labels.broadcast, Math.round(s.broadcast_s) + " s"],
+      loadEvents(log);
+      const s = log.stats || {};
+      document.getElementById("log-stats").innerHTML = props([
+        [labels.duration, Math.round(s.duration_s || 0) + " s"], [labels.distance, Math.round(s.distance_m || 0) + " m"],
+        [labels.max_alt, Math.round(s.max_alt_m || 0) + " m"], [labels.broadcast, Math.round(s.broadcast_s || 0) + " s"],
         [labels.link_lost, s.link_losses],
-      ].map(function (r) { return "<dt>" + esc(r[0]) + "</dt><dd>" + esc(r[1]) + "</dd>"; }).join("");
+      ]);
       const points = log.track.map(function (p) { return [p.lat, p.lon]; });
       trail.setLatLngs(points);
       if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.3)); drone.addTo(map); }
@@ -114,7 +259,7 @@
         return '<li class="sev-' + e.severity + '">' + esc(new Date(e.at).toLocaleTimeString()) + " " + esc(e.text) + "</li>";
       }).join("");
       el.dataset.logPoints = String(log.track.length);
-    });
+    }).catch(function () { logLoaded = false; });
   }
 
   function connect() {
@@ -122,20 +267,35 @@
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
       const state = msg.type === "telemetry" ? msg.state : msg.type === "snapshot" ? msg.drones[el.dataset.drone] : null;
-      if (state && state.lat != null && ACTIVE.indexOf(flight && flight.status) >= 0) {
+      if (state) {
+        live = state;
+        liveAt = Date.now();
+        renderLive();
+      }
+      if (state && state.lat != null) {
         drone.setLatLng([state.lat, state.lon]).addTo(map);
-        const pts = trail.getLatLngs();
-        pts.push([state.lat, state.lon]);
-        trail.setLatLngs(pts.slice(-600));
+        if (ACTIVE.indexOf(flight && flight.status) >= 0) {
+          const pts = trail.getLatLngs();
+          pts.push([state.lat, state.lon]);
+          trail.setLatLngs(pts.slice(-600));
+        }
       }
       if (msg.type === "event") {
+        const e = msg.event;
         const li = document.createElement("li");
-        li.className = "sev-" + msg.event.severity;
-        li.textContent = new Date(msg.event.t * 1000).toLocaleTimeString() + " " + msg.event.text;
+        li.className = "sev-" + e.severity;
+        li.textContent = new Date(e.t * 1000).toLocaleTimeString() + " " + e.text;
         document.getElementById("event-log").prepend(li);
-        const data = msg.event.data || {};
-        if (msg.event.kind === "mission" && data.report === "progress") { progress = data; }
-        if (msg.event.kind === "mission" || msg.event.kind === "reached") { refresh(); }
+        const data = e.data || {};
+        if (ALERT_KINDS.indexOf(e.kind) >= 0 || data.alert) {
+          addFlightAlert(new Date(e.t * 1000), e.text, e.severity, null);
+        }
+        if (e.kind === "mission" && data.report === "progress") {
+          progress = data;
+          progressAt = Date.now();
+          renderProgress();
+        }
+        if (e.kind === "mission" || e.kind === "reached") { refresh(); }
       }
     };
     socket.onclose = function () { setTimeout(connect, 3000); };
@@ -143,10 +303,15 @@
 
   function busy(button, promise) {
     button.disabled = true;
-    return promise.finally(function () { button.disabled = false; });
+    button.dataset.busy = "1";
+    return promise.finally(function () {
+      delete button.dataset.busy;
+      button.disabled = false;
+      renderControl();
+    });
   }
 
-  if (el.dataset.canFly === "1") {
+  if (canFly) {
     const confirm = document.getElementById("confirm");
     document.getElementById("btn-check").addEventListener("click", function (ev) {
       busy(ev.target, api("preflight/", "POST", { confirmed: confirm.checked }).then(renderChecklist).catch(showError));
@@ -170,8 +335,17 @@
         render();
       }).catch(function (err) { showError(err); refresh(); }));
     });
+    document.getElementById("btn-cancel").addEventListener("click", function (ev) {
+      if (!window.confirm(labels.confirm_cancel)) { return; }
+      showError(null);
+      busy(ev.target, api("cancel/", "POST", {}).then(function (data) {
+        flight = data;
+        render();
+      }).catch(showError));
+    });
     document.querySelectorAll("#progress button[data-command]").forEach(function (button) {
       button.addEventListener("click", function () {
+        showError(null);
         busy(button, api("command/", "POST", { command: button.dataset.command }).then(function (data) {
           flight = data;
           render();
@@ -180,11 +354,21 @@
     });
   }
 
+  renderLive();
+  renderControl();
   refresh().then(function () {
-    if (flight.status === "preflight" && el.dataset.canFly === "1") {
+    if (flight.status === "preflight" && canFly && holding()) {
       api("preflight/", "POST", { confirmed: false }).then(renderChecklist).catch(showError);
+    }
+    if (ACTIVE.indexOf(flight.status) >= 0) {
+      api("log/").then(loadEvents).catch(function () {});
     }
     connect();
   });
   setInterval(function () { if (flight && ACTIVE.indexOf(flight.status) >= 0) { refresh(); } }, 2000);
+  // Time to go and the link's age move every second, between the reports that set them.
+  setInterval(function () {
+    if (flight && ACTIVE.indexOf(flight.status) >= 0) { renderProgress(); }
+    renderLive();
+  }, 1000);
 })();

@@ -153,8 +153,13 @@
   }
   const fly = document.getElementById("btn-fly");
   if (fly) {
+    // Flying needs the drone's control: take it in the same click (asking before taking it over).
+    const lock = window.DroneLock ? window.DroneLock({
+      csrf: csrf, renewS: 30, me: el.dataset.username, labels: { take_over: labels.take_over },
+    }) : null;
     fly.addEventListener("click", function () {
-      api(el.dataset.flyUrl, "POST", {}).then(function (flight) {
+      const control = lock ? lock.take(Number(el.dataset.drone)) : Promise.resolve();
+      control.then(function () { return api(el.dataset.flyUrl, "POST", {}); }).then(function (flight) {
         window.location.href = el.dataset.flightPage + flight.id + "/";
       }).catch(function (err) {
         const out = document.getElementById("save-result");

@@ -162,8 +162,9 @@ async def test_unreachable_and_silent_drones_show_why_and_do_not_stop_the_bridge
             await wait_until(lambda: listener.latest(refused.id).get("status") == "offline", 10, "refused offline")
             assert "cannot connect" in listener.latest(refused.id)["error"]
             assert "refused" in listener.latest(refused.id)["error"].lower()
-            await wait_until(lambda: listener.latest(mute.id).get("status") == "offline", 20, "silent offline")
-            assert "no heartbeat" in listener.latest(mute.id)["error"]
+            # Accepted and silent is how ArduCopter treats a second ground station (one at a time).
+            await wait_until(lambda: listener.latest(mute.id).get("status") == "other_gcs", 20, "silent state")
+            assert listener.latest(mute.id)["error"] == "another ground station is connected to mute"
             await wait_until(lambda: listener.latest(good.id).get("link_ok"), 15, "the good drone still flies")
         finally:
             await stop_bridge(task)
@@ -171,6 +172,7 @@ async def test_unreachable_and_silent_drones_show_why_and_do_not_stop_the_bridge
             silent.close()
     failures = [e for e in listener.events if e["drone"] == refused.id]
     assert len(failures) == 1, "one event per distinct failure, not one per retry"
+    assert [e["event"]["kind"] for e in listener.events if e["drone"] == mute.id] == ["other_gcs"]
 
 
 async def test_garbage_on_the_link_shows_as_no_heartbeat_and_does_not_stop_the_bridge():

@@ -164,5 +164,10 @@ def test_api_flight_through_the_embedded_bridge_take_control_take_off_land_all_a
             assert status == 400 and "outside" in body["detail"]
     actions = list(AuditLogEntry.objects.filter(object_type="drones.drone").values_list("action", flat=True))
     assert {"drone.lock.acquire", "drone.command.takeoff", "drone.command.land"} <= set(actions)
-    ok = AuditLogEntry.objects.filter(action="drone.command.takeoff", actor=user).order_by("-id").first()
-    assert ok.after["ok"] is True
+    takeoffs = [
+        e.after for e in AuditLogEntry.objects.filter(action="drone.command.takeoff", actor=user).order_by("id")
+    ]
+    # Refused without the lock, then (perhaps) refused by a booting vehicle, accepted, and refused at 500 m.
+    assert takeoffs[0]["refused"] is True and takeoffs[0]["error"]["code"] == "no_control_lock"
+    assert any(t["ok"] for t in takeoffs)
+    assert takeoffs[-1]["refused"] is True and "outside" in takeoffs[-1]["error"]["message"]

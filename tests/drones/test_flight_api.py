@@ -56,6 +56,7 @@ def route(lat: float, lon: float) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_plan_check_preflight_fly_and_log_a_mission(settings):
     settings.DRONE_BRIDGE_EMBEDDED = True
@@ -145,3 +146,38 @@ def test_plan_check_preflight_fly_and_log_a_mission(settings):
         "flight.start",
     } <= actions
     assert Mission.objects.get().status == "ready"
+
+
+@pytest.mark.django_db
+def test_a_flight_stuck_in_preflight_is_cancelled_from_the_api_and_the_mission_flies_again():
+    from rest_framework.test import APIClient
+
+    user = make_user(Role.DRONE_OPERATOR, username="pilot")
+    Pilot.objects.create(user=user, licence_no="L", licence_expiry=timezone.localdate() + dt.timedelta(days=9))
+    drone = Drone.objects.create(
+        name="D1",
+        serial="S1",
+        connection="tcp:127.0.0.1:1",
+        payloads=["loudspeaker"],
+        home_lat=HOME[0],
+        home_lon=HOME[1],
+    )
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(user)
+    api = "/api/drones"
+    mission = client.post(
+        f"{api}/missions/",
+        {"name": "T", "kind": "free", "drone": drone.pk, "waypoints": route(*HOME), "takeoff_alt_m": 20},
+        format="json",
+    ).json()
+    assert mission["status"] == "ready", mission["validation"]
+    assert client.post(f"{api}/drones/{drone.pk}/lock/", {}, format="json").status_code == 200
+    flight = client.post(f"{api}/missions/{mission['id']}/fly/").json()
+    assert flight["status"] == "preflight" and flight["control"]["is_mine"] is True
+    response = client.post(f"{api}/flights/{flight['id']}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert client.get(f"{api}/flights/?active=true").json()["count"] == 0
+    again = client.post(f"{api}/missions/{mission['id']}/fly/")
+    assert again.status_code == 201 and again.json()["status"] == "preflight"
+    entry = AuditLogEntry.objects.get(action="flight.cancel")
+    assert entry.actor == user and entry.after["ok"] is True and entry.before == {"status": "preflight"}

@@ -258,37 +258,42 @@ def test_crowd_zones_among_the_airspaces_count_and_duplicates_are_dropped():
 
 
 def test_endurance_estimate_matches_the_hand_computed_numbers():
-    # Take-off 20 m at 2.5 m/s: 8 s. Launch -> 1: 100 m at 5 m/s: 20 s. 1 -> 2: 100 m (20 s) and a climb
-    # of 30 m at 2.5 m/s (12 s). Hold 30 s. Return: 141.42 m at 5 m/s (28.28 s) at 50 m, hover 5 s,
-    # descend 40 m at 1.5 m/s (26.67 s) and the last 10 m at 0.5 m/s (20 s). Total 169.95 s.
+    # drones.missions.flighttime's model (jerk 1 m/s³, accel 2.5 m/s², vertical accel 1 m/s²):
+    # take-off 20 m: 0.5 s + 3.5 s ramp up + 4.5 s at 2.5 m/s + 3.5 s ramp down = 12.0 s.
+    # Launch -> 1 and 1 -> 2: 100 m at 5 m/s each, 20 s of cruise, but 5 m/s takes a 4.47 s ramp (11.2 m)
+    # at each end: 24.47 s each; the right-angle corner at 1 overlaps half a ramp (2.24 s); the climb of
+    # 30 m (15.5 s) fits within the leg. Hold 30 s. Return: 1.5 s + 141.42 m at 5 m/s (32.76 s);
+    # hover 5 + 1 s, descend 40 m at 1.5 m/s (26.67 s), 10 m at 0.5 m/s (20 s), 1.3 s settling,
+    # 2.1 s to disarm. Total 179.0 s.
     result = check([wp(0, 100, 20), wp(100, 100, 50, hold_s=30)], drone_endurance_min=10)
     e = result.estimate
-    assert e.flight_time_s == pytest.approx(169.95, abs=0.2)
+    assert e.flight_time_s == pytest.approx(179.0, abs=0.2)
     assert e.breakdown == pytest.approx(
         {
-            "takeoff_s": 8.0,
+            "takeoff_s": 12.0,
             "cruise_s": 40.0,
-            "climb_s": 12.0,
+            "manoeuvre_s": 6.7,
+            "climb_s": 0.0,
             "descent_s": 0.0,
             "hold_s": 30.0,
-            "return_s": 28.3,
-            "landing_s": 51.7,
+            "return_s": 34.3,
+            "landing_s": 56.1,
         },
         abs=0.15,
     )
     assert (e.route_length_m, e.total_distance_m) == (pytest.approx(100, abs=0.2), pytest.approx(341.4, abs=0.3))
     assert (e.climb_m, e.descent_m, e.hold_s) == (50.0, 50.0, 30.0)
-    assert e.endurance_used_pct == pytest.approx(28.3, abs=0.1)
-    assert e.reserve_left_pct == pytest.approx(71.7, abs=0.1)
+    assert e.endurance_used_pct == pytest.approx(29.8, abs=0.1)
+    assert e.reserve_left_pct == pytest.approx(70.2, abs=0.1)
 
 
 def test_route_beyond_battery_is_refused_and_just_inside_passes():
     route = [wp(0, 100, 20), wp(100, 100, 50, hold_s=30)]
-    # 169.95 s of 3.8 min leaves 25.5 %; of 3.7 min only 23.4 %.
-    assert check(route, drone_endurance_min=3.8).ok
-    v = only(check(route, drone_endurance_min=3.7), Code.ENDURANCE)
-    assert v.limit == 25.0 and v.value == pytest.approx(23.4, abs=0.1)
-    assert "less than the 25% reserve" in v.message and "2 min 50 s" in v.message
+    # 179.0 s of 4.0 min leaves 25.4 %; of 3.9 min only 23.5 %.
+    assert check(route, drone_endurance_min=4.0).ok
+    v = only(check(route, drone_endurance_min=3.9), Code.ENDURANCE)
+    assert v.limit == 25.0 and v.value == pytest.approx(23.5, abs=0.1)
+    assert "less than the 25% reserve" in v.message and "2 min 59 s" in v.message
 
 
 def test_reserve_comes_from_the_setting(settings):
@@ -299,13 +304,16 @@ def test_reserve_comes_from_the_setting(settings):
 
 
 def test_speed_changes_and_loudspeaker_time():
-    # Speaker on at 1 (hold 10 s), speed 10 m/s from 2, speaker off at 3: 10 + 20 + 10 = 40 s of broadcast.
+    # Speaker on at 1 (hold 10 s), speed 10 m/s from 2, speaker off at 3: the hold (10 s), 1 -> 2 at 5 m/s
+    # (24.47 s from rest) and 2 -> 3 at 10 m/s (16.5 s from rest), less the straight-on corner at 2 that
+    # overlaps the 4.47 s ramp (half to each leg): 10 + 22.24 + 14.26 = 46.5 s of broadcast.
     route = [wp(0, 100, 30, hold_s=10, speaker=True), wp(0, 200, 30, speed_mps=10), wp(0, 300, 30, speaker=False)]
     e = check(route).estimate
-    assert e.broadcast_s == pytest.approx(40, abs=0.2)
-    # Launch -> 1 and 1 -> 2 at 5 m/s (20 + 20 s), 2 -> 3 at 10 m/s (10 s), return 300 m at 10 m/s (30 s).
+    assert e.broadcast_s == pytest.approx(46.5, abs=0.2)
+    # Launch -> 1 and 1 -> 2 at 5 m/s (20 + 20 s), 2 -> 3 at 10 m/s (10 s); return 1.5 s + 300 m at
+    # 10 m/s from rest to rest (36.5 s).
     assert e.breakdown["cruise_s"] == pytest.approx(50, abs=0.2)
-    assert e.breakdown["return_s"] == pytest.approx(30, abs=0.2)
+    assert e.breakdown["return_s"] == pytest.approx(38, abs=0.2)
 
 
 # --- bad routes -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import collections.abc
+import json
 import math
 import os
 import random
@@ -33,6 +34,8 @@ import pytest_asyncio
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from drones.links import BACKENDS, UnknownBackend, open_vehicle
+from drones.mavlink.link import MavlinkLink
+from drones.mavlink.messaging import statustext_kind
 from drones.vehicle import (
     CommandRejected,
     CommandTimeout,
@@ -662,7 +665,7 @@ async def test_guided_flight_goto_brake_resume_battery_failsafe_and_land(ready: 
 
     await ready.set_param("SIM_BATT_VOLTAGE", 10.2)  # below BATT_LOW_VOLT 10.5; failsafe after BATT_LOW_TIMER
     failsafe = await events.wait(lambda e: e.kind == "failsafe" and e.severity == 2, copter.wall(30), "failsafe")
-    assert failsafe.text == "Failsafe: Battery Failsafe" and failsafe.data == {"mode": "RTL"}
+    assert failsafe.text == "Failsafe: Battery Failsafe" and failsafe.data == {"mode": "RTL", "failsafe": "battery"}
     assert ready.telemetry().system_status == "CRITICAL" and ready.telemetry().battery_v == pytest.approx(10.2)
 
     await ready.land()
@@ -714,6 +717,23 @@ async def test_mission_from_the_ground_with_pause_resume_and_return(ready: Vehic
     reached = [e.text for e in events.items if e.text.startswith("Reached command #")]
     assert reached[:2] == ["Reached command #2", "Reached command #3"]
     await events.stop()
+
+
+async def test_the_first_item_can_be_made_current_again_before_a_start(ready: Vehicle, copter: Copter) -> None:
+    # A mission interrupted at item 3 resumes there in AUTO (MIS_RESTART=0): a flight makes item 1 current first.
+    await ready.upload_mission([home_item(), takeoff_item(10), waypoint(30, 0, 10), waypoint(30, 30, 10)])
+    await ready.set_mode("GUIDED")
+    await ready.set_mission_current(3)
+    assert ready.telemetry().mission_seq == 3
+    await ready.set_mission_current(1)
+    assert ready.telemetry().mission_seq == 1
+    with pytest.raises(CommandRejected, match="FAILED"):
+        await ready.set_mission_current(9)  # no such item
+    await ready.arm()
+    assert await ready.start_mission() == 1
+    await wait_until(lambda: (ready.telemetry().alt_rel_m or 0) > 2, copter.wall(20), "taking off")
+    await ready.land()
+    await wait_landed(ready, copter)
 
 
 # --- link faults -------------------------------------------------------------------------------
@@ -799,3 +819,145 @@ async def test_events_stream_ends_when_the_vehicle_is_closed(vehicle: Vehicle) -
     )
     with pytest.raises(LinkLost):
         await vehicle.set_mode("GUIDED")
+
+
+# --- naming failsafes the way ArduCopter reports them -------------------------------------------
+
+FIXTURES = REPO / "tests" / "simulators" / "fixtures"
+VEHICLE_MAV = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)
+
+
+def heartbeat_bytes(custom_mode: int, system_status: int, base_mode: int = 217) -> bytes:
+    return VEHICLE_MAV.heartbeat_encode(2, 3, base_mode, custom_mode, system_status).pack(VEHICLE_MAV)
+
+
+def statustext_bytes(text: str, severity: int = 4) -> bytes:
+    return VEHICLE_MAV.statustext_encode(severity, text.encode()).pack(VEHICLE_MAV)
+
+
+async def link_events(feed: Callable[[MavlinkLink], Any], *, settle_s: float = 0.05) -> list[VehicleEvent]:
+    """The events an unopened ``MavlinkLink`` emits for the vehicle bytes ``feed`` hands it."""
+    link = MavlinkLink("tcp:127.0.0.1:9")
+    events = Recorder(link.events())
+    await asyncio.sleep(0)
+    result = feed(link)
+    if asyncio.iscoroutine(result):
+        await result
+    await asyncio.sleep(settle_s)
+    link.failsafes.close()
+    await events.stop()
+    return events.items
+
+
+def replay_recording(name: str) -> Callable[[MavlinkLink], None]:
+    """The HEARTBEAT and STATUSTEXT timeline of a recorded SITL scenario, in its order."""
+    timeline = json.loads((FIXTURES / f"scenario_{name}.json").read_text(encoding="utf-8"))["timeline"]
+
+    def feed(link: MavlinkLink) -> None:
+        for entry in timeline:
+            if entry["msg"] == "HEARTBEAT":
+                link._on_data(heartbeat_bytes(entry["custom_mode"], entry["system_status"], entry["base_mode"]))
+            elif entry["msg"] == "STATUSTEXT" and "text" in entry:  # (``text_re`` for varying texts)
+                link._on_data(statustext_bytes(entry["text"], entry["severity"]))
+
+    return feed
+
+
+def counted(events: list[VehicleEvent], kind: str) -> list[VehicleEvent]:
+    return [e for e in events if e.kind == kind]
+
+
+async def test_a_gcs_failsafe_is_named_by_the_text_after_the_critical_heartbeat_and_counted_once() -> None:
+    events = await link_events(replay_recording("06_gcs_failsafe"))  # CRITICAL heartbeat, then "GCS Failsafe"
+    failsafes = counted(events, "failsafe")
+    assert [(e.text, e.data) for e in failsafes] == [("Failsafe: GCS Failsafe", {"mode": "RTL", "failsafe": "gcs"})]
+    cleared = next(e for e in events if e.text == "GCS Failsafe Cleared")
+    assert cleared.kind == "statustext"
+
+
+async def test_a_battery_failsafe_from_the_recording_is_one_named_failsafe() -> None:
+    # Low battery: CRITICAL + RTL, "Battery Failsafe"; critical battery: LAND, "Battery Failsafe" again, still
+    # CRITICAL; after landing, "PreArm: Battery failsafe" reasons. One failsafe.
+    events = await link_events(replay_recording("07_battery_failsafe"))
+    assert [(e.text, e.data) for e in counted(events, "failsafe")] == [
+        ("Failsafe: Battery Failsafe", {"mode": "RTL", "failsafe": "battery"})
+    ]
+    assert "vehicle state CRITICAL" not in " ".join(e.text for e in events)
+
+
+async def test_one_fence_breach_is_one_fence_event_and_its_clearing_is_a_message() -> None:
+    events = await link_events(replay_recording("05_fence"))  # "Polygon fence breached", "Fence breach cleared"
+    assert [e.text for e in counted(events, "fence")] == ["Polygon fence breached"]
+    assert counted(events, "failsafe") == []
+    assert next(e for e in events if e.text == "Fence breach cleared").kind == "statustext"
+
+
+async def test_a_failsafe_text_before_the_heartbeat_is_named_once_with_the_mode_it_switched_to() -> None:
+    def feed(link: MavlinkLink) -> None:
+        link._on_data(heartbeat_bytes(3, 4))  # AUTO, flying
+        link._on_data(statustext_bytes("GCS Failsafe"))
+        link._on_data(heartbeat_bytes(6, 5))  # RTL, CRITICAL
+        link._on_data(statustext_bytes("GCS Failsafe"))  # said again: not a second failsafe
+        link._on_data(heartbeat_bytes(6, 4))
+        link._on_data(statustext_bytes("GCS Failsafe Cleared"))
+
+    events = await link_events(feed)
+    assert [(e.text, e.data) for e in counted(events, "failsafe")] == [
+        ("Failsafe: GCS Failsafe", {"mode": "RTL", "failsafe": "gcs"})
+    ]
+
+
+async def test_a_second_failsafe_counts_and_the_same_one_counts_again_only_after_it_cleared() -> None:
+    def feed(link: MavlinkLink) -> None:
+        link.failsafes.window_s = 0.0  # only the CRITICAL episode groups texts here
+        link._on_data(heartbeat_bytes(3, 4))
+        link._on_data(heartbeat_bytes(6, 5))
+        link._on_data(statustext_bytes("GCS Failsafe"))
+        link._on_data(statustext_bytes("Battery Failsafe"))  # another failsafe on top: counts
+        link._on_data(heartbeat_bytes(9, 5))
+        link._on_data(statustext_bytes("Battery Failsafe"))  # the same, escalated to LAND: does not
+        link._on_data(heartbeat_bytes(9, 4))  # over
+        link._on_data(heartbeat_bytes(6, 5))
+        link._on_data(statustext_bytes("GCS Failsafe"))  # a new GCS loss: counts
+
+    events = await link_events(feed)
+    assert [e.data["failsafe"] for e in counted(events, "failsafe")] == ["gcs", "battery", "gcs"]
+
+
+async def test_a_critical_state_no_text_explains_is_reported_after_the_wait() -> None:
+    link = MavlinkLink("tcp:127.0.0.1:9")
+    link.failsafes.window_s = 0.1
+    events = Recorder(link.events())
+    await asyncio.sleep(0)
+    link._on_data(heartbeat_bytes(3, 4))
+    link._on_data(heartbeat_bytes(9, 5))  # LAND, CRITICAL, and nothing says why
+    await asyncio.sleep(0.02)
+    assert counted(events.items, "failsafe") == []  # still waiting for the text that names it
+    await asyncio.sleep(0.2)
+    link.failsafes.close()
+    await events.stop()
+    assert [(e.text, e.data) for e in counted(events.items, "failsafe")] == [
+        ("Failsafe: vehicle state CRITICAL", {"mode": "LAND", "failsafe": "unknown"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "failsafe"),
+    [
+        ("GCS Failsafe", "failsafe", "gcs"),
+        ("Battery Failsafe", "failsafe", "battery"),
+        ("Radio Failsafe", "failsafe", "radio"),
+        ("EKF Failsafe", "failsafe", "ekf"),
+        ("GCS Failsafe Cleared", "statustext", None),
+        ("Radio Failsafe Cleared", "statustext", None),
+        ("EKF Failsafe Resolved", "statustext", None),
+        ("Circle fence breached", "fence", None),
+        ("Polygon fence breached", "fence", None),
+        ("Fence breach cleared", "statustext", None),
+        ("PreArm: Battery failsafe", "statustext", None),
+        ("Arm: Battery 1 low voltage failsafe", "statustext", None),
+        ("Arming motors", "statustext", None),
+    ],
+)
+async def test_statustexts_are_classified_and_endings_are_not_new_events(text, kind, failsafe) -> None:
+    assert statustext_kind(text) == (kind, failsafe)

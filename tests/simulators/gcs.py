@@ -77,6 +77,7 @@ class Gcs:
         self.closed_by_peer = False
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
+        self.last_heartbeat_vt = 0.0
         self._hb = threading.Thread(target=self._heartbeat_loop, daemon=True)
         self._hb.start()
 
@@ -155,6 +156,7 @@ class Gcs:
             time.sleep(min(0.05, 0.25 / self.speedup))
 
     def send_heartbeat(self) -> None:
+        self.last_heartbeat_vt = self.vt()
         self.send(mavlink.MAVLink_heartbeat_message(6, 8, 0, 0, 4, 3))
 
     def send(self, msg: Any) -> None:
@@ -324,7 +326,19 @@ def wait_disarmed(gcs: Gcs, *, timeout_s: float = 120.0) -> Any:
                     timeout_s=timeout_s)  # fmt: skip
 
 
+def wait_vehicle_ready(gcs: Gcs, *, timeout_s: float = 15.0) -> Any:
+    """Until a HEARTBEAT past BOOT (system_status 1), as a ground station waits after connecting.
+
+    ArduCopter resets the mode to STABILIZE at "ArduPilot Ready" and refuses missions before
+    it; the status leaves BOOT ~0.5 s after that (2.9 s into a real boot).
+    """
+    return gcs.wait(
+        "HEARTBEAT", lambda m: m.get_srcSystem() != GCS_SYSID and m.system_status != 1, since=0.0, timeout_s=timeout_s
+    )
+
+
 def set_mode(gcs: Gcs, custom_mode: int, *, timeout_s: float = 5.0) -> Any:
+    wait_vehicle_ready(gcs)
     return gcs.command_ack(176, 1, custom_mode, timeout_s=timeout_s)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymavlink.dialects.v20 import all as mavlink
 
-from tests.simulators.gcs import Gcs, meters_east, meters_north
+from tests.simulators.gcs import Gcs, meters_east, meters_north, wait_vehicle_ready
 
 HOME_LAT, HOME_LON = 36.1850, 118.1700
 
@@ -46,7 +46,8 @@ def square_mission(leg_m: float = 100.0, alt_m: float = 20.0) -> list[Any]:
 
 def upload(gcs: Gcs, items: list[Any], *, mission_type: int = 0, count: int | None = None,
            timeout_s: float = 10.0) -> UploadResult:  # fmt: skip
-    """Answer the vehicle's requests until it sends MISSION_ACK."""
+    """Answer the vehicle's requests until it sends MISSION_ACK (once the vehicle is ready)."""
+    wait_vehicle_ready(gcs)
     sent = gcs.vt()
     gcs.send(mavlink.MAVLink_mission_count_message(1, 1, len(items) if count is None else count, mission_type))
     requests: list[tuple[str, int]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from simulators.__main__ import build_parser, parse_home
-from simulators.sitl import SitlError, launch_sitl
+from simulators.sitl import SitlError, launch_sitl, sitl_instance
 from tests.simulators.gcs import Gcs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,14 +74,66 @@ def test_sitl_launcher_reports_an_early_exit_with_its_output(tmp_path: Path) -> 
     assert "-I 2" in message and "--speedup 5" in message and "-w" in message
 
 
-def test_sitl_launcher_returns_once_listening(tmp_path: Path) -> None:
+# Like SITL: the "bind port" line comes before the socket listens; prints "connected" on accept.
+FAKE_SITL = """#!{python}
+import socket, sys, time
+port = 5760 + 10 * int(sys.argv[sys.argv.index("-I") + 1])
+print(f"bind port {{port}} for SERIAL0", flush=True)
+time.sleep(0.5)
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", port))
+server.listen(1)
+print("Waiting for connection ....", flush=True)
+while True:
+    conn, _ = server.accept()
+    print("connected", flush=True)
+"""
+
+
+def _free_instance() -> int:
+    for instance in range(300, 376):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", 5760 + 10 * instance))
+            except OSError:
+                continue
+            return instance
+    pytest.skip("no free SITL instance port")
+
+
+def test_sitl_launcher_waits_until_the_port_listens_without_connecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = tmp_path / "arducopter"
-    fake.write_text("#!/bin/sh\necho 'bind port 5770 for SERIAL0'\necho 'Waiting for connection ....'\nsleep 30\n")
+    fake.write_text(FAKE_SITL.format(python=sys.executable))
     fake.chmod(0o755)
-    with launch_sitl(binary=fake, instance=1, startup_timeout_s=5) as sitl:
-        assert sitl.connection_string == "tcp:127.0.0.1:5770"
-        assert sitl.process.poll() is None
+    instance = _free_instance()
+    monkeypatch.setenv("ARDUPILOT_SITL_INSTANCE", str(instance))
+    with launch_sitl(binary=fake, startup_timeout_s=10) as sitl:
+        assert sitl.connection_string == f"tcp:127.0.0.1:{5760 + 10 * instance}"
+        assert "connected" not in sitl.last_output()  # no probe connect: SITL's boot is left to the GCS
+        with socket.create_connection(("127.0.0.1", 5760 + 10 * instance), timeout=2):
+            pass  # the first connect succeeds
     assert sitl.process.poll() is not None
+
+
+def test_sitl_launcher_reports_a_port_that_never_listens(tmp_path: Path) -> None:
+    fake = tmp_path / "arducopter"
+    fake.write_text("#!/bin/sh\necho 'bind port 8770 for SERIAL0'\nsleep 30\n")
+    fake.chmod(0o755)
+    with pytest.raises(SitlError, match="printed its bind line but did not listen on port 8770"):
+        launch_sitl(binary=fake, instance=301, startup_timeout_s=1)
+
+
+def test_sitl_instance_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARDUPILOT_SITL_INSTANCE", raising=False)
+    assert sitl_instance() == 0
+    monkeypatch.setenv("ARDUPILOT_SITL_INSTANCE", "3")
+    assert sitl_instance() == 3
+    monkeypatch.setenv("ARDUPILOT_SITL_INSTANCE", "three")
+    with pytest.raises(SitlError, match="ARDUPILOT_SITL_INSTANCE"):
+        sitl_instance()
 
 
 PARENT = """

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from pymavlink.dialects.v20 import all as mavlink
 
+from simulators.arducopter import link as sim_link
 from tests.simulators.conftest import CopterUnderTest, start_sim
 from tests.simulators.gcs import Gcs, parse_connection_string
 
@@ -46,10 +47,25 @@ def test_disconnect_and_reconnect_keeps_state_and_streams(copter: CopterUnderTes
     assert not again.raw.startswith(b"\n\nInit")  # the console banner is printed once, at boot
 
 
-def test_a_new_client_replaces_the_previous_one(sim_copter: CopterUnderTest) -> None:
-    """A simulator choice: SITL would leave the second connection waiting in the backlog."""
-    first = sim_copter.gcs()
+def test_a_second_client_waits_unanswered_until_the_first_leaves(copter: CopterUnderTest) -> None:
+    """As SITL (one connection per serial port): the second connect succeeds, but nothing is read or
+    sent on it until the first ground station closes its connection; then it is served."""
+    first = copter.gcs()
     first.wait("HEARTBEAT", timeout_s=3)
+    second = copter.gcs()
+    second.sleep(3)
+    assert second.received() == [] and not first.closed_by_peer
+    first.wait("HEARTBEAT", since=first.vt(), timeout_s=3)  # the first is still served
+    first.close()
+    second.wait("HEARTBEAT", timeout_s=3)
+
+
+def test_a_silent_client_gives_way_to_a_new_one(sim_copter: CopterUnderTest, monkeypatch) -> None:
+    """A simulator addition: SITL would keep a new client waiting behind a dead (half-open) socket."""
+    monkeypatch.setattr(sim_link, "STALE_CLIENT_WALL_S", 0.3)
+    first = sim_copter.gcs(heartbeat=False, hello=True)
+    first.wait("HEARTBEAT", timeout_s=3)
+    time.sleep(0.5)
     second = sim_copter.gcs()
     second.wait("HEARTBEAT", timeout_s=3)
     time.sleep(0.3)

@@ -1,7 +1,10 @@
 """Serve the site with uvicorn (lifespan on, so the embedded telemetry bridge runs) and, optionally,
 a fleet of simulated drones in a child process: what ``make run`` does.
 
-    manage.py serve --port 8000 --simulated-drones 3
+    manage.py serve --port 8000 --simulated-drones 3 [--sim-base-port 5760]
+
+The sample drones are pointed at the simulators started here, so a second instance on the same
+host (its own database, ``make run PORT=8001 SIM_BASE_PORT=5860``) flies its own simulators.
 """
 
 from __future__ import annotations
@@ -24,9 +27,15 @@ class Command(BaseCommand):
             "--simulated-drones",
             type=int,
             default=0,
-            help="Start this many simulated ArduCopters on tcp:127.0.0.1:5760 + 10*i.",
+            help="Start this many simulated ArduCopters on tcp:127.0.0.1:BASE + 10*i and point the sample drones "
+            "at them.",
         )
-        parser.add_argument("--sim-base-port", type=int, default=5760)
+        parser.add_argument(
+            "--sim-base-port",
+            type=int,
+            default=5760,
+            help="BASE, the port of the first simulator (default 5760); give each instance on one host its own",
+        )
         parser.add_argument("--sim-speedup", type=float, default=1.0)
 
     def handle(
@@ -34,9 +43,25 @@ class Command(BaseCommand):
     ):
         fleet = None
         if simulated_drones > 0:
+            if not 1024 <= sim_base_port <= 65535 - 10 * (simulated_drones - 1):
+                raise CommandError(
+                    f"--sim-base-port {sim_base_port} leaves no room for {simulated_drones} simulator(s): "
+                    "use a port from 1024 up"
+                )
             for i in range(simulated_drones):
-                _require_free(host="127.0.0.1", port=sim_base_port + 10 * i)
-            from drones.sample import SIM_HOME
+                _require_free(
+                    host="127.0.0.1",
+                    port=sim_base_port + 10 * i,
+                    hint="another instance may fly simulators there: start this one with another base port, "
+                    "e.g. make run SIM_BASE_PORT=5860 PORT=8001",
+                )
+            from drones.sample import SIM_HOME, SamplePortsBusy, sample_fleet_point_at
+
+            try:
+                for change in sample_fleet_point_at(base_port=sim_base_port):
+                    self.stdout.write(f"Sample drone moved to its simulator: {change}")
+            except SamplePortsBusy as exc:
+                raise CommandError(exc.message) from None
 
             home = ",".join(str(v) for v in (*SIM_HOME, 0))
             fleet = subprocess.Popen(
@@ -74,10 +99,10 @@ class Command(BaseCommand):
                     fleet.kill()
 
 
-def _require_free(*, host: str, port: int) -> None:
+def _require_free(*, host: str, port: int, hint: str = "stop what uses it or choose another port") -> None:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
-            raise CommandError(f"port {port} on {host} is in use; stop what uses it or choose another port") from None
+            raise CommandError(f"port {port} on {host} is in use; {hint}") from None
