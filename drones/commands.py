@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record
-from common.errors import DomainError, NotAllowed
+from common.errors import Conflict, DomainError, NotAllowed
 from common.geo import point_problem
 from common.roles import Capability, can
 from drones.bridge.protocol import BridgeUnavailable, call_bridge
@@ -246,7 +246,7 @@ def _check_flight(command: str, flight: Flight) -> None:
             % {"command": command},
         )
     if command in FLIGHT_CONTROL and not flight.active:
-        raise CommandInvalid(
+        raise Conflict(
             _("Flight %(flight)s is not flying (%(status)s).")
             % {"flight": flight.pk, "status": flight.get_status_display()},
             code="not_flying",

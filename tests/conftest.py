@@ -91,3 +91,19 @@ def english_client():
     from django.test import Client
 
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this process's SQLite test database and its WAL files (config.settings.test)."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if not settings.configured or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    name = str(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    if not name or name == ":memory:" or f"-{os.getpid()}." not in name:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(name + suffix).unlink(missing_ok=True)

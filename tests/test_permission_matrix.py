@@ -415,9 +415,9 @@ MATRIX: list[Case] = [
     Case("drones_api:flight-detail", API_DRONES, kwargs=_flight),
     Case("drones_api:flight-log", API_DRONES, kwargs=_flight),
     Case("drones_api:flight-export", API_DRONES, kwargs=_flight),
-    # No bridge runs here: the checklist shows the link down; what needs the vehicle fails with 409.
+    # No bridge runs here: the checklist shows the link down; what needs the vehicle fails (503 no bridge, 409 refused).
     Case("drones_api:flight-preflight", "401 403 403 403 403 200 403", method="post", json=True, kwargs=_flight),
-    Case("drones_api:flight-fix-params", "401 403 403 403 403 409 403", method="post", json=True, kwargs=_flight),
+    Case("drones_api:flight-fix-params", "401 403 403 403 403 503 403", method="post", json=True, kwargs=_flight),
     Case(
         "drones_api:flight-approval",
         "401 403 403 403 403 200 403",
@@ -434,6 +434,7 @@ MATRIX: list[Case] = [
         kwargs=_flight,
         data=lambda w: {"confirmed": True},
     ),
+    Case("drones_api:flight-cancel", "401 403 403 403 403 200 403", method="post", json=True, kwargs=_flight),
     Case(
         "drones_api:flight-command",
         "401 403 403 403 403 409 403",

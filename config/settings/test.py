@@ -1,13 +1,30 @@
-"""Settings for the test suite: SQLite in memory unless DATABASE_URL points elsewhere."""
+"""Settings for the test suite: a SQLite file per test process unless DATABASE_URL points elsewhere."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
+
+from common.env import sqlite_database_options
 
 from .base import *  # noqa: F403
 
 if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    # A SQLite *file* with the embedded default's options (WAL, busy timeout, immediate
+    # transactions), not Django's shared-cache in-memory database: there a table lock fails at
+    # once whatever the timeout, so the live-server tests (bridge writing flight reports while
+    # the API reads) would test a database nobody runs. One file per test process.
+    _test_db = Path(tempfile.gettempdir()) / f"schoolsafe-test-{os.getpid()}.sqlite3"
+    _options = {**sqlite_database_options(), "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(_test_db),
+            "OPTIONS": _options,
+            "TEST": {"NAME": str(_test_db)},
+        }
+    }
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True

@@ -40,7 +40,7 @@ What is checked (limits from settings, with the Chinese 2024 UAV rules as defaul
 - ``fence``: the operating area and the exclusions can be uploaded as a fence.
 
 The estimate is ``drones.missions.flighttime``'s model of ArduCopter 4.7's waypoint
-navigation, calibrated on SITL (/work/shared/ardupilot/README.md §6): jerk-limited
+navigation, calibrated on SITL (the SITL recordings, shared/ardupilot/README.md §6): jerk-limited
 acceleration and braking on every leg (WPNAV_ACCEL, WPNAV_JERK), corners that keep
 the speed on a straight continuation and stop on a reversal, climbs (WPNAV_SPEED_UP)
 and descents (WPNAV_SPEED_DN) at the same time as the horizontal motion, holds as

@@ -1,6 +1,6 @@
 """The geofence and rally points the autopilot enforces on board, as MAVLink items.
 
-What ArduCopter 4.7 accepts (recorded from SITL, /work/shared/ardupilot, scenario 05):
+What ArduCopter 4.7 accepts (recorded from SITL, the SITL recordings in shared/ardupilot, scenario 05):
 
 - Fence items go up with mission_type 1 (FENCE), frame 0 (MAV_FRAME_GLOBAL), z 0,
   x/y = latitude/longitude: ``MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION`` (5001)

@@ -17,7 +17,7 @@ two ramps it joins. Climbs and descents run at the same time as the horizontal
 motion (WPNAV_SPEED_UP 2.5 m/s, WPNAV_SPEED_DN 1.5 m/s, WPNAV_ACCEL_Z 1 m/s²):
 a leg takes the longer of the two.
 
-Calibration (vehicle time, from ``time_boot_ms``; /work/shared/ardupilot/README.md):
+Calibration (vehicle time, from ``time_boot_ms``; the SITL recordings, shared/ardupilot/README.md):
 
 - recording 04 (SITL, AUTO): three 100 m legs with two right-angle corners took
   15.25 + 12.75 + 14.75 = 42.75 s; the model gives 43.0 s. The take-off to 20 m took

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common.errors import NotAllowed
+from common.errors import Conflict, NotAllowed
 from common.models import AuditLogEntry
 from common.roles import Role
 from drones import services
@@ -289,9 +289,9 @@ def test_a_failing_flight_command_through_the_api_keeps_its_audit_entry(drone, i
 
 def test_flight_commands_are_refused_when_the_flight_is_not_flying(drone, in_control, bridge):
     flight = flight_of(drone, in_control, status=Flight.Status.COMPLETED)
-    with pytest.raises(CommandInvalid) as err:
+    with pytest.raises(Conflict) as err:
         flight_services.flight_command(flight=flight, actor=in_control, command="land")
-    assert err.value.code == "not_flying"
+    assert err.value.code == "not_flying" and err.value.http_status == 409
     assert audits("flight.land")[0]["error"]["code"] == "not_flying" and bridge.calls == []
 
 

@@ -2,7 +2,7 @@
 
 Driven offline on the vehicle's own clock (tests/simulators/offline.py), so the timings are
 exact whatever the load on the test machine. Reference figures are from the SITL recordings
-(/work/shared/ardupilot/README.md) and ArduCopter's source where the recordings did not go.
+(the SITL recordings, shared/ardupilot/README.md) and ArduCopter's source where the recordings did not go.
 """
 
 from __future__ import annotations
