@@ -43,17 +43,24 @@ def _drone_ids(drone_id: int | None = None) -> list[int]:
     return list(qs.values_list("id", flat=True))
 
 
+async def _admit(consumer: AsyncJsonWebsocketConsumer) -> bool:
+    """Whether the socket's user may watch drones; closes it with 4401/4403 when not."""
+    user = consumer.scope.get("user")
+    if user is None or not user.is_authenticated:
+        await consumer.close(code=4401)
+        return False
+    if not await _allowed(user):
+        await consumer.close(code=4403)
+        return False
+    return True
+
+
 class _LiveConsumer(AsyncJsonWebsocketConsumer):
     groups_to_join: list[str] = []
     drone_ids: list[int] = []
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
-        if not await _allowed(user):
-            await self.close(code=4403)
+        if not await _admit(self):
             return
         if not await self.prepare():
             await self.close(code=4404)
@@ -167,12 +174,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         from drones.alerts import ALERT_GROUP
 
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
-        if not await _allowed(user):
-            await self.close(code=4403)
+        if not await _admit(self):
             return
         self.group = ALERT_GROUP
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -77,7 +77,7 @@ GCS_SYSTEM_ID = 255
 GCS_COMPONENT_ID = 0  # dronekit's default; ArduCopter addresses its ACKs to 255/0
 MAV_STATE_NUMBERS = {name: number for number, name in MAV_STATE_NAMES.items()}
 # Decoded by drones.mavlink.telemetry (dronekit has no attribute for them).
-STATE_MESSAGES = frozenset({"MISSION_CURRENT", "EXTENDED_SYS_STATE", "RELAY_STATUS"})
+STATE_MESSAGES = frozenset({"MISSION_CURRENT", "EXTENDED_SYS_STATE", "RELAY_STATUS", "SERVO_OUTPUT_RAW"})
 TELEMETRY_ATTRIBUTES = (
     "mode",
     "armed",
@@ -141,11 +141,13 @@ class DronekitLink:
         target_system: int = 1,
         target_component: int = 1,
         heartbeat_timeout_s: float = 3.0,
+        gcs_heartbeat_period_s: float = 1.0,
     ) -> None:
         self.connection = connection
         self.target_system = target_system
         self.target_component = target_component
         self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.gcs_heartbeat_period_s = gcs_heartbeat_period_s
         self.state = TelemetryState()
         self.statustexts = StatusTexts()
         self.failsafes = FailsafeNamer(self.emit, lambda: self.state.mode)
@@ -196,8 +198,23 @@ class DronekitLink:
         self.vehicle.add_attribute_listener("last_heartbeat", self._last_heartbeat_from_thread)
         self.vehicle.add_attribute_listener("parameters", self._parameters_from_thread)
         compat.end_link_on_eof(handler, lambda reason: self._to_loop(self._on_close, reason))
+        if self.gcs_heartbeat_period_s < 1.0:
+            handler.forward_loop(self._more_heartbeats(self.vehicle))
         handler.start()
         self._tasks = [asyncio.create_task(self._watch_reader(), name=f"dronekit-watch {self.connection}")]
+
+    def _more_heartbeats(self, vehicle: Any) -> Callable[[Any], None]:
+        """A loop listener (dronekit's reader thread, ~20 Hz) adding GCS heartbeats between dronekit's
+        own, which it sends once a second whatever the setting."""
+        period_s = self.gcs_heartbeat_period_s
+        last = [0.0]
+
+        def beat(_handler: Any) -> None:
+            if time.monotonic() - last[0] >= period_s:
+                last[0] = time.monotonic()
+                vehicle._master.mav.heartbeat_send(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 0)
+
+        return beat
 
     async def close(self) -> None:
         self._detached = True
@@ -452,13 +469,18 @@ class DronekitVehicle(MavlinkCommands):
         component_id: int = 1,
         stream_rate_hz: int = 4,
         heartbeat_timeout_s: float = 3.0,
+        gcs_heartbeat_period_s: float = 1.0,
         command_timeout_s: float = 1.5,
         command_retries: int = 3,
         download_params: bool = True,
         params_timeout_s: float = 60.0,
     ) -> None:
         self.link = DronekitLink(
-            connection, target_system=system_id, target_component=component_id, heartbeat_timeout_s=heartbeat_timeout_s
+            connection,
+            target_system=system_id,
+            target_component=component_id,
+            heartbeat_timeout_s=heartbeat_timeout_s,
+            gcs_heartbeat_period_s=gcs_heartbeat_period_s,
         )
         self.stream_rate_hz = stream_rate_hz
         self.command_timeout_s = command_timeout_s

@@ -21,6 +21,11 @@ class DroneForm(forms.ModelForm):
             "connection",
             "system_id",
             "payloads",
+            "speaker_output",
+            "speaker_relay",
+            "speaker_servo",
+            "speaker_on_pwm",
+            "speaker_off_pwm",
             "endurance_min",
             "cruise_speed_mps",
             "home_name",
@@ -31,6 +36,12 @@ class DroneForm(forms.ModelForm):
             "status",
             "notes",
         ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post, the loudspeaker output keeps its value (a new drone: RELAY1).
+        for name in Drone.SPEAKER_FIELDS:
+            self.fields[name].required = False
 
 
 class PilotForm(forms.ModelForm):

@@ -6,9 +6,54 @@ from common.serializers import PointFieldsMixin
 from drones.models import Battery, Drone, DroneEvent, Payload, Pilot, TrackPoint
 
 
+class DroneSpeakerSerializer(serializers.Serializer):
+    """The loudspeaker output, named as ``drones.missions.compile.SpeakerConfig.as_dict()`` names it.
+
+    Every key is optional on a write: the ones left out keep their value.
+    """
+
+    output = serializers.ChoiceField(
+        source="speaker_output",
+        choices=Drone.SpeakerOutput.choices,
+        required=False,
+        help_text="relay: DO_SET_RELAY on `relay`; servo: DO_SET_SERVO on output `servo` with `on_pwm`/`off_pwm`.",
+    )
+    relay = serializers.IntegerField(
+        source="speaker_relay",
+        min_value=0,
+        max_value=Drone.SPEAKER_RELAY_MAX,
+        required=False,
+        help_text="ArduPilot relay instance: 0 = RELAY1.",
+    )
+    servo = serializers.IntegerField(
+        source="speaker_servo",
+        min_value=1,
+        max_value=Drone.SPEAKER_SERVO_MAX,
+        required=False,
+        help_text="Servo output channel (SERVOn), 1-16.",
+    )
+    on_pwm = serializers.IntegerField(
+        source="speaker_on_pwm",
+        min_value=Drone.SPEAKER_PWM_MIN,
+        max_value=Drone.SPEAKER_PWM_MAX,
+        required=False,
+        help_text="PWM (µs) that switches the loudspeaker on.",
+    )
+    off_pwm = serializers.IntegerField(
+        source="speaker_off_pwm",
+        min_value=Drone.SPEAKER_PWM_MIN,
+        max_value=Drone.SPEAKER_PWM_MAX,
+        required=False,
+        help_text="PWM (µs) that switches the loudspeaker off.",
+    )
+
+
 class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
     point_fields = (("home_lat", "home_lon"),)
     payloads = serializers.ListField(child=serializers.ChoiceField(choices=Payload.choices), required=False)
+    speaker = DroneSpeakerSerializer(
+        source="*", required=False, help_text="How missions switch the loudspeaker (喊话器): a relay or a servo output."
+    )
     live = serializers.SerializerMethodField(help_text="Latest telemetry from the bridge, or null.")
 
     class Meta:
@@ -22,6 +67,7 @@ class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
             "connection",
             "system_id",
             "payloads",
+            "speaker",
             "endurance_min",
             "cruise_speed_mps",
             "home_name",
@@ -35,6 +81,18 @@ class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
             "live",
         ]
         read_only_fields = ["is_sample"]
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        # The drone as it would be saved, checked by the model's own rule (the edit form shows the same).
+        probe = Drone()
+        for name in (*Drone.SPEAKER_FIELDS, "airframe"):
+            default = getattr(self.instance, name) if self.instance is not None else getattr(probe, name)
+            setattr(probe, name, attrs.get(name, default))
+        problems = probe.speaker_problems()
+        if problems:
+            raise serializers.ValidationError({"speaker": problems})
+        return attrs
 
     def get_live(self, drone) -> dict | None:
         return getattr(drone, "live", None)
@@ -79,6 +137,7 @@ class TrackPointSerializer(serializers.ModelSerializer):
             "mode",
             "armed",
             "mission_seq",
+            "speaker_on",
         ]
 
 

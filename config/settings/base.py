@@ -230,6 +230,9 @@ SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthe
 DRONE_BRIDGE_EMBEDDED = env_bool("DRONE_BRIDGE_EMBEDDED", not REDIS_URL)
 DRONE_UI_RATE_HZ = env_float("DRONE_UI_RATE_HZ", 5.0, min_value=0.5, max_value=50.0)
 DRONE_HEARTBEAT_TIMEOUT_S = env_float("DRONE_HEARTBEAT_TIMEOUT_S", 3.0, min_value=1.0, max_value=30.0)
+# The bridge's own HEARTBEAT to each vehicle, every this many seconds: ArduCopter's GCS failsafe
+# (FS_GCS_TIMEOUT, 5 s by default) fires without it. Shorter only for a simulator run sped up.
+DRONE_GCS_HEARTBEAT_S = env_float("DRONE_GCS_HEARTBEAT_S", 1.0, min_value=0.05, max_value=2.0)
 DRONE_COMMAND_TIMEOUT_S = env_float("DRONE_COMMAND_TIMEOUT_S", 15.0, min_value=1.0, max_value=120.0)
 DRONE_LINK_BACKEND = env_str("DRONE_LINK_BACKEND", "pymavlink")
 # An operator's control lock lapses this many seconds after its last renewal.

@@ -64,11 +64,26 @@ def settle_garbage_collector() -> None:
 
 
 def _load_links(shard: int, shards: int) -> list[DroneLink]:
+    from drones.links import drone_speaker
     from drones.models import Drone
 
     close_old_connections()
-    rows = Drone.objects.exclude(status=Drone.Status.RETIRED).values_list("id", "name", "connection", "system_id")
-    return [DroneLink(*row) for row in rows if row[0] % shards == shard]
+    drones = Drone.objects.exclude(status=Drone.Status.RETIRED)
+    return [
+        DroneLink(d.pk, d.name, d.connection, d.system_id, speaker=drone_speaker(d))
+        for d in drones
+        if d.pk % shards == shard
+    ]
+
+
+def _load_speaker(drone_id: int):
+    """The drone's loudspeaker output as saved now (None: RELAY1, or the drone is gone)."""
+    from drones.links import drone_speaker
+    from drones.models import Drone
+
+    close_old_connections()
+    drone = Drone.objects.filter(pk=drone_id).first()
+    return drone_speaker(drone) if drone is not None else None
 
 
 def _persist(track: list[dict[str, Any]], events: list[tuple[int, VehicleEvent]]) -> None:
@@ -118,6 +133,7 @@ class Bridge:
         batch_period_s: float = 0.05,
         track_period_s: float = 1.0,
         heartbeat_timeout_s: float = 3.0,
+        gcs_heartbeat_s: float | None = None,
         reload_s: float = 30.0,
         vehicle_factory: Callable[..., Vehicle] | None = None,
         persist: bool = True,
@@ -131,6 +147,11 @@ class Bridge:
         self.batch_period_s = min(batch_period_s, self.ui_period_s)
         self.track_period_s = track_period_s
         self.heartbeat_timeout_s = heartbeat_timeout_s
+        if gcs_heartbeat_s is None:
+            from django.conf import settings
+
+            gcs_heartbeat_s = getattr(settings, "DRONE_GCS_HEARTBEAT_S", 1.0)
+        self.gcs_heartbeat_s = gcs_heartbeat_s
         self.reload_s = reload_s
         self.vehicle_factory = vehicle_factory
         self.persist = persist
@@ -190,6 +211,8 @@ class Bridge:
         for drone_id in list(self.sessions):
             if drone_id not in links or links[drone_id] != self.sessions[drone_id].link:
                 await self._drop(drone_id)
+            else:
+                self.sessions[drone_id].speaker_set(links[drone_id].speaker)
         for drone_id, link in links.items():
             if drone_id not in self.sessions:
                 await self._add(link)
@@ -201,6 +224,7 @@ class Bridge:
             on_event=self._on_event,
             on_flight=self._on_flight if self.persist else None,
             heartbeat_timeout_s=self.heartbeat_timeout_s,
+            gcs_heartbeat_s=self.gcs_heartbeat_s,
         )
         self.sessions[link.drone_id] = session
         self._session_tasks[link.drone_id] = asyncio.create_task(
@@ -364,6 +388,8 @@ class Bridge:
             reply = {"ok": False, "error": {"code": "not_owned", "message": "this bridge does not own that drone"}}
         else:
             try:
+                if message.get("command") == "mission_run":  # a drone edited just before its flight flies as edited
+                    session.speaker_set(await sync_to_async(_load_speaker)(session.drone_id))
                 reply = await session.command(str(message.get("command")), dict(message.get("args") or {}))
             except Exception as exc:  # noqa: BLE001 - any failure is answered, never left to time out
                 log.exception("command %s failed", message.get("command"))

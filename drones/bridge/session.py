@@ -21,10 +21,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 from drones.vehicle import CommandTimeout, LinkLost, NotReady, Telemetry, Vehicle, VehicleError, VehicleEvent
+
+if TYPE_CHECKING:
+    from drones.missions.compile import SpeakerConfig
+
+from drones.links import watch_speaker
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,9 @@ class DroneLink:
     name: str
     connection: str
     system_id: int
+    # Where the loudspeaker hangs (None: RELAY1). Not part of equality: a change needs no reconnect
+    # (``DroneSession.speaker_set``).
+    speaker: SpeakerConfig | None = field(default=None, compare=False)
 
 
 class DroneSession:
@@ -53,6 +61,7 @@ class DroneSession:
         on_event: Callable[[int, VehicleEvent], None],
         on_flight: Callable[[int, str, dict[str, Any]], Awaitable[None]] | None = None,
         heartbeat_timeout_s: float = 3.0,
+        gcs_heartbeat_s: float = 1.0,
         connect_timeout_s: float = 10.0,
     ) -> None:
         self.link = link
@@ -62,6 +71,7 @@ class DroneSession:
         self.mission_task: asyncio.Task | None = None
         self.flight_id: int | None = None
         self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.gcs_heartbeat_s = gcs_heartbeat_s  # the GCS HEARTBEAT period of the links it opens
         self.connect_timeout_s = connect_timeout_s
         self.vehicle: Vehicle | None = None
         self.latest: Telemetry = Telemetry(time_s=time.time())
@@ -104,8 +114,13 @@ class DroneSession:
         while not self._stopping:
             try:
                 vehicle = self.vehicle_factory(
-                    self.link.connection, system_id=self.link.system_id, heartbeat_timeout_s=self.heartbeat_timeout_s
+                    self.link.connection,
+                    system_id=self.link.system_id,
+                    heartbeat_timeout_s=self.heartbeat_timeout_s,
+                    gcs_heartbeat_period_s=self.gcs_heartbeat_s,
                 )
+                if self.link.speaker is not None:
+                    watch_speaker(vehicle, self.link.speaker)
             except Exception as exc:  # noqa: BLE001 - a configuration error (bad backend) shows on the drone
                 if str(exc) != last_failure:
                     last_failure = str(exc)
@@ -155,6 +170,14 @@ class DroneSession:
                 )
                 self._set_status("offline", "connection closed")
                 await self._sleep(backoff)
+
+    def speaker_set(self, speaker: SpeakerConfig | None) -> None:
+        """Read the loudspeaker from ``speaker``'s output from now on (the drone was edited), link kept."""
+        if speaker == self.link.speaker:
+            return
+        self.link = replace(self.link, speaker=speaker)
+        if self.vehicle is not None:
+            watch_speaker(self.vehicle, speaker)
 
     def _other_gcs_waiting(self) -> None:
         """Another ground station holds the vehicle's link: say so once, and show it as the state."""

@@ -197,6 +197,13 @@ _FAILSAFE_NAMES = (
     ("vibration", "vibration"),
     ("crash", "crash"),
 )
+# How ArduCopter words each failsafe's own STATUSTEXT, for one named only by its "... Cleared".
+_FAILSAFE_TITLES = {
+    "gcs": "GCS Failsafe",
+    "battery": "Battery Failsafe",
+    "radio": "Radio Failsafe",
+    "ekf": "EKF Failsafe",
+}
 
 
 def statustext_kind(text: str) -> tuple[str, str | None]:
@@ -212,6 +219,16 @@ def statustext_kind(text: str) -> tuple[str, str | None]:
     if "failsafe" in lowered or "fail-safe" in lowered:
         return "failsafe", next((name for word, name in _FAILSAFE_NAMES if word in lowered), "other")
     return "statustext", None
+
+
+def failsafe_cleared(text: str) -> str | None:
+    """The failsafe a ``... Failsafe Cleared`` STATUSTEXT ends (``"gcs"`` for ``GCS Failsafe Cleared``), else None."""
+    lowered = text.lower()
+    if not _ENDED.search(text) or not ("failsafe" in lowered or "fail-safe" in lowered):
+        return None
+    if lowered.startswith(("prearm:", "arm:")):
+        return None
+    return next((name for word, name in _FAILSAFE_NAMES if word in lowered), "other")
 
 
 def statustext_event(text: str, severity: int) -> VehicleEvent:
@@ -242,6 +259,11 @@ class FailsafeNamer:
     ``Battery Failsafe`` when the low-battery RTL becomes the critical-battery LAND), or within
     ``window_s`` of its event, is not a new failsafe, and ``... Cleared`` texts never are. Runs on
     the link's asyncio loop.
+
+    A ``... Failsafe Cleared`` text does name a CRITICAL state still waiting for its text: it proves
+    which failsafe that was. That is how a GCS failsafe during a link loss shows: its ``GCS
+    Failsafe`` was sent while the link was down, and the first heartbeat after it is CRITICAL, then
+    ``GCS Failsafe Cleared`` follows once the vehicle hears the ground station again.
     """
 
     def __init__(self, emit: Callable[[VehicleEvent], None], mode: Callable[[], str], window_s: float = 2.0) -> None:
@@ -260,6 +282,14 @@ class FailsafeNamer:
         """A STATUSTEXT arrived (after it was emitted as a ``statustext``/``fence`` event)."""
         kind, failsafe = statustext_kind(text)
         if kind != "failsafe" or failsafe is None:
+            cleared = failsafe_cleared(text)
+            if cleared is not None and self._pending_critical and self._pending_text is None:
+                self._name(
+                    f"{_FAILSAFE_TITLES.get(cleared, cleared)} (its own text was not received; named by “{text}”)",
+                    cleared,
+                    self._mode(),
+                    named_by=text,
+                )
             return
         if failsafe in self._episode or (failsafe == self._named and time.monotonic() - self._named_at < self.window_s):
             return  # the same failsafe said again
@@ -288,12 +318,13 @@ class FailsafeNamer:
     def close(self) -> None:
         self._cancel_timer()
 
-    def _name(self, text: str, failsafe: str, mode: str) -> None:
+    def _name(self, text: str, failsafe: str, mode: str, named_by: str = "") -> None:
         self._cancel_timer()
         self._pending_critical, self._pending_text = False, None
         self._named, self._named_at = failsafe, time.monotonic()
         self._episode.add(failsafe)
-        self._emit(VehicleEvent(time.time(), "failsafe", f"Failsafe: {text}", 2, {"mode": mode, "failsafe": failsafe}))
+        data = {"mode": mode, "failsafe": failsafe, **({"named_by": named_by} if named_by else {})}
+        self._emit(VehicleEvent(time.time(), "failsafe", f"Failsafe: {text}", 2, data))
 
     def _expired(self) -> None:
         self._timer = None

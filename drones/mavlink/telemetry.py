@@ -23,6 +23,7 @@ EKF_PRED_POS_HORIZ_ABS = 512
 _EKF_NEEDED = EKF_ATTITUDE | EKF_VEL_HORIZ | EKF_POS_VERT_ABS
 
 MAV_MODE_FLAG_SAFETY_ARMED = 128
+SERVO_OUTPUTS = 16  # SERVO_OUTPUT_RAW port 0: servo1_raw .. servo16_raw
 MAV_STATE_NAMES = {
     0: "UNINIT",
     1: "BOOT",
@@ -72,6 +73,10 @@ class TelemetryState:
         "home_lon",
         "home_alt_msl_m",
         "relay_on",
+        "speaker_relay",
+        "speaker_servo",
+        "speaker_on_pwm",
+        "speaker_off_pwm",
         "vehicle_time_ms",
         "landed_state",
         "last_heartbeat",
@@ -93,7 +98,11 @@ class TelemetryState:
         self.ekf_ok = False
         self.mission_seq = self.mission_total = None
         self.home_lat = self.home_lon = self.home_alt_msl_m = None
-        self.relay_on = None
+        self.relay_on: bool | None = None  # the loudspeaker, on whichever output it hangs
+        self.speaker_relay = 0  # relay instance (0 = RELAY1) read from RELAY_STATUS ...
+        self.speaker_servo: int | None = None  # ... unless it is on this servo output (SERVO_OUTPUT_RAW)
+        self.speaker_on_pwm = 1900
+        self.speaker_off_pwm = 1100
         self.vehicle_time_ms: int | None = None
         self.landed_state = 0
         self.last_heartbeat = 0.0  # time.monotonic() of the last vehicle HEARTBEAT
@@ -111,6 +120,26 @@ class TelemetryState:
             "RELAY_STATUS": self._relay_status,
             "EXTENDED_SYS_STATE": self._extended_sys_state,
         }
+
+    def watch_speaker(
+        self, *, relay: int = 0, servo: int | None = None, on_pwm: int = 1900, off_pwm: int = 1100
+    ) -> None:
+        """Where ``relay_on`` (the loudspeaker) is read from: relay instance ``relay`` (0 = RELAY1) in
+        RELAY_STATUS, or, with ``servo`` (output 1-16), that output's PWM (µs) in SERVO_OUTPUT_RAW:
+        on from the middle of ``off_pwm`` and ``on_pwm`` towards ``on_pwm``."""
+        if servo is not None and not 1 <= servo <= SERVO_OUTPUTS:
+            raise ValueError(f"servo output {servo} is not reported by SERVO_OUTPUT_RAW (1-{SERVO_OUTPUTS})")
+        if servo is not None and on_pwm == off_pwm:
+            raise ValueError("the loudspeaker's on and off PWM must differ")
+        self.speaker_relay, self.speaker_servo = relay, servo
+        self.speaker_on_pwm, self.speaker_off_pwm = on_pwm, off_pwm
+        self.relay_on = None
+        self.handlers.pop("RELAY_STATUS", None)
+        self.handlers.pop("SERVO_OUTPUT_RAW", None)
+        if servo is None:
+            self.handlers["RELAY_STATUS"] = self._relay_status
+        else:
+            self.handlers["SERVO_OUTPUT_RAW"] = self._servo_output_raw
 
     def apply(self, msg) -> bool:
         """Update from one message; True if it was a telemetry message."""
@@ -214,8 +243,20 @@ class TelemetryState:
         self.home_alt_msl_m = msg.altitude / 1000.0
 
     def _relay_status(self, msg) -> None:
-        if msg.present & 1:
-            self.relay_on = bool(msg.on & 1)
+        bit = 1 << self.speaker_relay
+        if msg.present & bit:
+            self.relay_on = bool(msg.on & bit)
+
+    def _servo_output_raw(self, msg) -> None:
+        if getattr(msg, "port", 0) != 0:
+            return  # port 1 carries outputs 17-32
+        pwm = int(getattr(msg, f"servo{self.speaker_servo}_raw", 0) or 0)
+        if pwm == 0:
+            self.relay_on = False  # the output sends no pulses: nothing drives the loudspeaker
+            return
+        on, off = self.speaker_on_pwm, self.speaker_off_pwm
+        middle = (on + off) / 2
+        self.relay_on = pwm >= middle if on > off else pwm <= middle
 
     def _extended_sys_state(self, msg) -> None:
         self.landed_state = int(msg.landed_state)

@@ -40,11 +40,16 @@ class MavlinkVehicle(MavlinkCommands):
         component_id: int = 1,
         stream_rate_hz: int = 4,
         heartbeat_timeout_s: float = 3.0,
+        gcs_heartbeat_period_s: float = 1.0,
         command_timeout_s: float = 1.5,
         command_retries: int = 3,
     ) -> None:
         self.link = MavlinkLink(
-            connection, target_system=system_id, target_component=component_id, heartbeat_timeout_s=heartbeat_timeout_s
+            connection,
+            target_system=system_id,
+            target_component=component_id,
+            heartbeat_timeout_s=heartbeat_timeout_s,
+            gcs_heartbeat_period_s=gcs_heartbeat_period_s,
         )
         self.stream_rate_hz = stream_rate_hz
         self.command_timeout_s = command_timeout_s

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.geo import haversine_m
+from drones.mavlink.messaging import failsafe_cleared
 from drones.mavlink.mission import item_difference
 from drones.vehicle import MissionItem, MissionTransferFailed, MissionType, Vehicle, VehicleError
 
@@ -125,6 +126,31 @@ def event_cause(kind: str, data: dict[str, Any]) -> str | None:
     return None
 
 
+def link_loss_failsafe(kind: str, data: dict[str, Any], text: str, causes: Sequence[str]) -> tuple[str, str] | None:
+    """(cause, detail) for a failsafe whose own STATUSTEXT was lost with the link, else None.
+
+    During a link loss ArduCopter's GCS failsafe sends ``GCS Failsafe`` while nothing reaches the
+    ground station; what does arrive afterwards is ``GCS Failsafe Cleared`` (once it hears the
+    ground station again), maybe after a CRITICAL heartbeat, which ``FailsafeNamer`` names by that
+    text (``named_by``). Either proves which failsafe ended the flight. ``causes``: the flight's
+    causes so far; only after a ``link_lost`` one, and not for a failsafe already recorded.
+    """
+    if "link_lost" not in causes:
+        return None
+    if kind == "statustext":
+        name = failsafe_cleared(text)
+    elif kind == "failsafe" and data.get("named_by"):
+        name = str(data.get("failsafe"))
+    else:
+        return None
+    cause = FAILSAFE_CAUSES.get(name or "")
+    if cause is None or cause in causes:
+        return None
+    said = "GCS Failsafe" if name == "gcs" else f"{name.capitalize()} Failsafe"
+    named_by = data.get("named_by") or text
+    return cause, f"{said}: its text was lost with the link; “{named_by}” came once it was back"
+
+
 class MissionStartedElsewhere(VehicleError):
     """AUTO began at another item than the mission's first (an interrupted mission resumed)."""
 
@@ -192,11 +218,16 @@ class MissionRun:
                 if seq > 0:
                     self.reported_reached.add(seq)
                 continue
-            cause = event_cause(event.kind, event.data)
+            cause, text = event_cause(event.kind, event.data), event.text
+            during_loss = link_loss_failsafe(event.kind, event.data, event.text, self.causes)
+            if during_loss is not None:
+                cause, text = during_loss
+            elif cause is not None and event.data.get("named_by") and cause in self.causes:
+                cause = None  # already recorded from the "... Cleared" text that named it
             if cause is not None:
                 self.causes.append(cause)
                 try:
-                    await self.report("interrupted", cause=cause, text=event.text)
+                    await self.report("interrupted", cause=cause, text=text)
                 except Exception:  # noqa: BLE001 - a failed record must not stop following the flight
                     log.exception("recording what interrupted the flight failed")
 

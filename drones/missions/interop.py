@@ -130,7 +130,8 @@ def fence_from_geojson(geometry: dict[str, Any] | None, *, inclusion: bool = Tru
 class MissionPlan:
     """A mission as the files carry it: the route (WGS-84, heights above the launch point), take-off
     height (m), mission speed (m/s, None = the vehicle's default), planned home (lat, lon, alt AMSL m),
-    geofence and rally points ((lat, lon, alt m above home)). ``notes`` say what an import changed."""
+    geofence and rally points ((lat, lon, alt m above home)). ``notes`` say what an import changed;
+    ``speaker`` is how the loudspeaker is switched (the drone's output; RELAY1 unless told)."""
 
     route: list[Waypoint]
     takeoff_alt_m: float
@@ -140,15 +141,21 @@ class MissionPlan:
     fence_circles: list[FenceCircle] = field(default_factory=list)
     rally_points: list[tuple[float, float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list, compare=False)
+    speaker: SpeakerConfig = field(default=DEFAULT_SPEAKER, compare=False)
 
     @property
     def launch(self) -> tuple[float, float] | None:
         return (self.home[0], self.home[1]) if self.home else None
 
-    def items(self, speaker: SpeakerConfig = DEFAULT_SPEAKER) -> list[MissionItem]:
-        """The mission items (``compile_route``); RouteError if the route cannot be flown."""
+    def items(self, speaker: SpeakerConfig | None = None) -> list[MissionItem]:
+        """The mission items (``compile_route``) switching ``speaker`` (default: the plan's own);
+        RouteError if the route cannot be flown."""
         return compile_route(
-            self.route, launch=self.launch, takeoff_alt_m=self.takeoff_alt_m, speed_mps=self.speed_mps, speaker=speaker
+            self.route,
+            launch=self.launch,
+            takeoff_alt_m=self.takeoff_alt_m,
+            speed_mps=self.speed_mps,
+            speaker=speaker or self.speaker,
         )
 
     def operating_area(self) -> dict[str, Any] | None:
@@ -180,7 +187,8 @@ def _rally_tuple(point: Any) -> tuple[float, float, float]:
 
 
 def plan_from_mission(mission) -> MissionPlan:
-    """A ``MissionPlan`` from a ``Mission`` (its route, launch point or the drone's home, fence, rally points)."""
+    """A ``MissionPlan`` from a ``Mission`` (its route, launch point or the drone's home, fence, rally points,
+    the drone's loudspeaker output)."""
     route = parse_route(mission.waypoints)
     drone = mission.drone
     home = None
@@ -195,6 +203,7 @@ def plan_from_mission(mission) -> MissionPlan:
         home=home,
         fence_polygons=fence_from_geojson(mission.operating_area),
         rally_points=[_rally_tuple(p) for p in mission.rally_points or []],
+        speaker=drone.speaker_config(),
     )
 
 
@@ -294,7 +303,7 @@ def _check_version(container: dict, expected: int, what: str) -> None:
 def plan_export(
     plan: MissionPlan,
     *,
-    speaker: SpeakerConfig = DEFAULT_SPEAKER,
+    speaker: SpeakerConfig | None = None,
     hover_speed_mps: float | None = None,
     ground_station: str = "SchoolSafe",
 ) -> dict[str, Any]:
@@ -305,7 +314,8 @@ def plan_export(
     ``plannedHomePosition`` (the home, or the first waypoint at 0 m when there is
     none). The take-off item carries the home position for QGC's map; ArduCopter
     climbs straight up whatever it says. ``hoverSpeed`` (QGC's time estimates for
-    multirotors) is ``hover_speed_mps``, else the mission speed, else 8 m/s.
+    multirotors) is ``hover_speed_mps``, else the mission speed, else 8 m/s. The loudspeaker is
+    switched on ``speaker``, else the plan's own output.
     """
     items = plan.items(speaker)
     home = plan.home or (plan.route[0].lat, plan.route[0].lon, 0.0)
@@ -490,9 +500,9 @@ def _to_plan(
         line = line_of(exc.seq) if line_of and exc.seq is not None else None
         message = exc.message if line is None else _("Line %(line)d: %(message)s") % {"line": line, "message": exc}
         raise PlanFileError(message, code=exc.code, line=line) from None
-    plan = MissionPlan(result.route, result.takeoff_alt_m, result.speed_mps, home, notes=result.notes)
+    plan = MissionPlan(result.route, result.takeoff_alt_m, result.speed_mps, home, notes=result.notes, speaker=speaker)
     try:
-        plan.items(speaker)
+        plan.items()
     except RouteError as exc:
         raise PlanFileError(
             _("The plan cannot be flown as it is: %(problems)s.") % {"problems": exc}, code="route"
@@ -614,7 +624,7 @@ def wpl_export(items: Sequence[MissionItem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def wpl_export_plan(plan: MissionPlan, *, speaker: SpeakerConfig = DEFAULT_SPEAKER) -> str:
+def wpl_export_plan(plan: MissionPlan, *, speaker: SpeakerConfig | None = None) -> str:
     """A ``MissionPlan`` as ``QGC WPL 110`` text (home altitude AMSL in line 0; no fence or rally points)."""
     items = plan.items(speaker)
     if plan.home:

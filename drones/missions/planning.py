@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drones.missions.checks import CheckResult, MissionInvalid, Violation, check_route
-from drones.missions.compile import DEFAULT_SPEAKER, compile_route, route_uses_speaker
+from drones.missions.compile import compile_route, route_uses_speaker
 from drones.missions.execution import FlightPlan
 from drones.missions.fence import FenceError, rally_items
 from drones.missions.markets import crowd_areas
@@ -77,12 +77,13 @@ def _route_message(problem: dict) -> str:
 
 
 def mission_items(mission: Mission, route: list[Waypoint]):
+    """The mission items of ``route``, switching the loudspeaker the way ``mission.drone`` has it wired."""
     return compile_route(
         route,
         launch=mission_launch(mission),
         takeoff_alt_m=mission.takeoff_alt_m,
         speed_mps=mission.speed_mps,
-        speaker=DEFAULT_SPEAKER,
+        speaker=mission.drone.speaker_config(),
     )
 
 

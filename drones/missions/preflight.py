@@ -72,10 +72,40 @@ def _circle_on(params: dict[str, float | None] | None) -> bool:
     return fence_type is None or bool(int(fence_type) & FENCE_TYPE_CIRCLE)
 
 
+# SERVOn_FUNCTION values on which ArduPilot obeys DO_SET_SERVO (AP_ServoRelayEvents): none, manual
+# (pass-through) and RCIN1-16; any other function owns the output ("Channel n is already in use").
+SERVO_FUNCTIONS_FREE = frozenset({0, 1, *range(51, 67)})
+RELAY_FUNCTION_RELAY = 1
+
+
+def speaker_params(speaker: Any | None) -> dict[str, tuple[Callable[[float], bool], float, str]]:
+    """The loudspeaker output's own parameters (``speaker``: a ``compile.SpeakerConfig``, or None when the
+    mission does not switch the loudspeaker): a servo output ArduCopter lets DO_SET_SERVO drive, or a
+    relay configured as a relay. Otherwise the mission flies silent, with every DO item "done"."""
+    if speaker is None:
+        return {}
+    if speaker.output == "servo":
+        return {
+            f"SERVO{speaker.servo}_FUNCTION": (
+                lambda v: int(v) in SERVO_FUNCTIONS_FREE,
+                0,
+                _("loudspeaker output SERVO%(n)s free for mission commands (function 0)") % {"n": speaker.servo},
+            )
+        }
+    return {
+        f"RELAY{speaker.relay + 1}_FUNCTION": (
+            lambda v: int(v) == RELAY_FUNCTION_RELAY,
+            RELAY_FUNCTION_RELAY,
+            _("loudspeaker relay RELAY%(n)s set up as a relay (function 1)") % {"n": speaker.relay + 1},
+        )
+    }
+
+
 def required_params(
     mission_max_alt_m: float = 0.0,
     mission_max_distance_m: float = 0.0,
     params: dict[str, float | None] | None = None,
+    speaker: Any | None = None,
 ) -> dict[str, tuple[Callable[[float], bool], float, str]]:
     """name -> (is it acceptable, value to set, what is required).
 
@@ -83,6 +113,7 @@ def required_params(
     5 m to spare) and stay at or below the legal ceiling. The circle fence, when
     ``FENCE_TYPE`` in ``params`` has it on, must reach past the mission's farthest
     point (``circle_fence_radius_m``); with it off, ``FENCE_RADIUS`` is not used.
+    ``speaker`` adds the loudspeaker output's parameters (``speaker_params``).
     """
     ceiling = _ceiling_m()
     fence_floor = min(mission_max_alt_m + 5.0, ceiling)
@@ -124,6 +155,7 @@ def required_params(
             min(3000, ceiling * 100),
             _("return-home height between 15 m and %(m)s m") % {"m": f"{ceiling:g}"},
         ),
+        **speaker_params(speaker),
     }
 
 
@@ -141,6 +173,7 @@ def preflight_items(
     mission_max_alt_m: float = 0.0,
     mission_max_distance_m: float = 0.0,
     launch: tuple[float, float] | None = None,
+    speaker: Any | None = None,
 ) -> list[CheckItem]:
     """Evaluate every blocking item from the vehicle's state and parameters and the flight's paperwork."""
     t = telemetry or {}
@@ -191,7 +224,7 @@ def preflight_items(
         )
     )
     for name, (acceptable, _value, requirement) in required_params(
-        mission_max_alt_m, mission_max_distance_m, params
+        mission_max_alt_m, mission_max_distance_m, params, speaker
     ).items():
         value = params.get(name)
         ok = value is not None and acceptable(value)
@@ -225,7 +258,10 @@ def preflight_items(
 
 
 def preflight_fix_values(
-    params: dict[str, float | None], mission_max_alt_m: float = 0.0, mission_max_distance_m: float = 0.0
+    params: dict[str, float | None],
+    mission_max_alt_m: float = 0.0,
+    mission_max_distance_m: float = 0.0,
+    speaker: Any | None = None,
 ) -> dict[str, float]:
     """The failsafe parameters to set, and to what, so the checklist passes.
 
@@ -233,7 +269,9 @@ def preflight_fix_values(
     fence too small for the mission gets the radius ``circle_fence_radius_m``.
     """
     fixes = {}
-    for name, (acceptable, value, _req) in required_params(mission_max_alt_m, mission_max_distance_m, params).items():
+    for name, (acceptable, value, _req) in required_params(
+        mission_max_alt_m, mission_max_distance_m, params, speaker
+    ).items():
         current = params.get(name)
         if current is not None and not acceptable(current):
             fixes[name] = (

@@ -238,12 +238,30 @@ def _mission_max_distance_m(flight: Flight) -> float:
     return checklist.mission_max_distance_m(mission_launch(mission), points)
 
 
+def _mission_speaker(flight: Flight):
+    """The drone's loudspeaker output when the mission switches the loudspeaker, else None."""
+    from drones.missions.compile import route_uses_speaker
+    from drones.missions.route import RouteError, parse_route
+
+    if flight.mission is None:
+        return None
+    try:
+        uses = route_uses_speaker(parse_route(flight.mission.waypoints))
+    except RouteError:
+        return None
+    return flight.drone.speaker_config() if uses else None
+
+
+def _preflight_param_names(flight: Flight) -> list[str]:
+    return list(checklist.required_params(speaker=_mission_speaker(flight)))
+
+
 def flight_preflight(*, flight: Flight, actor, confirmed: bool = False) -> list[checklist.CheckItem]:
     """Read the vehicle's state and failsafe parameters through the bridge and evaluate the checklist."""
     drone = flight.drone
     _require_control(drone, actor)
     try:
-        reply = _bridge(drone, "read_params", {"names": list(checklist.required_params())})
+        reply = _bridge(drone, "read_params", {"names": _preflight_param_names(flight)})
         telemetry, params = reply.get("telemetry"), reply.get("result", {}).get("params", {})
     except FlightError as exc:
         telemetry, params = {"link_ok": False, "error": exc.message}, {}
@@ -271,6 +289,7 @@ def flight_preflight(*, flight: Flight, actor, confirmed: bool = False) -> list[
         mission_max_alt_m=_mission_max_alt_m(flight),
         mission_max_distance_m=_mission_max_distance_m(flight),
         launch=mission_launch(flight.mission) if flight.mission else None,
+        speaker=_mission_speaker(flight),
     )
 
 
@@ -279,9 +298,12 @@ def flight_fix_params(*, flight: Flight, actor) -> dict[str, float]:
     _require_control(flight.drone, actor)
     if flight.status != Flight.Status.PREFLIGHT:
         raise FlightError(_("Parameters are set before the flight starts."), code="not_preflight")
-    reply = _bridge(flight.drone, "read_params", {"names": list(checklist.required_params())})
+    reply = _bridge(flight.drone, "read_params", {"names": _preflight_param_names(flight)})
     fixes = checklist.preflight_fix_values(
-        reply.get("result", {}).get("params", {}), _mission_max_alt_m(flight), _mission_max_distance_m(flight)
+        reply.get("result", {}).get("params", {}),
+        _mission_max_alt_m(flight),
+        _mission_max_distance_m(flight),
+        _mission_speaker(flight),
     )
     if not fixes:
         return {}
@@ -633,9 +655,9 @@ def mission_import(*, drone: Drone, actor, filename: str, content: bytes, name: 
     text_start = content.lstrip()[:16]
     try:
         if text_start.startswith(b"{") or filename.lower().endswith(".plan"):
-            plan = interop.plan_import(content)
+            plan = interop.plan_import(content, speaker=drone.speaker_config())
         else:
-            plan = interop.wpl_import(content)
+            plan = interop.wpl_import(content, speaker=drone.speaker_config())
     except interop.PlanFileError as exc:
         raise MissionError(
             str(exc),

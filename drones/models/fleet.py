@@ -7,6 +7,7 @@ home, ``_msl_m`` above mean sea level).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Station, clean_point
+
+if TYPE_CHECKING:
+    from drones.missions.compile import SpeakerConfig
 
 
 class Payload(models.TextChoices):
@@ -57,6 +61,19 @@ class Drone(models.Model):
         GROUNDED = "grounded", _("Grounded")
         RETIRED = "retired", _("Retired")
 
+    class SpeakerOutput(models.TextChoices):
+        """Where the loudspeaker hangs on the flight controller."""
+
+        RELAY = "relay", _("Relay (DO_SET_RELAY)")
+        SERVO = "servo", _("Servo output (DO_SET_SERVO)")
+
+    SPEAKER_RELAY_MAX = 15  # ArduPilot's relay instances 0-15 (RELAY1-RELAY16)
+    SPEAKER_SERVO_MAX = 16  # SERVO_OUTPUT_RAW reports outputs 1-16
+    SPEAKER_PWM_MIN, SPEAKER_PWM_MAX = 800, 2200
+    # Outputs the motors take in ArduCopter's default layouts: DO_SET_SERVO may not drive them.
+    MOTOR_OUTPUTS = {"quad": 4, "hexa": 6, "octo": 8}
+    SPEAKER_FIELDS = ("speaker_output", "speaker_relay", "speaker_servo", "speaker_on_pwm", "speaker_off_pwm")
+
     name = models.CharField(_("name"), max_length=50, unique=True)
     serial = models.CharField(_("serial number"), max_length=50, unique=True)
     airframe = models.CharField(_("airframe"), max_length=8, choices=Airframe.choices, default=Airframe.QUAD)
@@ -87,6 +104,36 @@ class Drone(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AVAILABLE)
     notes = models.TextField(_("notes"), blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+    # How the loudspeaker (喊话器) is switched: ``speaker_config()`` gives the mission compiler's view.
+    speaker_output = models.CharField(
+        _("loudspeaker output"),
+        max_length=8,
+        choices=SpeakerOutput.choices,
+        default=SpeakerOutput.RELAY,
+        help_text=_("A relay (DO_SET_RELAY) or a servo output (DO_SET_SERVO) of the flight controller."),
+    )
+    speaker_relay = models.PositiveSmallIntegerField(
+        _("loudspeaker relay"),
+        default=0,
+        validators=[MaxValueValidator(SPEAKER_RELAY_MAX)],
+        help_text=_("ArduPilot relay instance: 0 = RELAY1, 1 = RELAY2 ... (used when the output is a relay)."),
+    )
+    speaker_servo = models.PositiveSmallIntegerField(
+        _("loudspeaker servo output"),
+        default=9,
+        validators=[MinValueValidator(1), MaxValueValidator(SPEAKER_SERVO_MAX)],
+        help_text=_("Servo output 1-16 (SERVOn, its SERVOn_FUNCTION 0), used when the output is a servo."),
+    )
+    speaker_on_pwm = models.PositiveSmallIntegerField(
+        _("loudspeaker on PWM (µs)"),
+        default=1900,
+        validators=[MinValueValidator(SPEAKER_PWM_MIN), MaxValueValidator(SPEAKER_PWM_MAX)],
+    )
+    speaker_off_pwm = models.PositiveSmallIntegerField(
+        _("loudspeaker off PWM (µs)"),
+        default=1100,
+        validators=[MinValueValidator(SPEAKER_PWM_MIN), MaxValueValidator(SPEAKER_PWM_MAX)],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -105,10 +152,44 @@ class Drone(models.Model):
 
     def clean(self) -> None:
         clean_point(self, "home_lat", "home_lon", required=False)
+        self._clean_speaker()
+
+    def _clean_speaker(self) -> None:
+        problems = self.speaker_problems()
+        if problems:
+            raise ValidationError({f"speaker_{name}": message for name, message in problems.items()})
+
+    def speaker_problems(self) -> dict[str, str]:
+        """What keeps the loudspeaker output from working, beyond each field's range, keyed by the
+        ``SpeakerConfig`` name (``servo``, ``off_pwm``); the form and the API show the same messages."""
+        if self.speaker_output != self.SpeakerOutput.SERVO:
+            return {}
+        problems: dict[str, str] = {}
+        motors = self.MOTOR_OUTPUTS.get(self.airframe, 0)
+        if isinstance(self.speaker_servo, int) and 1 <= self.speaker_servo <= motors:
+            problems["servo"] = _(
+                "Servo output %(servo)d drives a motor of a %(airframe)s (outputs 1-%(motors)d): "
+                "choose a free output above %(motors)d."
+            ) % {"servo": self.speaker_servo, "airframe": self.get_airframe_display(), "motors": motors}
+        if self.speaker_on_pwm is not None and self.speaker_on_pwm == self.speaker_off_pwm:
+            problems["off_pwm"] = _("The on and off PWM of the loudspeaker servo must differ.")
+        return problems
 
     @property
     def has_loudspeaker(self) -> bool:
         return Payload.LOUDSPEAKER in (self.payloads or [])
+
+    def speaker_config(self) -> SpeakerConfig:
+        """How missions switch this drone's loudspeaker (``drones.missions.compile.SpeakerConfig``)."""
+        from drones.missions.compile import SpeakerConfig
+
+        return SpeakerConfig(
+            output=self.speaker_output,
+            relay=self.speaker_relay,
+            servo=self.speaker_servo,
+            on_pwm=self.speaker_on_pwm,
+            off_pwm=self.speaker_off_pwm,
+        )
 
 
 class Pilot(models.Model):
@@ -173,6 +254,7 @@ class DroneEvent(models.Model):
         COMMAND = "command", _("Command")
         REACHED = "reached", _("Waypoint reached")
         MISSION = "mission", _("Mission")
+        OTHER_GCS = "other_gcs", _("Another ground station")
 
     class Severity(models.IntegerChoices):
         # MAVLink MAV_SEVERITY numbers, so STATUSTEXT severities map one to one.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from django.utils import timezone
 
 from common.roles import Role
+from drones.mavlink.messaging import FailsafeNamer
 from drones.missions.api import FlightSerializer
 from drones.missions.flightlog import export_geojson, flight_outcome
 from drones.missions.services import flight_note_operator_command, flight_report_apply
@@ -152,3 +154,71 @@ def test_the_outcome_is_in_the_flight_json_the_log_and_the_geojson_export(flight
     }
     track = json.loads(export_geojson(flight))["features"][0]["properties"]
     assert track["kind"] == "track" and track["outcome"] == "fence"
+
+
+# --- naming a failsafe whose own text was lost with the link (FailsafeNamer) --------------------
+
+
+class NamerScript:
+    """A ``FailsafeNamer`` fed scripted heartbeats and texts, keeping what it emits."""
+
+    def __init__(self) -> None:
+        self.mode = "AUTO"
+        self.events = []
+        self.namer = FailsafeNamer(self.events.append, lambda: self.mode, window_s=0.3)
+
+    def heartbeat(self, *, critical: bool, mode: str) -> None:
+        self.mode = mode
+        self.namer.on_state(critical, mode)
+
+    def text(self, text: str) -> None:
+        self.namer.on_text(text)
+
+    def emitted(self) -> list[tuple[str, dict]]:
+        return [(e.text, e.data) for e in self.events]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_critical_state_whose_text_was_lost_is_named_by_its_cleared_text():
+    script = NamerScript()
+    script.heartbeat(critical=False, mode="AUTO")
+    # The link is back: the first heartbeat is CRITICAL in RTL ("GCS Failsafe" was sent while it was down) ...
+    script.heartbeat(critical=True, mode="RTL")
+    # ... then the vehicle hears the ground station again and clears the failsafe.
+    script.text("GCS Failsafe Cleared")
+    script.heartbeat(critical=False, mode="RTL")
+    await asyncio.sleep(0.5)  # past the window: nothing more comes ("vehicle state CRITICAL" would)
+    [(text, data)] = script.emitted()
+    assert data == {"mode": "RTL", "failsafe": "gcs", "named_by": "GCS Failsafe Cleared"}
+    assert text.startswith("Failsafe: GCS Failsafe") and "GCS Failsafe Cleared" in text
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_cleared_text_after_its_named_failsafe_is_not_a_second_one():
+    script = NamerScript()
+    script.heartbeat(critical=False, mode="AUTO")
+    script.heartbeat(critical=True, mode="RTL")
+    script.text("GCS Failsafe")
+    script.text("GCS Failsafe Cleared")
+    script.heartbeat(critical=False, mode="RTL")
+    await asyncio.sleep(0.5)
+    assert script.emitted() == [("Failsafe: GCS Failsafe", {"mode": "RTL", "failsafe": "gcs"})]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_critical_state_with_no_text_at_all_is_still_reported_unnamed():
+    script = NamerScript()
+    script.heartbeat(critical=False, mode="AUTO")
+    script.heartbeat(critical=True, mode="LAND")
+    await asyncio.sleep(0.5)
+    assert script.emitted() == [("Failsafe: vehicle state CRITICAL", {"mode": "LAND", "failsafe": "unknown"})]
+
+
+def test_a_gcs_failsafe_named_by_its_cleared_text_during_a_link_loss_is_the_outcome(flight):
+    take_off(flight)
+    report(flight, "interrupted", cause="link_lost", text="No heartbeat for 3.1 s")
+    detail = "GCS Failsafe: its text was lost with the link; “GCS Failsafe Cleared” came once it was back"
+    report(flight, "interrupted", cause="gcs_failsafe", text=detail)
+    flight = landed(flight, completed=False, reached=[1], mode="RTL")
+    assert flight.outcome == Flight.Outcome.GCS_FAILSAFE
+    assert flight.outcome_detail == f"{detail} (after a link loss)"

@@ -501,3 +501,68 @@ async def test_a_circle_fence_breach_on_the_simulator_is_the_one_cause_and_the_m
     kind, landed = reports[-1]
     assert kind == "landed" and landed["completed"] is False and landed["causes"] == ["fence"]
     assert landed["reached"] == [1] and landed["mode"] == "RTL"
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_gcs_failsafe_whose_text_was_lost_with_the_link_is_named_by_its_cleared_text():
+    # The link drops; ArduCopter's "GCS Failsafe" goes out meanwhile and is lost. Once the link is
+    # back, only "GCS Failsafe Cleared" arrives (the vehicle hears the ground station again).
+    vehicle = ScriptedVehicle()
+    reports, report = recorder()
+    run = MissionRun(vehicle, speed_change_plan(*HOME), report=report)
+    await run.start()
+    await fly_scripted(
+        vehicle,
+        run,
+        [
+            lambda: vehicle.set(alt_rel_m=15.0, mission_seq=2),
+            lambda: vehicle.event("link_lost", "No heartbeat for 3.1 s"),
+            lambda: (vehicle.event("link_restored", "Link restored"), vehicle.set(mode="RTL")),
+            lambda: vehicle.event("statustext", "GCS Failsafe Cleared"),
+            lambda: vehicle.set(alt_rel_m=0.0, armed=False),
+        ],
+    )
+    interrupted = [d for k, d in reports if k == "interrupted"]
+    assert [d["cause"] for d in interrupted] == ["link_lost", "gcs_failsafe"]
+    assert "GCS Failsafe" in interrupted[1]["text"] and "lost with the link" in interrupted[1]["text"]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_critical_state_named_by_the_cleared_text_after_a_link_loss_counts_once():
+    # As above, but the CRITICAL heartbeat came first and FailsafeNamer named it by the cleared text.
+    vehicle = ScriptedVehicle()
+    reports, report = recorder()
+    run = MissionRun(vehicle, speed_change_plan(*HOME), report=report)
+    await run.start()
+    named = "Failsafe: GCS Failsafe (its own text was not received; named by “GCS Failsafe Cleared”)"
+    await fly_scripted(
+        vehicle,
+        run,
+        [
+            lambda: vehicle.set(alt_rel_m=15.0, mission_seq=2),
+            lambda: vehicle.event("link_lost", "No heartbeat for 3.1 s"),
+            lambda: vehicle.event("statustext", "GCS Failsafe Cleared"),
+            lambda: vehicle.event("failsafe", named, mode="RTL", failsafe="gcs", named_by="GCS Failsafe Cleared"),
+            lambda: vehicle.set(alt_rel_m=0.0, armed=False),
+        ],
+    )
+    assert [d["cause"] for k, d in reports if k == "interrupted"] == ["link_lost", "gcs_failsafe"]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_cleared_text_without_a_link_loss_is_no_new_cause():
+    vehicle = ScriptedVehicle()
+    reports, report = recorder()
+    run = MissionRun(vehicle, speed_change_plan(*HOME), report=report)
+    await run.start()
+    await fly_scripted(
+        vehicle,
+        run,
+        [
+            lambda: vehicle.set(alt_rel_m=15.0, mission_seq=2),
+            lambda: vehicle.event("failsafe", "Failsafe: GCS Failsafe", mode="RTL", failsafe="gcs"),
+            lambda: vehicle.event("statustext", "GCS Failsafe Cleared"),
+            lambda: vehicle.set(alt_rel_m=0.0, armed=False),
+        ],
+    )
+    assert [d["cause"] for k, d in reports if k == "interrupted"] == ["gcs_failsafe"]
