@@ -186,7 +186,11 @@ def drone_alert_acknowledge(*, event: DroneEvent, actor) -> DroneEvent:
         audit_record(actor=actor, action="drone.alert.ack", obj=event, after={"outcome": "not_allowed"})
         raise NotAllowed(_("You may not see drones."))
     with transaction.atomic():
-        current = DroneEvent.objects.select_for_update().select_related("drone", "acknowledged_by").get(pk=event.pk)
+        current = (
+            DroneEvent.objects.select_for_update(of=("self",))
+            .select_related("drone", "acknowledged_by")
+            .get(pk=event.pk)
+        )
         if current.acknowledged_at is not None:
             audit_record(actor=actor, action="drone.alert.ack", obj=current, after={"outcome": "already"})
             return current
