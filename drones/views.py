@@ -59,6 +59,7 @@ def live_map(request):
                 "connected": _("connected"),
                 "link_lost": _("LINK LOST"),
                 "offline": _("offline"),
+                "other_gcs": _("Another ground station holds the link"),
                 "armed": _("armed"),
                 "disarmed": _("disarmed"),
                 "alt": _("Altitude"),

@@ -32,12 +32,14 @@
   function linkState(s) {
     if (!s) { return "offline"; }
     if (s.link_ok) { return "connected"; }
+    if (s.status === "other_gcs") { return "other_gcs"; }  // not lost: another station holds the link
     return s.status === "offline" && s.lat == null ? "offline" : "link_lost";
   }
   function colour(s) {
     const link = linkState(s);
     if (link === "link_lost") { return "#c0262d"; }
     if (link === "offline") { return "#8a94a6"; }
+    if (link === "other_gcs") { return "#b26b00"; }
     return s.armed ? "#e08a00" : "#1456b8";
   }
   function icon(d) {
@@ -85,8 +87,8 @@
     const banner = document.getElementById("detail-banner");
     const link = linkState(d.state);
     banner.hidden = link === "connected";
-    banner.textContent = link === "link_lost" ? labels.link_lost + (s.error ? ": " + s.error : "") :
-      labels.offline + (s.error ? ": " + s.error : "");
+    const bannerHead = { link_lost: labels.link_lost, other_gcs: labels.other_gcs }[link] || labels.offline;
+    banner.textContent = bannerHead + (s.error ? ": " + s.error : "");
     const rows = [
       [labels.mode, (s.mode || "—") + " · " + (s.armed ? labels.armed : labels.disarmed)],
       [labels.alt, fmt(s.alt_rel_m, 1, "m") + " (" + fmt(s.alt_msl_m, 1, "m MSL") + ")"],
