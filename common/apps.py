@@ -7,8 +7,17 @@ class CommonConfig(AppConfig):
     verbose_name = _("Common: roles and audit log")
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_out
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import m2m_changed, post_save
 
         from common.db import on_connection_created
+        from common.websockets import on_user_logged_out, on_user_roles_changed, on_user_saved
 
         connection_created.connect(on_connection_created, dispatch_uid="common_audit_purge")
+        # Websockets live only as long as their session and role (common.websockets).
+        user = get_user_model()
+        user_logged_out.connect(on_user_logged_out, dispatch_uid="common_ws_logout")
+        m2m_changed.connect(on_user_roles_changed, sender=user.groups.through, dispatch_uid="common_ws_roles")
+        post_save.connect(on_user_saved, sender=user, dispatch_uid="common_ws_user_saved")

@@ -2,7 +2,8 @@
 
 Websocket routes come from each app's ``routing.websocket_urlpatterns``; every
 socket is authenticated by the session (``AuthMiddlewareStack``) and must come
-from an allowed origin (``AllowedHostsOriginValidator``).
+from the site's own origin or a configured one (``common.websockets.OriginValidator``:
+scheme, host and port).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from common.websockets import OriginValidator  # noqa: E402
 
 WEBSOCKET_APPS = ("campus", "patrol", "drones")
 
@@ -42,7 +44,7 @@ application = LifespanBridge(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns()))),
+            "websocket": OriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns()))),
         }
     )
 )

@@ -1,12 +1,13 @@
 """Live drone streams over websockets: the whole fleet, or one drone.
 
-Thin consumers: authenticate (session; ``AllowedHostsOriginValidator`` in
-config/asgi.py has already refused other origins), check the role, join the
+Thin consumers: authenticate (session; the origin check in config/asgi.py has
+already refused other origins), check the role, join the
 group, send a snapshot, then forward one message type per handler. A client
 that sees a gap in a drone's ``seq`` (the channel layer drops messages when a
 channel is full) sends ``{"type": "resync"}`` and gets a fresh snapshot.
 
-Close codes: 4401 not signed in, 4403 role may not see drones, 4404 no such drone.
+Close codes: 4401 not signed in (or the session ended), 4403 role may not see drones, 4404 no such
+drone; bad frames and session re-checks as in ``common.websockets.SessionBoundConsumer``.
 
 Alerts (``drones.alerts``) reach the fleet and drone sockets as ``alert`` / ``alert.ack``
 messages, and ``/ws/drones/alerts/`` (the banner every page shows) carries nothing else.
@@ -18,9 +19,9 @@ import json
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from common.roles import Capability, can
+from common.websockets import SessionBoundConsumer
 from drones.bridge.protocol import FLEET_GROUP, drone_group
 from drones.live import alive_states
 
@@ -43,7 +44,7 @@ def _drone_ids(drone_id: int | None = None) -> list[int]:
     return list(qs.values_list("id", flat=True))
 
 
-async def _admit(consumer: AsyncJsonWebsocketConsumer) -> bool:
+async def _admit(consumer: SessionBoundConsumer) -> bool:
     """Whether the socket's user may watch drones; closes it with 4401/4403 when not."""
     user = consumer.scope.get("user")
     if user is None or not user.is_authenticated:
@@ -55,7 +56,8 @@ async def _admit(consumer: AsyncJsonWebsocketConsumer) -> bool:
     return True
 
 
-class _LiveConsumer(AsyncJsonWebsocketConsumer):
+class _LiveConsumer(SessionBoundConsumer):
+    capability = Capability.VIEW_DRONES
     groups_to_join: list[str] = []
     drone_ids: list[int] = []
 
@@ -168,8 +170,10 @@ class DroneConsumer(_LiveConsumer):
         return drone_id == self.drone_id
 
 
-class AlertConsumer(AsyncJsonWebsocketConsumer):
+class AlertConsumer(SessionBoundConsumer):
     """``/ws/drones/alerts/``: only the alerts (``drones.alerts``), for the banner on every page."""
+
+    capability = Capability.VIEW_DRONES
 
     async def connect(self) -> None:
         from drones.alerts import ALERT_GROUP

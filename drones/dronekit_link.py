@@ -344,23 +344,26 @@ class DronekitLink:
         elif name == "location.global_relative_frame":
             if value.lat is None or value.lon is None or (value.lat == 0 and value.lon == 0):
                 return  # no position yet
-            state.lat, state.lon, state.alt_rel_m = value.lat, value.lon, value.alt
+            state.accept(lat=value.lat, lon=value.lon)
+            if value.alt is not None:
+                state.accept(alt_rel_m=value.alt)
         elif name == "location.global_frame":
             if state.lat is None or value.alt is None:
                 return
-            state.alt_msl_m = value.alt
+            state.accept(alt_msl_m=value.alt)
         elif name == "heading":
-            state.heading_deg = float(value)
+            state.accept(heading_deg=value)
         elif name == "groundspeed":
-            state.groundspeed_mps = float(value)
+            state.accept(groundspeed_mps=value)
         elif name == "velocity":
             if value[2] is not None:
-                state.climb_mps = -float(value[2])  # NED: down is positive
+                state.accept(climb_mps=-value[2])  # NED: down is positive
         elif name == "battery":
-            if 0 < value.voltage < 65.535:  # 0 and UINT16_MAX mV mean "not measured"
-                state.battery_v = value.voltage
-            if value.level is not None and value.level >= 0:
-                state.battery_pct = int(value.level)
+            # 0 and UINT16_MAX mV mean "not measured"; anything else (NaN too) is checked and may be dropped.
+            if value.voltage is not None and not (value.voltage == 0 or value.voltage >= 65.535):
+                state.accept(battery_v=value.voltage)
+            if value.level is not None and value.level != -1:  # -1: not estimated
+                state.accept(battery_pct=value.level)
         elif name == "gps_0":
             state.gps_fix = int(value.fix_type or 0)
             satellites = value.satellites_visible
@@ -368,7 +371,7 @@ class DronekitLink:
         elif name == "ekf_ok":
             state.ekf_ok = bool(value)
         elif name == "home_location":
-            state.home_lat, state.home_lon, state.home_alt_msl_m = value.lat, value.lon, value.alt
+            state.accept(home_lat=value.lat, home_lon=value.lon, home_alt_msl_m=value.alt)
         state.updated = time.time()
         self._publish_update()
 

@@ -56,6 +56,9 @@ class Telemetry:
     # The vehicle's clock (ms since boot, GLOBAL_POSITION_INT.time_boot_ms) when the position was
     # measured: how old the position is (staleness), and what end-to-end latency is measured from.
     vehicle_time_ms: int | None = None
+    # Values the vehicle sent that were not finite or not plausible, per field, and were dropped
+    # (``drones.mavlink.telemetry.VALUE_LIMITS``). Not hashed: a dict.
+    dropped_values: dict[str, int] = field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,6 +1,7 @@
 """``/ws/incidents/``: live incident events for the inbox and detail pages.
 
-Authenticated by the session (config/asgi.py). Close codes: 4401 not signed in, 4403 may not view
+Authenticated by the session (config/asgi.py; ``common.websockets`` closes the socket when the
+session ends or the role goes). Close codes: 4401 not signed in, 4403 may not view
 incidents (or school staff without a school). Each socket joins exactly the groups its user is
 entitled to (see ``campus.incidents.notify``): their own user group; their station's duty desk if
 they are an active station officer; the brigade group for schedulers, administrators and leadership;
@@ -13,11 +14,11 @@ from __future__ import annotations
 from collections import deque
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from campus.incidents.notify import BRIGADE_GROUP, school_group, station_group, user_group
 from campus.selectors import staff_school_id
 from common.roles import Capability, Role, can, roles_of
+from common.websockets import SessionBoundConsumer
 
 
 @database_sync_to_async
@@ -44,7 +45,8 @@ def groups_of(user) -> list[str] | None:
     return groups
 
 
-class IncidentConsumer(AsyncJsonWebsocketConsumer):
+class IncidentConsumer(SessionBoundConsumer):
+    capability = Capability.VIEW_INCIDENTS
     joined: list[str]
 
     async def connect(self) -> None:

@@ -20,6 +20,11 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-local-key-do-not-use-in-production"
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Websockets are accepted from the site's own origin (scheme, host, port), CSRF_TRUSTED_ORIGINS and
+# these (``https://maps.example.org``): see common.websockets.
+WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", [])
+# How often an open websocket re-checks that its session and role still stand (0: only on messages).
+WEBSOCKET_SESSION_RECHECK_S = env_int("WEBSOCKET_SESSION_RECHECK_S", 60, min_value=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

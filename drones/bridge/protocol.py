@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import uuid
 from typing import Any
 
 from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
 
 FLEET_GROUP = "drones.fleet"
 
@@ -56,23 +60,68 @@ class SharedUpdates(tuple):
         return self
 
 
+def json_text(payload: dict[str, Any]) -> str:
+    """Strict JSON (``allow_nan=False``): a browser's ``JSON.parse`` refuses NaN and Infinity.
+
+    Vehicle values are checked where they enter the state (``drones.mavlink.telemetry``), so a
+    non-finite number here is a bug elsewhere, e.g. in an event's data. It must not cost every
+    viewer the message: it is replaced by null in ``payload`` itself (so what is cached and
+    forwarded as objects agrees with the text), logged, and the message goes out.
+    """
+    try:
+        return json.dumps(payload, allow_nan=False)
+    except ValueError:
+        replaced = nonfinite_to_none(payload)
+        log.error("replaced %d non-finite number(s) by null in a %s message", replaced, payload.get("type"))
+        return json.dumps(payload, allow_nan=False)
+
+
+def nonfinite_to_none(value: Any) -> int:
+    """Replace, in place, every NaN or infinite float in the dicts and lists of ``value`` by None; how many.
+
+    A tuple inside is replaced by a list (JSON makes one of it anyway) so that it can be changed too.
+    """
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return 0
+    replaced = 0
+    for key, item in items:
+        if isinstance(item, float) and not math.isfinite(item):
+            value[key] = None
+            replaced += 1
+        elif isinstance(item, SharedUpdates):  # shared on purpose: its dicts are changed, it stays
+            replaced += sum(nonfinite_to_none(update) for update in item)
+        elif isinstance(item, tuple):
+            value[key] = item = list(item)
+            replaced += nonfinite_to_none(item)
+        else:
+            replaced += nonfinite_to_none(item)
+    return replaced
+
+
 def fleet_update_message(updates: list[dict[str, Any]]) -> dict[str, Any]:
     """``updates``: [{"drone", "seq", "state"}], read-only once sent. The browser's JSON is encoded once, here."""
     return {
         "type": "fleet.update",
         "updates": SharedUpdates(updates),
-        "text": json.dumps({"type": "fleet", "updates": updates}),
+        "text": json_text({"type": "fleet", "updates": updates}),
     }
 
 
 def telemetry_update_message(update: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "telemetry.update", **update, "text": json.dumps({"type": "telemetry", **update})}
+    payload = {"type": "telemetry", **update}
+    text = json_text(payload)
+    return {**{k: v for k, v in payload.items() if k != "type"}, "type": "telemetry.update", "text": text}
 
 
 def event_message(drone_id: int, event: dict[str, Any]) -> dict[str, Any]:
     """``event``: {"t", "kind", "text", "severity", "data"}."""
-    payload = {"drone": drone_id, "event": event}
-    return {"type": "drone.event", **payload, "text": json.dumps({"type": "event", **payload})}
+    payload = {"type": "event", "drone": drone_id, "event": event}
+    text = json_text(payload)
+    return {"type": "drone.event", "drone": drone_id, "event": event, "text": text}
 
 
 class BridgeUnavailable(Exception):

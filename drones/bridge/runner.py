@@ -28,6 +28,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -111,6 +112,16 @@ def _persist(track: list[dict[str, Any]], events: list[tuple[int, VehicleEvent]]
         from drones.alerts import alerts_publish
 
         alerts_publish(row for row in created if row.alert)
+
+
+def _finite(value: float | None) -> float | None:
+    """``value``, or None for NaN and infinities: a stored one made the track unreadable for good."""
+    return value if value is None or math.isfinite(value) else None
+
+
+def _on_earth(lat: float | None, lon: float | None) -> bool:
+    """A WGS-84 position worth a track point (the telemetry state already refuses others; this is the last guard)."""
+    return lat is not None and lon is not None and -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
 
 
 def _unchanged(state: dict[str, Any], published: dict[str, Any] | None) -> bool:
@@ -284,16 +295,20 @@ class Bridge:
     async def publish_once(self) -> None:
         events, self._pending_events = self._pending_events, []
         for drone_id, event in events:
-            message = event_message(
-                drone_id,
-                {
-                    "t": event.time_s,
-                    "kind": event.kind,
-                    "text": event.text,
-                    "severity": event.severity,
-                    "data": event.data,
-                },
-            )
+            try:
+                message = event_message(
+                    drone_id,
+                    {
+                        "t": event.time_s,
+                        "kind": event.kind,
+                        "text": event.text,
+                        "severity": event.severity,
+                        "data": event.data,
+                    },
+                )
+            except (TypeError, ValueError):  # one event that cannot be JSON must not hold back telemetry
+                log.exception("drone %s event %s cannot be published", drone_id, event.kind)
+                continue
             await self.layer.group_send(FLEET_GROUP, message)
         now = time.monotonic()
         ui_period_s = self.ui_period_s
@@ -314,8 +329,9 @@ class Bridge:
             updates.append({"drone": session.drone_id, "seq": session.seq, "state": state})
         if not updates:
             return
+        message = fleet_update_message(updates)  # first: it nulls any non-finite number, in the cached states too
         await alive_states_put_many(states)
-        await self.layer.group_send(FLEET_GROUP, fleet_update_message(updates))
+        await self.layer.group_send(FLEET_GROUP, message)
         self.published += len(updates)
 
     # --- recording ---------------------------------------------------------------------------
@@ -344,20 +360,20 @@ class Bridge:
         if not final:
             for session in self.sessions.values():
                 t = session.latest
-                if t.link_ok and t.lat is not None and t.lon is not None:
+                if t.link_ok and _on_earth(t.lat, t.lon):
                     track.append(
                         {
                             "drone_id": session.drone_id,
                             "at": now,
                             "lat": t.lat,
                             "lon": t.lon,
-                            "alt_rel_m": t.alt_rel_m,
-                            "alt_msl_m": t.alt_msl_m,
-                            "heading_deg": t.heading_deg,
-                            "groundspeed_mps": t.groundspeed_mps,
-                            "climb_mps": t.climb_mps,
+                            "alt_rel_m": _finite(t.alt_rel_m),
+                            "alt_msl_m": _finite(t.alt_msl_m),
+                            "heading_deg": _finite(t.heading_deg),
+                            "groundspeed_mps": _finite(t.groundspeed_mps),
+                            "climb_mps": _finite(t.climb_mps),
                             "battery_pct": t.battery_pct,
-                            "battery_v": t.battery_v,
+                            "battery_v": _finite(t.battery_v),
                             "mode": t.mode,
                             "armed": t.armed,
                             "mission_seq": t.mission_seq,

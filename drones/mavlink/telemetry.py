@@ -7,11 +7,15 @@ someone asks for it (the bridge at its UI rate, a waiting command).
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from collections.abc import Callable
 
 from drones.mavlink.modes import mode_name
 from drones.vehicle import Telemetry
+
+log = logging.getLogger(__name__)
 
 # EKF_STATUS_FLAGS bits.
 EKF_ATTITUDE = 1
@@ -35,6 +39,41 @@ MAV_STATE_NAMES = {
     7: "POWEROFF",
     8: "FLIGHT_TERMINATION",
 }
+
+
+# What a vehicle may plausibly report, in this project's units (WGS-84 degrees, metres, m/s, volts,
+# percent). Anything else (NaN or Inf from a failed sensor, a latitude of 214 degrees from a wrapped
+# integer) is a fault of the vehicle or the link: one such value made the fleet API answer 500, every
+# viewer's snapshot invalid JSON and the stored track unreadable, so it never enters the state.
+ALT_LIMITS_M = (-1000.0, 20000.0)
+VALUE_LIMITS: dict[str, tuple[float, float]] = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "alt_rel_m": ALT_LIMITS_M,
+    "alt_msl_m": ALT_LIMITS_M,
+    "heading_deg": (0.0, 360.0),
+    "groundspeed_mps": (0.0, 200.0),
+    "climb_mps": (-200.0, 200.0),
+    "battery_v": (0.0, 100.0),
+    "battery_pct": (0.0, 100.0),
+    "home_lat": (-90.0, 90.0),
+    "home_lon": (-180.0, 180.0),
+    "home_alt_msl_m": ALT_LIMITS_M,
+}
+_INTEGER_VALUES = frozenset({"battery_pct"})
+DROP_LOG_PERIOD_S = 60.0  # a vehicle repeating a bad value at 10 Hz is logged once a minute per field
+
+
+def vehicle_value(name: str, value: object) -> float | int | None:
+    """``value`` for the telemetry field ``name`` if it is a finite number within ``VALUE_LIMITS``, else None."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    low, high = VALUE_LIMITS[name]
+    if not (math.isfinite(number) and low <= number <= high):
+        return None
+    return int(number) if name in _INTEGER_VALUES else number
 
 
 def ekf_flags_ok(flags: int) -> bool:
@@ -81,6 +120,8 @@ class TelemetryState:
         "landed_state",
         "last_heartbeat",
         "updated",
+        "dropped_values",
+        "_drop_logged_at",
         "handlers",
     )
 
@@ -107,6 +148,9 @@ class TelemetryState:
         self.landed_state = 0
         self.last_heartbeat = 0.0  # time.monotonic() of the last vehicle HEARTBEAT
         self.updated = 0.0  # time.time() of the last change
+        # Values refused by ``accept``, per field. Replaced, never changed in place, so a snapshot can share it.
+        self.dropped_values: dict[str, int] = {}
+        self._drop_logged_at: dict[str, float] = {}
         self.handlers: dict[str, Callable] = {
             "HEARTBEAT": self._heartbeat,
             "GLOBAL_POSITION_INT": self._global_position_int,
@@ -150,6 +194,37 @@ class TelemetryState:
         self.updated = time.time()
         return True
 
+    def accept(self, **values: object) -> bool:
+        """Set these fields (names from ``VALUE_LIMITS``, values in its units) if every one is valid.
+
+        All or nothing, for parts that belong together (a latitude without its longitude is no
+        position): on any invalid value none is set, the previous values stay, and the invalid
+        ones are counted in ``dropped_values`` and logged at most once a minute per field.
+        """
+        checked = {name: vehicle_value(name, value) for name, value in values.items()}
+        bad = [name for name, value in checked.items() if value is None]
+        if not bad:
+            for name, value in checked.items():
+                setattr(self, name, value)
+            return True
+        dropped = dict(self.dropped_values)
+        now = time.monotonic()
+        for name in bad:
+            dropped[name] = dropped.get(name, 0) + 1
+            if now - self._drop_logged_at.get(name, -DROP_LOG_PERIOD_S) >= DROP_LOG_PERIOD_S:
+                self._drop_logged_at[name] = now
+                low, high = VALUE_LIMITS[name]
+                log.warning(
+                    "vehicle reported %s=%r, not a finite value in %g..%g: dropped (%d so far)",
+                    name,
+                    values[name],
+                    low,
+                    high,
+                    dropped[name],
+                )
+        self.dropped_values = dropped
+        return False
+
     @property
     def mode(self) -> str:
         return mode_name(self.custom_mode) if self.custom_mode is not None else ""
@@ -187,6 +262,7 @@ class TelemetryState:
             home_alt_msl_m=self.home_alt_msl_m,
             relay_on=self.relay_on,
             vehicle_time_ms=self.vehicle_time_ms,
+            dropped_values=self.dropped_values,
         )
 
     # --- handlers ---------------------------------------------------------------------------
@@ -202,28 +278,27 @@ class TelemetryState:
         self.vehicle_time_ms = int(msg.time_boot_ms)
         if msg.lat == 0 and msg.lon == 0:
             return  # no position yet
-        self.lat = msg.lat / 1e7
-        self.lon = msg.lon / 1e7
-        self.alt_msl_m = msg.alt / 1000.0
-        self.alt_rel_m = msg.relative_alt / 1000.0
+        self.accept(lat=msg.lat / 1e7, lon=msg.lon / 1e7)
+        self.accept(alt_msl_m=msg.alt / 1000.0)
+        self.accept(alt_rel_m=msg.relative_alt / 1000.0)
         if msg.hdg != 65535:
-            self.heading_deg = msg.hdg / 100.0
+            self.accept(heading_deg=msg.hdg / 100.0)
 
     def _vfr_hud(self, msg) -> None:
-        self.groundspeed_mps = float(msg.groundspeed)
-        self.climb_mps = float(msg.climb)
+        self.accept(groundspeed_mps=msg.groundspeed)
+        self.accept(climb_mps=msg.climb)
         if self.heading_deg is None:
-            self.heading_deg = float(msg.heading)
+            self.accept(heading_deg=msg.heading)
 
     def _sys_status(self, msg) -> None:
         if msg.voltage_battery not in (0, 65535):
-            self.battery_v = msg.voltage_battery / 1000.0
-        if msg.battery_remaining >= 0:
-            self.battery_pct = int(msg.battery_remaining)
+            self.accept(battery_v=msg.voltage_battery / 1000.0)
+        if msg.battery_remaining != -1:  # -1: not estimated
+            self.accept(battery_pct=msg.battery_remaining)
 
     def _battery_status(self, msg) -> None:
-        if self.battery_pct is None and msg.battery_remaining >= 0:
-            self.battery_pct = int(msg.battery_remaining)
+        if self.battery_pct is None and msg.battery_remaining != -1:
+            self.accept(battery_pct=msg.battery_remaining)
 
     def _gps_raw_int(self, msg) -> None:
         self.gps_fix = int(msg.fix_type)
@@ -238,9 +313,7 @@ class TelemetryState:
         self.mission_total = None if total == 65535 else int(total)
 
     def _home_position(self, msg) -> None:
-        self.home_lat = msg.latitude / 1e7
-        self.home_lon = msg.longitude / 1e7
-        self.home_alt_msl_m = msg.altitude / 1000.0
+        self.accept(home_lat=msg.latitude / 1e7, home_lon=msg.longitude / 1e7, home_alt_msl_m=msg.altitude / 1000.0)
 
     def _relay_status(self, msg) -> None:
         bit = 1 << self.speaker_relay

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.geo import haversine_m
+from common.xlsx import csv_cell
 from drones.models import DroneEvent, Flight, TrackPoint
 
 
@@ -223,8 +224,10 @@ def export_csv(flight: Flight) -> str:
         ]
     )
     for p in _rows(flight):
+        # The mode string comes from the vehicle: never let it reach a spreadsheet as a formula.
         writer.writerow(
-            [
+            csv_cell(value)
+            for value in [
                 p.at.isoformat(),
                 f"{p.lat:.7f}",
                 f"{p.lon:.7f}",

@@ -1,6 +1,7 @@
 """``/ws/patrol/board/``: live updates of today's duty board.
 
-Authenticated by the session (config/asgi.py). Close codes: 4401 not signed in, 4403 the role may
+Authenticated by the session (config/asgi.py; ``common.websockets`` closes the socket when the
+session ends or the role goes). Close codes: 4401 not signed in, 4403 the role may
 not see duties (or a school staff account without a school). School safety staff follow only their
 school's group; everyone else follows the county group, or one station's after
 ``{"type": "subscribe", "station": <id or null>}``. The page loads the snapshot over HTTP
@@ -10,10 +11,10 @@ school's group; everyone else follows the county group, or one station's after
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from campus.selectors import staff_school_id
 from common.roles import Capability, Role, can, roles_of
+from common.websockets import SessionBoundConsumer
 from patrol.duty.events import COUNTY_GROUP, school_group, station_group
 
 
@@ -34,7 +35,8 @@ def _station_exists(station_id: int) -> bool:
     return Station.objects.filter(pk=station_id).exists()
 
 
-class BoardConsumer(AsyncJsonWebsocketConsumer):
+class BoardConsumer(SessionBoundConsumer):
+    capability = Capability.VIEW_DUTY
     group: str | None = None
     school_only: bool = False
 
