@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install install-dev messages migrate sample serve lint bench clean
+.PHONY: run dev test install install-dev messages migrate sample serve lint bench clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required: $(PYTHON) was not found (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -48,6 +48,10 @@ sample: migrate
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)
 	$(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
+
+# For developers: the same with DEBUG on (tracebacks in the browser). Never for a bureau.
+dev: sample
+	DEBUG=1 $(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
 
 test: install-dev messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -58,3 +58,36 @@ def test_bad_environment_value_is_named(tmp_path):
     )
     assert result.returncode != 0
     assert "LIAISON_MAX_SCHOOLS_PER_OFFICER='many' is not an integer" in result.stderr
+
+
+def run_local(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL")}
+    environ.update(env)
+    environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+PRINT_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+
+
+def test_make_run_settings_are_not_debug_and_keep_a_generated_secret_key(tmp_path):
+    first = run_local("shell", "-v", "0", "-c", PRINT_SETTINGS, SCHOOLSAFE_VAR_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    debug, key = first.stdout.split()
+    assert debug == "False"
+    key_file = tmp_path / "secret_key"
+    assert key == key_file.read_text().strip() and len(key) >= 50 and not key.startswith("insecure")
+    assert key_file.stat().st_mode & 0o077 == 0  # the owner's only
+    again = run_local("shell", "-v", "0", "-c", PRINT_SETTINGS, SCHOOLSAFE_VAR_DIR=str(tmp_path))
+    assert again.stdout.split()[1] == key  # kept across restarts
+
+
+def test_make_dev_turns_debug_on_and_an_environment_key_wins(tmp_path):
+    result = run_local(
+        "shell", "-v", "0", "-c", PRINT_SETTINGS, SCHOOLSAFE_VAR_DIR=str(tmp_path), DEBUG="1", SECRET_KEY=GOOD_KEY
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", GOOD_KEY]
+    assert not (tmp_path / "secret_key").exists()
