@@ -167,14 +167,23 @@ class MissionProtocol:
 
     # --- upload --------------------------------------------------------------------------
 
-    def _on_count(self, msg: Any) -> None:
+    def _mission_request(self, msg: Any) -> tuple[int, tuple[int, int]] | None:
+        """(mission type, sender) of a request addressed to this vehicle; a type it does not keep is
+        answered UNSUPPORTED and gives None, as does a message for another vehicle."""
         if not self.v.addressed_to_me(msg):
-            return
+            return None
         mission_type = int(getattr(msg, "mission_type", 0))
         target = self._sender(msg)
         if mission_type not in self.items:
             self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
+            return None
+        return mission_type, target
+
+    def _on_count(self, msg: Any) -> None:
+        request = self._mission_request(msg)
+        if request is None:
             return
+        mission_type, target = request
         running = self._uploads.get(mission_type)
         if running is not None:
             if target != running.target:
@@ -302,13 +311,10 @@ class MissionProtocol:
     # --- download ------------------------------------------------------------------------
 
     def _on_request_list(self, msg: Any) -> None:
-        if not self.v.addressed_to_me(msg):
+        request = self._mission_request(msg)
+        if request is None:
             return
-        mission_type = int(getattr(msg, "mission_type", 0))
-        target = self._sender(msg)
-        if mission_type not in self.items:
-            self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
-            return
+        mission_type, target = request
         if self.receiving(mission_type):
             # no downloads of a list that is being uploaded
             self._ack(target, MAV_MISSION_DENIED, mission_type)
@@ -391,14 +397,11 @@ class MissionProtocol:
     # --- clear / set current / guided items ----------------------------------------------
 
     def _on_clear_all(self, msg: Any) -> None:
+        request = self._mission_request(msg)
+        if request is None:
+            return
+        mission_type, target = request
         v = self.v
-        if not v.addressed_to_me(msg):
-            return
-        mission_type = int(getattr(msg, "mission_type", 0))
-        target = self._sender(msg)
-        if mission_type not in self.items:
-            self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
-            return
         if self.receiving(mission_type) or (mission_type == MISSION_TYPE_MISSION and v.auto.running):
             # an upload in progress is not wiped, nor a mission AUTO is flying
             self._ack(target, MAV_MISSION_ERROR, mission_type)
@@ -422,14 +425,11 @@ class MissionProtocol:
 
     def _on_write_partial_list(self, msg: Any) -> None:
         """MISSION_WRITE_PARTIAL_LIST: request items start..end from the sender, then ack."""
+        request = self._mission_request(msg)
+        if request is None:
+            return
+        mission_type, target = request
         v = self.v
-        if not v.addressed_to_me(msg):
-            return
-        mission_type = int(getattr(msg, "mission_type", 0))
-        target = self._sender(msg)
-        if mission_type not in self.items:
-            self._ack(target, MAV_MISSION_UNSUPPORTED, mission_type)
-            return
         if self.receiving(mission_type):
             self._ack(target, MAV_MISSION_DENIED, mission_type)
             return
