@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -63,10 +64,10 @@ def setup_database(database_url: str, schools: int) -> list[str]:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from campus.models import LiaisonAssignment, Officer, School, SchoolStaff, Station
     from campus.spatial import schools_resolve_stations
+    from common.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     ring = [[118.0, 36.0], [118.4, 36.0], [118.4, 36.4], [118.0, 36.4], [118.0, 36.0]]
@@ -92,7 +93,7 @@ def setup_database(database_url: str, schools: int) -> list[str]:
         user = get_user_model().objects.create_user(username=f"bench_staff_{n}", password=None)
         user.groups.add(staff_group)
         SchoolStaff.objects.create(user=user, school=school, phone=f"1380000{n:04d}")
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(api_token_create(user=user, name="benchmark", actor=user)[1])
     schools_resolve_stations(created)
     for school in created:
         school.save(update_fields=["zone", "responsible_station"])
@@ -304,12 +305,14 @@ def verify(database_url: str, outcome: Outcome, tokens: list[str]) -> tuple[int,
 
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
-            "SELECT t.key, i.idempotency_key, i.reference FROM campus_incident i "
-            "JOIN authtoken_token t ON t.user_id = i.reporter_id WHERE i.idempotency_key LIKE 'bench-%%'"
+            "SELECT t.key_hash, i.idempotency_key, i.reference FROM campus_incident i "
+            "JOIN common_apitoken t ON t.user_id = i.reporter_id WHERE i.idempotency_key LIKE 'bench-%%'"
         ).fetchall()
+    # Only the keys' SHA-256 is stored (common.tokens); each benchmark user has one token.
+    token_of = {hashlib.sha256(token.encode()).hexdigest(): token for token in tokens}
     stored: dict[tuple[str, str], list[str]] = {}
-    for token, key, reference in rows:
-        stored.setdefault((token, key), []).append(reference)
+    for token_hash, key, reference in rows:
+        stored.setdefault((token_of.get(token_hash, token_hash), key), []).append(reference)
     lost = sum(1 for k in outcome.acknowledged if k not in stored)
     wrong = sum(1 for k, ref in outcome.acknowledged.items() if k in stored and ref not in stored[k])
     duplicated = sum(len(refs) - 1 for refs in stored.values())

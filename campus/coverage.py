@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from campus import selectors
 from campus.models import Station
 from campus.templatetags.campus_tags import PROBLEMS
+from common.exports import Export, export_view
 from common.permissions import HasCapability, capability_required
 from common.roles import Capability
-from common.xlsx import xlsx_bytes, xlsx_response
+from common.xlsx import XlsxBook
 
 TOTAL_FIELDS = (
     "schools",
@@ -104,29 +105,33 @@ def coverage_page(request):
     )
 
 
+@export_view
 @capability_required(Capability.VIEW_COVERAGE)
 def coverage_export(request):
     """The report as an XLSX workbook: one sheet for the totals, one per list."""
     station = _station_param(request.GET.get("station"))
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return Export(
+        kind="coverage",
+        fmt="xlsx",
+        build=lambda token: coverage_xlsx(station=station, token=token),
+        filename=f"coverage-{stamp}.xlsx",
+        params={"station": station.pk if station else None},
+    )
+
+
+def coverage_xlsx(*, station: Station | None, token=None) -> bytes:
+    """The coverage report of the county (or one ``station``) as XLSX; rows counted on ``token``."""
     data = report_as_dict(selectors.coverage_report(station=station))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Totals")[:31]
-    headers = [
-        _("Station"),
-        _("Schools"),
-        _("Covered"),
-        _("No liaison"),
-        _("Needs reassignment"),
-        _("Contradict jurisdiction"),
-        _("Police officers"),
-        _("Officers over limit"),
-        _("No paired department"),
-        _("Coverage %"),
-    ]
-    ws.append(headers)
+    book = XlsxBook(token)
+    totals = book.sheet(
+        _("Totals"),
+        [_("Station"), _("Schools"), _("Covered"), _("No liaison"), _("Needs reassignment"),
+         _("Contradict jurisdiction"), _("Police officers"), _("Officers over limit"), _("No paired department"),
+         _("Coverage %")],
+    )  # fmt: skip
     for row in [*data["stations"], {**data["county"], "station": {"name": _("County")}}]:
-        ws.append(
+        totals.append(
             [
                 (row["station"] or {}).get("name", _("Outside every jurisdiction")),
                 *[row[name] for name in TOTAL_FIELDS],
@@ -134,16 +139,15 @@ def coverage_export(request):
             ]
         )
 
-    def sheet(title: str, header: list[str], rows: list[list]) -> None:
-        page = wb.create_sheet(title[:31])
-        page.append(header)
+    def sheet(title: str, header: list[str], rows: Iterable[list]) -> None:
+        page = book.sheet(title, header)
         for r in rows:
             page.append(r)
 
     sheet(
         _("No liaison"),
         [_("Code"), _("School"), _("Station")],
-        [[s["code"], s["name"], s["station"]] for s in data["uncovered"]],
+        ([s["code"], s["name"], s["station"]] for s in data["uncovered"]),
     )
     for key, title in (
         ("needs_reassignment", _("Needs reassignment")),
@@ -152,7 +156,7 @@ def coverage_export(request):
         sheet(
             title,
             [_("Code"), _("School"), _("Officer"), _("Badge"), _("Officer's station"), _("Problem")],
-            [
+            (
                 [
                     a["school"]["code"],
                     a["school"]["name"],
@@ -162,23 +166,19 @@ def coverage_export(request):
                     str(PROBLEMS.get(a["problem"], ("", a["problem"]))[1]),
                 ]
                 for a in data[key]
-            ],
+            ),
         )
     sheet(
         _("Officers over limit"),
         [_("Badge"), _("Officer"), _("Station"), _("Schools"), _("Limit")],
-        [[o["badge_no"], o["name"], o["station"], o["schools"], o["limit"]] for o in data["officers_over_limit"]],
+        ([o["badge_no"], o["name"], o["station"], o["schools"], o["limit"]] for o in data["officers_over_limit"]),
     )
     sheet(
         _("No paired department"),
         [_("Code"), _("School"), _("Station")],
-        [[s["code"], s["name"], s["station"]] for s in data["unpaired"]],
+        ([s["code"], s["name"], s["station"]] for s in data["unpaired"]),
     )
-    for page in wb.worksheets:
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(xlsx_bytes(wb), f"coverage-{stamp}.xlsx")
+    return book.content()
 
 
 class CoverageApi(APIView):

@@ -12,6 +12,7 @@ class CommonConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_save
 
+        from common import login_throttle, tokens
         from common.db import on_connection_created
         from common.websockets import on_user_logged_out, on_user_roles_changed, on_user_saved
 
@@ -21,3 +22,6 @@ class CommonConfig(AppConfig):
         user_logged_out.connect(on_user_logged_out, dispatch_uid="common_ws_logout")
         m2m_changed.connect(on_user_roles_changed, sender=user.groups.through, dispatch_uid="common_ws_roles")
         post_save.connect(on_user_saved, sender=user, dispatch_uid="common_ws_user_saved")
+        # API tokens revoked when a password changes or a user is deactivated; lockouts audited.
+        tokens.connect_receivers()
+        login_throttle.connect_receivers()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AppendOnlyError(Exception):
@@ -67,3 +69,53 @@ class AuditLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only: entries cannot be deleted.")
+
+
+class ApiToken(models.Model):
+    """A credential for the API (``Authorization: Token <key>``) that expires and can be revoked.
+
+    Only the SHA-256 of the key is stored (the key has 256 random bits, so a slow password hash
+    adds nothing); ``prefix`` is the key's first characters, shown so a user can tell tokens apart.
+    The key itself is shown once, when the token is created (common.tokens.api_token_create).
+    """
+
+    class RevokedReason(models.TextChoices):
+        USER = "user", _("revoked by its owner")
+        ADMIN = "admin", _("revoked by an administrator")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        DEACTIVATED = "deactivated", _("account deactivated")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key prefix"), max_length=16, editable=False)
+    created_at = models.DateTimeField(pgettext_lazy("api token", "created"), auto_now_add=True)
+    expires_at = models.DateTimeField(pgettext_lazy("api token", "expires"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("revoked because"), max_length=32, choices=RevokedReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()
+
+    @property
+    def status(self) -> str:
+        """``active``, ``expired`` or ``revoked`` (a revoked token stays revoked after its expiry)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"

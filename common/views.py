@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campus.selectors import staff_school_id
-from common.audit import audit_record
 from common.dashboard import dashboard_for, section_as_dict
+from common.login_throttle import client_ip
+from common.models import ApiToken
 from common.permissions import HasCapability, capability_required
 from common.roles import Capability, can, capabilities_of, roles_of
 from common.selectors import audit_log_list
 from common.serializers import AuditLogEntrySerializer, DashboardSerializer, MeSerializer
+from common.tokens import api_token_create, api_token_list, api_token_revoke, api_tokens_revoke_all
 
 
 @login_required
@@ -38,23 +46,80 @@ def audit_log(request):
     return render(request, "common/audit_log.html", {"page": page, "filters": filters})
 
 
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “duty roster export script”.")
+    )
+    ttl_days = forms.TypedChoiceField(label=_("Valid for"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default, most = settings.API_TOKEN_TTL_DAYS, settings.API_TOKEN_MAX_TTL_DAYS
+        days = sorted({d for d in (1, 7, 30, 90, 180, 365) if d <= most} | {default, most})
+        self.fields["ttl_days"].choices = [(d, ngettext("%(n)d day", "%(n)d days", d) % {"n": d}) for d in days]
+        self.fields["ttl_days"].initial = default
+
+
+def _api_token_page(request, *, form, created=None, key=None, status=200):
+    tokens = list(api_token_list(user=request.user))
+    response = render(
+        request,
+        "common/api_token.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "active_count": sum(t.is_active for t in tokens),
+            "created": created,
+            "created_key": key,
+        },
+        status=status,
+    )
+    add_never_cache_headers(response)  # the page may carry a new key: never stored by a cache
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request):
-    """Show the user's API token; POST creates or replaces it (the old one stops working)."""
-    token = Token.objects.filter(user=request.user).first()
-    if request.method == "POST":
-        if token is not None:
-            token.delete()
-        token = Token.objects.create(user=request.user)
-        audit_record(
-            actor=request.user,
-            action="api_token.rotate",
-            object_type="auth.user",
-            object_id=request.user.pk,
-            object_repr=request.user.get_username(),
-        )
-    return render(request, "common/api_token.html", {"token": token})
+    """The user's API tokens; POST creates one and shows its key, this once."""
+    if request.method == "GET":
+        return _api_token_page(request, form=ApiTokenCreateForm())
+    form = ApiTokenCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                ttl_days=form.cleaned_data["ttl_days"],
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _api_token_page(request, form=ApiTokenCreateForm(), created=token, key=key, status=201)
+    return _api_token_page(request, form=form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk: int):
+    """Revoke one of the user's own tokens (another user's is a 404)."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    if api_token_revoke(token=token, actor=request.user, ip_address=client_ip(request)):
+        messages.success(request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name})
+    return redirect("api_token")
+
+
+@login_required
+@require_POST
+def api_tokens_revoke_all_view(request):
+    """Revoke all the user's live tokens."""
+    count = api_tokens_revoke_all(user=request.user, actor=request.user, ip_address=client_ip(request))
+    messages.success(
+        request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
+    )
+    return redirect("api_token")
 
 
 def permission_denied(request, exception=None):

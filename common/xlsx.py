@@ -1,5 +1,10 @@
 """Spreadsheet downloads: a workbook's bytes, the HTTP response that carries them, and the one rule
-that keeps exported text from running as a formula (XLSX and CSV alike)."""
+that keeps exported text from running as a formula (XLSX and CSV alike).
+
+Exports write through ``XlsxBook``, a write-only workbook: rows go to the file as they are appended,
+so time and memory stay linear in the rows, and nothing is ever looked up by row number. The
+formula rule is applied on the way in (``xlsx_bytes`` applies it to an ordinary workbook at the end;
+a write-only one cannot be revisited)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ import re
 from typing import Any
 
 from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,8 +59,9 @@ def neutralize_formulas(workbook) -> None:
 def xlsx_bytes(workbook) -> bytes:
     """An openpyxl ``Workbook`` saved to bytes, with no formula coming from the data it holds.
 
-    Every export goes through here, so exported names, descriptions and notes written by users or
-    imported from files can never run as formulas in the reader's spreadsheet.
+    For ordinary (not write-only) workbooks; exports use ``XlsxBook``, which applies the same rule as
+    rows are appended. Either way, names, descriptions and notes written by users or imported from
+    files can never run as formulas in the reader's spreadsheet.
     """
     neutralize_formulas(workbook)
     buffer = io.BytesIO()
@@ -64,3 +74,86 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+_BOLD = Font(bold=True)
+
+
+class XlsxSheet:
+    """One sheet of an ``XlsxBook``. Rows are final once appended: set widths and formats up front."""
+
+    def __init__(self, book: XlsxBook, worksheet, formats: dict[int, str]) -> None:
+        self._book = book
+        self._sheet = worksheet
+        self._formats = formats
+
+    def _cell(self, value: Any, index: int, *, bold: bool, fill: PatternFill | None) -> Any:
+        formula = looks_like_formula(value)
+        number_format = self._formats.get(index) if value is not None else None
+        if not (formula or bold or fill or number_format):
+            return value  # a bare value costs openpyxl far less than a styled cell
+        cell = WriteOnlyCell(self._sheet, value=value)
+        if formula:
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if bold:
+            cell.font = _BOLD
+        if fill is not None:
+            cell.fill = fill
+        if number_format:
+            cell.number_format = number_format
+        return cell
+
+    def header(self, values: list[Any]) -> None:
+        """A bold row that is not data (not counted as an exported row)."""
+        self._sheet.append([self._cell(v, i, bold=True, fill=None) for i, v in enumerate(values)])
+
+    def note(self, values: list[Any]) -> None:
+        """A plain row that is not data (a title, the period): not counted."""
+        self._sheet.append([self._cell(v, i, bold=False, fill=None) for i, v in enumerate(values)])
+
+    def append(self, values: list[Any], *, fill: PatternFill | None = None, bold_first: bool = False) -> None:
+        """One data row; counted on the book's token, which may stop the export here (``ExportCancelled``)."""
+        self._sheet.append([self._cell(v, i, bold=bold_first and i == 0, fill=fill) for i, v in enumerate(values)])
+        if self._book.token is not None:
+            self._book.token.count()
+
+
+class XlsxBook:
+    """A write-only workbook for one export.
+
+    ``token``: the export's cancel token (``common.exports.ExportToken``, or anything with ``count()``);
+    every data row appended is counted on it, and it raises when the export was cancelled.
+    """
+
+    def __init__(self, token=None) -> None:
+        self.workbook = Workbook(write_only=True)
+        self.token = token
+
+    def sheet(
+        self,
+        title: str,
+        header: list[Any] | None = None,
+        *,
+        widths: list[float] | tuple[float, ...] = (),
+        formats: dict[int, str] | None = None,
+        freeze: bool = False,
+    ) -> XlsxSheet:
+        """A new sheet with its column widths, per-column number formats (0-based index), and header.
+
+        ``freeze`` keeps the first row in view (only meaningful with a header).
+        """
+        worksheet = self.workbook.create_sheet(str(title)[:31])
+        for index, width in enumerate(widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        if freeze:
+            worksheet.freeze_panes = "A2"
+        page = XlsxSheet(self, worksheet, formats or {})
+        if header is not None:
+            page.header(header)
+        return page
+
+    def content(self) -> bytes:
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        return buffer.getvalue()

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from common import views as common_views
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", common_views.api_token, name="api_token"),
+    path("accounts/token/<int:pk>/revoke/", common_views.api_token_revoke_view, name="api_token_revoke"),
+    path("accounts/token/revoke-all/", common_views.api_tokens_revoke_all_view, name="api_tokens_revoke_all"),
     path("audit/", common_views.audit_log, name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("campus/", include("campus.urls")),
@@ -24,8 +27,21 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    # Swagger UI's start-up script is served by the same view (?script), so it runs under script-src 'self'.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema", template_name="common/api_swagger.html"),
+        name="api_docs",
+    ),
+    # ReDoc (styled-components) writes its styles into <style> elements at run time and runs its search in
+    # a worker made from a blob: URL: only this page's policy allows both.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api_schema", template_name="common/api_redoc.html")
+        ),
+        name="api_redoc",
+    ),
     path("api/audit/", common_views.AuditLogApi.as_view(), name="api_audit"),
     path("api/me/", common_views.MeApi.as_view(), name="api_me"),
     path("api/dashboard/", common_views.DashboardApi.as_view(), name="api_dashboard"),

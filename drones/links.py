@@ -41,6 +41,29 @@ def configured_backend() -> str:
         return DEFAULT_BACKEND
 
 
+class LinkRefused(VehicleError):
+    """The connection string names a host or port the bureau does not allow (``drones.linkpolicy``)."""
+
+    code = "link_refused"
+
+
+def _link_problem(connection: str) -> str | None:
+    """``drones.linkpolicy``'s verdict inside Django; None for scripts run without settings, and for a
+    string that is not ``scheme:host:port`` at all (the transport reports that one as LinkLost)."""
+    parts = connection.strip().split(":")
+    if len(parts) != 3 or parts[0] not in ("tcp", "udpin", "udpout", "udp") or not parts[2].isdigit():
+        return None
+    try:
+        from django.conf import settings
+
+        settings.DRONE_LINK_NETWORKS  # noqa: B018 - raises ImproperlyConfigured outside Django
+    except Exception:  # noqa: BLE001 - ImproperlyConfigured outside Django (scripts, the simulator)
+        return None
+    from drones.linkpolicy import connection_problem
+
+    return connection_problem(connection)
+
+
 def open_vehicle(
     connection: str,
     *,
@@ -54,9 +77,13 @@ def open_vehicle(
     ``options`` go to the backend's constructor (``heartbeat_timeout_s``,
     ``gcs_heartbeat_period_s``, ``command_timeout_s``, ``stream_rate_hz``...; dronekit also takes
     ``download_params`` and ``params_timeout_s``). An unknown backend raises
-    ``UnknownBackend`` naming the known ones. ``speaker`` says where the loudspeaker hangs
+    ``UnknownBackend`` naming the known ones; a host or port the bureau does not allow
+    (``drones.linkpolicy``) raises ``LinkRefused`` saying which setting. ``speaker`` says where the loudspeaker hangs
     (``watch_speaker``; RELAY1 when not given).
     """
+    problem = _link_problem(connection)
+    if problem:
+        raise LinkRefused(problem)
     name = (backend or configured_backend()).strip().lower()
     vehicle: Vehicle
     if name == "pymavlink":

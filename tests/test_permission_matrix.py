@@ -136,6 +136,10 @@ MATRIX: list[Case] = [
     Case("login", "200 200 200 200 200 200 200"),
     Case("logout", "302 302 302 302 302 302 302", method="post"),
     Case("api_token", PAGE_ALL),
+    Case("api_token", "302 201 201 201 201 201 201", method="post", data=lambda w: {"name": "m", "ttl_days": 30}),
+    # Only one's own tokens: any other id is a 404 (tests/security/test_api_tokens.py revokes another's).
+    Case("api_token_revoke", "302 404 404 404 404 404 404", method="post", kwargs=lambda w: {"pk": 999999}),
+    Case("api_tokens_revoke_all", "302 302 302 302 302 302 302", method="post"),
     Case("audit_log", "302 200 403 403 403 403 200"),
     Case("set_language", "302 302 302 302 302 302 302", method="post", data=lambda w: {"language": "en"}),
     Case("campus:school_list", PAGE_ALL),

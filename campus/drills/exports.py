@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from campus.drills.compliance import SchoolCompliance, compliance_board
 from campus.drills.models import Activity, CorrectiveAction, Drill, EmergencyPlan, EmergencyPlanVersion
 from campus.models import School
-from common.xlsx import xlsx_bytes
+from common.xlsx import XlsxBook
 from patrol.models import Term
 
 
@@ -108,18 +106,17 @@ def term_report(*, term: Term, schools, title: str, today: dt.date) -> TermRepor
     return TermReport(title=title, term=term, today=today, schools=reports)
 
 
-def term_report_xlsx(report: TermReport) -> bytes:
-    book = Workbook()
-    bold = Font(bold=True)
-    sheet = book.active
-    sheet.title = _("Summary")[:31]
-    sheet.append([report.title, str(report.term), report.today.isoformat()])
-    header = [_("School"), _("Station"), _("Done"), _("Due"), _("Overdue"), _("Done %"),
-              _("Overdue corrective actions"), _("Plans in force"), _("Plan reviews due"),
-              _("Plan reviews overdue"), _("Activities"), _("Activity audience")]  # fmt: skip
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = bold
+def term_report_xlsx(report: TermReport, token=None) -> bytes:
+    """The report as a write-only workbook: summary, compliance per drill type, drills held, open actions.
+
+    ``token``: the export's ``ExportToken`` (``common.exports``); each data row is counted on it.
+    """
+    book = XlsxBook(token)
+    sheet = book.sheet(_("Summary"))
+    sheet.note([report.title, str(report.term), report.today.isoformat()])
+    sheet.header([_("School"), _("Station"), _("Done"), _("Due"), _("Overdue"), _("Done %"),
+                  _("Overdue corrective actions"), _("Plans in force"), _("Plan reviews due"),
+                  _("Plan reviews overdue"), _("Activities"), _("Activity audience")])  # fmt: skip
     for row in report.schools:
         school: School = row.compliance.school
         t = row.compliance.totals
@@ -127,20 +124,15 @@ def term_report_xlsx(report: TermReport) -> bytes:
         plans = [row.plans, row.plans_review_due, row.plans_review_overdue]
         sheet.append([school.name, station, t.done, t.due, t.overdue, t.done_pct, t.actions_overdue, *plans,
                       row.activities, row.activity_audience])  # fmt: skip
-    types = book.create_sheet(_("Compliance")[:31])
-    types.append([_("School"), _("Drill type"), _("Period start"), _("Period end"), _("Required"),
-                  _("Police needed"), _("Held"), _("Counted"), _("Status")])  # fmt: skip
-    for cell in types[1]:
-        cell.font = bold
+    types = book.sheet(_("Compliance"), [_("School"), _("Drill type"), _("Period start"), _("Period end"),
+                                         _("Required"), _("Police needed"), _("Held"), _("Counted"),
+                                         _("Status")])  # fmt: skip
     for row in report.schools:
         for item in row.compliance.items:
             types.append([row.compliance.school.name, item.drill_type.name, item.period.start, item.period.end,
                           item.required, item.police_needed, item.held, item.done, item.status_label])  # fmt: skip
-    held = book.create_sheet(_("Drills held")[:31])
-    held.append([_("School"), _("Date"), _("Drill type"), _("Participants"), _("Officers"),
-                 _("Evacuation time (s)"), _("Target (s)"), _("Over target")])  # fmt: skip
-    for cell in held[1]:
-        cell.font = bold
+    held = book.sheet(_("Drills held"), [_("School"), _("Date"), _("Drill type"), _("Participants"), _("Officers"),
+                                         _("Evacuation time (s)"), _("Target (s)"), _("Over target")])  # fmt: skip
     for row in report.schools:
         for drill in row.drills:
             over = None
@@ -148,12 +140,11 @@ def term_report_xlsx(report: TermReport) -> bytes:
                 over = drill.evacuation_s - drill.evacuation_target_s
             held.append([row.compliance.school.name, drill.date, drill.drill_type.name, drill.participants,
                          drill.n_officers, drill.evacuation_s, drill.evacuation_target_s, over])  # fmt: skip
-    open_sheet = book.create_sheet(_("Open corrective actions")[:31])
-    open_sheet.append([_("School"), _("Drill"), _("Action"), _("Owner"), _("Due date"), _("Overdue")])
-    for cell in open_sheet[1]:
-        cell.font = bold
+    open_sheet = book.sheet(
+        _("Open corrective actions"), [_("School"), _("Drill"), _("Action"), _("Owner"), _("Due date"), _("Overdue")]
+    )
     for row in report.schools:
         for action in row.open_actions:
             open_sheet.append([row.compliance.school.name, str(action.drill.drill_type), action.description,
                                action.owner, action.due_date, action.due_date < report.today])  # fmt: skip
-    return xlsx_bytes(book)
+    return book.content()

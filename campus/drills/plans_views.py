@@ -8,8 +8,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from campus.drills import activities, plans
 from campus.drills.models import Activity, DrillType, EmergencyPlan
@@ -17,9 +15,10 @@ from campus.drills.plans_forms import ActivityForm, PlanVersionForm
 from campus.models import Officer, School, Station
 from campus.selectors import staff_school_id
 from common.errors import DomainError, NotAllowed
+from common.exports import Export, export_view
 from common.permissions import capability_required
 from common.roles import Capability, Role, can, roles_of
-from common.xlsx import xlsx_bytes, xlsx_response
+from common.xlsx import XlsxBook
 from patrol.models import Term
 
 STATUS_FILTERS = ("overdue", "due_soon", "missing")
@@ -305,6 +304,7 @@ def _term_param(request: HttpRequest) -> Term | None:
     return activities.default_term()
 
 
+@export_view
 @capability_required(Capability.VIEW_DRILLS)
 def activity_counts(request: HttpRequest) -> HttpResponse:
     """Counts per school, officer and station for a term; ``?type=xlsx`` downloads them."""
@@ -315,9 +315,18 @@ def activity_counts(request: HttpRequest) -> HttpResponse:
         )
     term = _term_param(request)
     station = _station_param(request)
+    if kind == "xlsx" and term is not None:
+        user = request.user
+        return Export(
+            kind="activity_counts",
+            fmt="xlsx",
+            build=lambda token: counts_xlsx(
+                activities.activity_counts(term=term, user=user, station=station), token=token
+            ),
+            filename=f"activities-{term.start_date:%Y-%m}.xlsx",
+            params={"term": term.pk, "station": station.pk if station else None},
+        )
     counts = activities.activity_counts(term=term, user=request.user, station=station) if term else None
-    if kind == "xlsx" and counts is not None:
-        return xlsx_response(counts_xlsx(counts), f"activities-{term.start_date:%Y-%m}.xlsx")
     query = request.GET.copy()
     query["type"] = "xlsx"
     if term is not None:
@@ -344,23 +353,22 @@ def _label(key) -> str:
     return str(key)
 
 
-def counts_xlsx(counts: activities.ActivityCounts) -> bytes:
-    """One sheet per grouping (schools, officers, stations): total, audience, and a column per kind."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def counts_xlsx(counts: activities.ActivityCounts, token=None) -> bytes:
+    """One sheet per grouping (schools, officers, stations): total, audience, and a column per kind.
+
+    ``token``: the export's ``ExportToken`` (``common.exports``); each data row is counted on it.
+    """
+    book = XlsxBook(token)
     kinds = [str(label) for _value, label in counts.kinds]
     for title, rows, heading in (
         (_("Schools"), counts.schools, _("School")),
         (_("Officers"), counts.officers, _("Officer")),
         (_("Stations"), counts.stations, _("Station")),
     ):
-        sheet = workbook.create_sheet(str(title)[:31])
-        sheet.append([str(counts.term)])
-        sheet.append([heading, _("Activities"), _("Audience"), *kinds])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        sheet = book.sheet(str(title), widths=(32,))
+        sheet.note([str(counts.term)])
+        sheet.header([heading, _("Activities"), _("Audience"), *kinds])
         for row in rows:
             sheet.append([_label(row.key), row.total, row.audience, *row.kind_counts()])
         sheet.append([_("Total"), counts.total.total, counts.total.audience, *counts.total.kind_counts()])
-        sheet.column_dimensions["A"].width = 32
-    return xlsx_bytes(workbook)
+    return book.content()

@@ -21,9 +21,9 @@ from campus.drills.scheduling import drill_propose_dates
 from campus.drills.services import ActionInput, corrective_action_done, drill_record, drills_plan
 from campus.models import School, Station
 from common.errors import DomainError
+from common.exports import Export, export_view
 from common.permissions import capability_required
 from common.roles import Capability, can
-from common.xlsx import xlsx_response
 from patrol.models import Term
 
 
@@ -34,6 +34,10 @@ def _term(request) -> Term | None:
         if term is not None:
             return term
     return selectors.term_default()
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 def _visible_school(user, pk: int) -> School:
@@ -336,6 +340,7 @@ def drill_rule_edit(request, pk: int | None = None):
                  _("The rule was saved."), "drills/drills/rule_form.html", {"object": instance})  # fmt: skip
 
 
+@export_view
 @capability_required(Capability.VIEW_DRILLS)
 def drill_report(request):
     """Term report of one school (``?school=``) or one station (``?station=``); ``?type=xlsx`` downloads it."""
@@ -354,7 +359,16 @@ def drill_report(request):
         schools, title = schools.filter(responsible_station=station), station.name
     else:
         title = _("All schools")
-    report = term_report(term=term, schools=schools, title=title, today=timezone.localdate())
+    today = timezone.localdate()
     if request.GET.get("type") == "xlsx":
-        return xlsx_response(term_report_xlsx(report), f"drills-term-{term.pk}.xlsx")
+        return Export(
+            kind="drills_report",
+            fmt="xlsx",
+            build=lambda token: term_report_xlsx(
+                term_report(term=term, schools=schools, title=title, today=today), token=token
+            ),
+            filename=f"drills-term-{term.pk}.xlsx",
+            params={"term": term.pk, "school": _int_or_none(school_id), "station": _int_or_none(station_id)},
+        )
+    report = term_report(term=term, schools=schools, title=title, today=today)
     return render(request, "drills/drills/report.html", {"report": report})

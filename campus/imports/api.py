@@ -73,8 +73,17 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 ImportBatchDetailSerializer,
                 description="The batch with its report: status previewed (no errors), applied, or failed.",
             ),
-            400: OpenApiResponse(description="A field is missing or has an unknown value."),
-            413: OpenApiResponse(ImportErrorSerializer, description="The file is over UPLOAD_MAX_BYTES."),
+            400: OpenApiResponse(
+                ImportErrorSerializer,
+                description="A field is missing or has an unknown value, or (code archive_damaged) the zip "
+                "archive is damaged (bad CRC, truncated, wrong sizes, unsupported compression); nothing is kept.",
+            ),
+            413: OpenApiResponse(
+                ImportErrorSerializer,
+                description="The file is over UPLOAD_MAX_BYTES, or (code import_limit) over an IMPORT_MAX_* "
+                "limit (rows, columns, cells, features, vertices, layers, unpacked bytes); the message names the "
+                "limit and where it was passed, errors[0] gives the row and column. Nothing is kept.",
+            ),
             **_ERRORS,
         },
     )

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -36,6 +36,19 @@ from pyogrio.errors import GeometryError as OgrGeometryError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from campus.imports.limits import (
+    ZIP_DAMAGE,
+    GeoBudget,
+    ImportLimits,
+    LimitExceeded,
+    bounded_records,
+    check_archive,
+    damaged,
+    read_layer,
+    shapefile_declared_records,
+    unpack_member,
+    unpacking,
+)
 from campus.imports.report import Problem, Unit
 
 
@@ -87,12 +100,13 @@ KML_STANDARD_FIELDS = frozenset(
     }
 )
 
-# A zip may unpack to at most this many times the upload limit (zip bombs).
-_UNZIP_FACTOR = 20
-
 
 class ReadError(Exception):
-    """The file cannot be read at all; ``problems`` say why, and where when that is known."""
+    """The file cannot be read at all; ``problems`` say why, and where when that is known.
+
+    Unlike ``limits.FileRefused`` (over a limit, a damaged zip), the file is
+    kept as a failed batch whose report shows these problems.
+    """
 
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(p.message for p in problems))
@@ -170,7 +184,8 @@ def detect_format(filename: str, content: bytes) -> FileFormat:
     if head.startswith(b"PK"):
         try:
             names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            # The Shapefile reader says what is wrong with the archive.
             return FileFormat.SHAPEFILE
         return FileFormat.XLSX if "xl/workbook.xml" in names else FileFormat.SHAPEFILE
     if head.startswith(b"{"):
@@ -178,6 +193,21 @@ def detect_format(filename: str, content: bytes) -> FileFormat:
     if head.startswith(b"<"):
         return FileFormat.KML
     return FileFormat.CSV
+
+
+def open_zip(content: bytes, *, not_a_zip: str) -> zipfile.ZipFile:
+    """``content`` as a zip archive.
+
+    A file that starts like a zip but cannot be opened (truncated, a lying
+    central directory) is damaged (``ArchiveDamaged``); anything else is no zip
+    at all (a ``ReadError`` saying ``not_a_zip``).
+    """
+    try:
+        return zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        if content.startswith(b"PK"):
+            raise damaged(exc) from None
+        raise _fail(not_a_zip) from None
 
 
 def read_table(content: bytes, filename: str, allowed: frozenset[FileFormat]) -> Table:
@@ -276,31 +306,47 @@ def _table_from_records(
 
 
 def read_csv(content: bytes) -> Table:
+    """A CSV file, read record by record and refused as soon as it passes a limit."""
     text, encoding = decode_text(content)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
-        if header is None:
-            raise _fail(_("The file is empty."))
-        records = list(reader)
+        header, records, numbers = bounded_records(
+            reader, where=_("The CSV file"), limits=ImportLimits.current(), text=cell_text
+        )
     except csv.Error as exc:
         raise _fail(_("The CSV cannot be read: %(reason)s") % {"reason": exc}, row=reader.line_num) from None
+    if header is None:
+        raise _fail(_("The file is empty."))
     headers = [h.strip().lstrip("\ufeff").strip() for h in header]
-    # Spreadsheet rows: the header is row 1, so the n-th record (from 0) is row n + 2.
-    return _table_from_records(headers, records, list(range(2, len(records) + 2)), FileFormat.CSV, encoding)
+    # Spreadsheet rows: the header is row 1, the first record row 2 (rows count records, not lines).
+    return _table_from_records(headers, records, numbers, FileFormat.CSV, encoding)
 
 
 def read_xlsx(content: bytes) -> Table:
-    """The first sheet of an XLSX workbook; formulas give their last computed value."""
+    """The first sheet of an XLSX workbook; formulas give their last computed value.
+
+    The sheet is streamed (openpyxl read-only) and its declared dimension is
+    ignored: a sheet may claim A1:XFD1048576 and hold three cells, and reading
+    it padded to that size would exhaust memory.
+    """
+    limits = ImportLimits.current()
+    archive = open_zip(content, not_a_zip=_("The file is not a readable XLSX workbook (it is not a zip archive)."))
+    check_archive(archive.infolist(), limits)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except ZIP_DAMAGE as exc:
+        raise damaged(exc) from None
+    except (InvalidFileException, KeyError, OSError, ValueError, ParseError) as exc:
         raise _fail(_("The file is not a readable XLSX workbook (%(reason)s).") % {"reason": exc}) from None
     try:
         sheet = workbook.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        header = next(values, None)
-        records = [[cell_text(v) for v in record] for record in values]
+        sheet.reset_dimensions()
+        where = _("Sheet “%(sheet)s”") % {"sheet": sheet.title}
+        with unpacking():
+            rows = sheet.iter_rows(values_only=True)
+            header, records, numbers = bounded_records(rows, where=where, limits=limits, text=cell_text)
+    except (ParseError, ValueError, KeyError) as exc:
+        raise _fail(_("The file is not a readable XLSX workbook (%(reason)s).") % {"reason": exc}) from None
     finally:
         workbook.close()
     if header is None or not any(v not in (None, "") for v in header):
@@ -309,10 +355,13 @@ def read_xlsx(content: bytes) -> Table:
     # Trailing columns without a header and without values are common in exported sheets.
     while headers and headers[-1] == "" and not any(len(r) >= len(headers) and r[len(headers) - 1] for r in records):
         headers.pop()
-    return _table_from_records(headers, records, list(range(2, len(records) + 2)), FileFormat.XLSX)
+    return _table_from_records(headers, records, numbers, FileFormat.XLSX)
 
 
 # --- Geo files ----------------------------------------------------------------------------------
+
+# GeoJSON geometries are built this many at a time, so the vertex limit is checked as they come.
+_GEOJSON_CHUNK = 5000
 
 
 def _is_wgs84_like(crs: CRS) -> bool:
@@ -387,6 +436,8 @@ def read_geojson(content: bytes) -> Table:
             _("The file is not valid JSON: %(reason)s at line %(line)d, column %(col)d.")
             % {"reason": exc.msg, "line": exc.lineno, "col": exc.colno}
         ) from None
+    except RecursionError:
+        raise _fail(_("The file is not valid GeoJSON: its arrays are nested too deeply.")) from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
         features = data["features"]
     elif isinstance(data, dict) and data.get("type") == "Feature":
@@ -394,6 +445,10 @@ def read_geojson(content: bytes) -> Table:
     else:
         raise _fail(_("A GeoJSON import must be a FeatureCollection (or a single Feature)."))
     crs = _legacy_geojson_crs(data)
+    # The whole text is parsed at once (it is no larger than the upload limit); the limits bound the rest.
+    budget = GeoBudget(ImportLimits.current())
+    where = _("The GeoJSON file")
+    budget.check_declared(len(features), where=where)
 
     problems: list[Problem] = []
     headers: dict[str, None] = {}
@@ -417,8 +472,13 @@ def read_geojson(content: bytes) -> Table:
         records.append(record)
         geometry = feature.get("geometry")
         geometry_json.append(None if geometry is None else json.dumps(geometry))
+    budget.check_fields(len(headers), where=where)
 
-    geometries = shapely.from_geojson(np.asarray(geometry_json, dtype=object), on_invalid="ignore")
+    geometries = np.empty(len(geometry_json), dtype=object)
+    for start in range(0, len(geometry_json), _GEOJSON_CHUNK):
+        chunk = np.asarray(geometry_json[start : start + _GEOJSON_CHUNK], dtype=object)
+        geometries[start : start + len(chunk)] = shapely.from_geojson(chunk, on_invalid="ignore")
+        budget.take(geometries[start : start + len(chunk)], where=where)
     for index in np.flatnonzero(shapely.is_missing(geometries)):
         if geometry_json[index] is None:
             continue
@@ -477,12 +537,25 @@ def read_kml(content: bytes) -> Table:
     """Every placemark of every folder (layer); WGS-84 by definition of KML."""
     import geopandas as gpd
 
+    limits = ImportLimits.current()
+    budget = GeoBudget(limits)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.kml"
         path.write_bytes(content)
         try:
             layers = [str(name) for name, _geometry_type in pyogrio.list_layers(path)]
-            frames = [pyogrio.read_dataframe(path, layer=layer) for layer in layers]
+            if len(layers) > limits.layers:
+                raise LimitExceeded(
+                    _(
+                        "The KML file has %(count)d folders (layers); imports read at most %(limit)d "
+                        "(IMPORT_MAX_LAYERS)."
+                    )
+                    % {"count": len(layers), "limit": limits.layers}
+                )
+            frames = [
+                read_layer(path, layer=layer, budget=budget, where=_("KML folder “%(layer)s”") % {"layer": layer})
+                for layer in layers
+            ]
         except (DataSourceError, DataLayerError, FieldError, OgrGeometryError) as exc:
             raise _fail(_("The KML file cannot be read: %(reason)s") % {"reason": _ogr_message(exc, path)}) from None
     frames = [f for f in frames if len(f)]
@@ -493,11 +566,14 @@ def read_kml(content: bytes) -> Table:
 
 
 def read_shapefile_zip(content: bytes) -> Table:
-    """A zip holding one Shapefile layer (.shp, .shx, .dbf, optional .prj and .cpg)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise _fail(_("The file is not a valid zip archive.")) from None
+    """A zip holding one Shapefile layer (.shp, .shx, .dbf, optional .prj and .cpg).
+
+    The record counts its headers declare are checked before anything is
+    unpacked; the parts are unpacked in chunks and read a chunk of features at
+    a time, so neither a lying header nor millions of empty shapes can exhaust memory.
+    """
+    limits = ImportLimits.current()
+    archive = open_zip(content, not_a_zip=_("The file is not a valid zip archive."))
     members = [
         info
         for info in archive.infolist()
@@ -514,26 +590,31 @@ def read_shapefile_zip(content: bytes) -> Table:
             % {"names": ", ".join(m.filename for m in shps)}
         )
     stem = shps[0].filename[:-4].lower()
-    parts = {m.filename[-4:].lower(): m for m in members if m.filename[:-4].lower() == stem}
+    parts = {
+        m.filename[-4:].lower(): m
+        for m in members
+        if m.filename[:-4].lower() == stem and m.filename[-4:].lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg")
+    }
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
         raise _fail(
             _("The zip has %(shp)s but not its %(missing)s file.")
             % {"shp": shps[0].filename, "missing": " / ".join(missing)}
         )
-    if sum(m.file_size for m in parts.values()) > _UNZIP_FACTOR * settings.UPLOAD_MAX_BYTES:
-        raise _fail(_("The Shapefile unpacks to more than %(n)d times the upload limit.") % {"n": _UNZIP_FACTOR})
+    check_archive(list(parts.values()), limits)
+    declared_by, declared = shapefile_declared_records(archive, parts)
+    GeoBudget(limits).check_declared(declared, where=declared_by)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "layer.shp"
+        budget_bytes = limits.unpacked_bytes
         for ext, member in parts.items():
-            if ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
-                (Path(tmp) / f"layer{ext}").write_bytes(archive.read(member))
+            budget_bytes -= unpack_member(archive, member, Path(tmp) / f"layer{ext}", budget_bytes=budget_bytes)
         # Without a .cpg, the attribute table is UTF-8 or (from Chinese GIS software) GBK.
         encodings = [None] if ".cpg" in parts else ["UTF-8", "GB18030"]
         frame = None
         for encoding in encodings:
             try:
-                frame = pyogrio.read_dataframe(path, encoding=encoding)
+                frame = read_layer(path, encoding=encoding, budget=GeoBudget(limits), where=shps[0].filename)
                 break
             except UnicodeDecodeError:
                 continue

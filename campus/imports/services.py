@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from campus.imports.columns import Checker, map_headers
 from campus.imports.kinds import KINDS, ImportContext
+from campus.imports.limits import FileRefused, size_text
 from campus.imports.readers import ReadError, read_table
 from campus.imports.report import Problem, Report
 from campus.models import ImportBatch
@@ -38,6 +39,25 @@ class ImportRejected(DomainError):
 class FileTooLarge(ImportRejected):
     code = "file_too_large"
     http_status = 413
+
+
+class ImportRefused(ImportRejected):
+    """Reading stopped part-way: the file passes an ``IMPORT_MAX_*`` limit (413) or its zip is damaged (400).
+
+    The code is the reader's (``import_limit``, ``archive_damaged``); ``details``
+    holds the one problem with its row and column. Nothing is kept.
+    """
+
+    @classmethod
+    def from_refusal(cls, exc: FileRefused, filename: str) -> ImportRefused:
+        name = PurePosixPath(filename.replace("\\", "/")).name or "upload"
+        error = cls(
+            _("%(file)s is refused: %(reason)s") % {"file": name, "reason": exc.problem.message},
+            code=exc.code,
+            details=[exc.problem.as_dict()],
+        )
+        error.http_status = exc.http_status
+        return error
 
 
 def _user(actor):
@@ -69,16 +89,8 @@ def check_upload_size(size_bytes: int) -> None:
     if size_bytes > limit:
         raise FileTooLarge(
             _("The file is %(size)s; files over %(limit)s are refused. Split it into smaller files.")
-            % {"size": _size(size_bytes), "limit": _size(limit)}
+            % {"size": size_text(size_bytes), "limit": size_text(limit)}
         )
-
-
-def _size(size_bytes: int) -> str:
-    if size_bytes >= 1024 * 1024:
-        return f"{size_bytes / (1024 * 1024):.1f} MiB"
-    if size_bytes >= 1024:
-        return f"{size_bytes / 1024:.1f} KiB"
-    return f"{size_bytes} B"
 
 
 def _parse_choices(kind: str, crs: str) -> tuple[ImportBatch.Kind, Crs]:
@@ -108,6 +120,7 @@ def import_evaluate(
 
     Everything a kind does while validating runs in a savepoint that is rolled
     back unless the file is applied, so a dry run leaves the database as it was.
+    Raises ``ImportRefused`` when reading stops at a limit or a damaged zip.
     """
     spec = KINDS[kind]
     report = Report(kind=kind.value, crs=ctx.crs.value)
@@ -119,6 +132,8 @@ def import_evaluate(
     except ReadError as exc:
         report.problems.extend(exc.problems)
         return report
+    except FileRefused as exc:
+        raise ImportRefused.from_refusal(exc, filename) from None
     report.unit, report.file_format, report.encoding = table.unit, table.file_format.value, table.encoding
     sheet, header_problems = map_headers(table, spec.columns_for(table))
     checker = Checker(sheet)

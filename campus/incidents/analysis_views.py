@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from campus.incidents import analysis
 from campus.incidents.charts import bar_chart_svg
 from campus.models import Station
+from common.exports import Export, export_view
 from common.permissions import capability_required
 from common.roles import Capability
-from common.xlsx import xlsx_bytes, xlsx_response
+from common.xlsx import XlsxBook
 
 
 def _type_param(value: str | None) -> str:
@@ -67,6 +67,7 @@ def _month_links(month: dt.date) -> dict:
     }
 
 
+@export_view
 @capability_required(Capability.ANALYZE_INCIDENTS)
 def analysis_month(request: HttpRequest) -> HttpResponse:
     """The month's analysis for the county or one station; every analyst sees the whole county."""
@@ -82,10 +83,16 @@ def analysis_month(request: HttpRequest) -> HttpResponse:
     except analysis.AnalysisParamError as exc:
         ctx["error"] = exc.message
         return render(request, "incidents/analysis/month.html", ctx, status=400)
-    report = analysis.month_analysis(month=month, station=station)
     if kind == "xlsx":
         suffix = f"-{station.code}" if station else ""
-        return xlsx_response(analysis_xlsx(report), f"incident-analysis-{month:%Y-%m}{suffix}.xlsx")
+        return Export(
+            kind="incident_analysis",
+            fmt="xlsx",
+            build=lambda token: analysis_xlsx(analysis.month_analysis(month=month, station=station), token=token),
+            filename=f"incident-analysis-{month:%Y-%m}{suffix}.xlsx",
+            params={"month": f"{month:%Y-%m}", "station": station.pk if station else None},
+        )
+    report = analysis.month_analysis(month=month, station=station)
     query = request.GET.copy()
     query["type"] = "xlsx"
     query["month"] = report.month_label
@@ -121,15 +128,14 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
-def analysis_xlsx(report: analysis.MonthAnalysis) -> bytes:
-    """One sheet per breakdown, the times, satisfaction, and the month's incidents."""
-    wb = Workbook()
-    summary = wb.active
-    summary.title = _("Summary")[:31]
+def analysis_xlsx(report: analysis.MonthAnalysis, token=None) -> bytes:
+    """One sheet per breakdown, the times, satisfaction, and the month's incidents; rows counted on ``token``."""
+    book = XlsxBook(token)
+    summary = book.sheet(_("Summary"), widths=(36,))
     sat = report.satisfaction
     rect = report.rectifications
-    summary.append([_("Month"), report.month_label])
-    summary.append([_("Station"), report.station_name or _("whole county")])
+    summary.append([_("Month"), report.month_label], bold_first=True)
+    summary.append([_("Station"), report.station_name or _("whole county")], bold_first=True)
     for label, value in (
         (_("Incidents"), report.total),
         (_("Previous month"), report.previous_total),
@@ -150,40 +156,36 @@ def analysis_xlsx(report: analysis.MonthAnalysis) -> bytes:
         (_("... cleared"), rect.cleared),
         (_("Open rectification items (all months)"), rect.open_total),
     ):
-        summary.append([label, value])
-    for cell in summary["A"]:
-        cell.font = Font(bold=True)
+        summary.append([label, value], bold_first=True)
 
-    def sheet(title: str, header: list[str], rows: list[list]) -> None:
-        page = wb.create_sheet(title[:31])
-        page.append(header)
+    def sheet(title: str, header: list[str], rows: Iterable[list], **options) -> None:
+        page = book.sheet(title, header, **options)
         for row in rows:
             page.append(row)
-        for cell in page[1]:
-            cell.font = Font(bold=True)
 
     sheet(
         _("Categories"),
         [_("Category"), _("Incidents"), _("Previous month"), _("Change")],
-        [[r.label, r.count, r.previous, r.delta] for r in report.by_category],
+        ([r.label, r.count, r.previous, r.delta] for r in report.by_category),
     )
-    sheet(_("Severity"), [_("Severity"), _("Incidents")], [[r.label, r.count] for r in report.by_severity])
-    sheet(_("Status"), [_("Status"), _("Incidents")], [[r.label, r.count] for r in report.by_status])
-    sheet(_("Schools"), [_("School"), _("Incidents")], [[r.label, r.count] for r in report.by_school])
-    sheet(_("Stations"), [_("Station"), _("Incidents")], [[r.label, r.count] for r in report.by_station])
-    sheet(_("Hours"), [_("Hour of day"), _("Incidents")], [[int(r.key), r.count] for r in report.by_hour])
-    sheet(_("Weekdays"), [_("Weekday"), _("Incidents")], [[r.label, r.count] for r in report.by_weekday])
+    sheet(_("Severity"), [_("Severity"), _("Incidents")], ([r.label, r.count] for r in report.by_severity))
+    sheet(_("Status"), [_("Status"), _("Incidents")], ([r.label, r.count] for r in report.by_status))
+    sheet(_("Schools"), [_("School"), _("Incidents")], ([r.label, r.count] for r in report.by_school))
+    sheet(_("Stations"), [_("Station"), _("Incidents")], ([r.label, r.count] for r in report.by_station))
+    sheet(_("Hours"), [_("Hour of day"), _("Incidents")], ([int(r.key), r.count] for r in report.by_hour))
+    sheet(_("Weekdays"), [_("Weekday"), _("Incidents")], ([r.label, r.count] for r in report.by_weekday))
     time_header = [_("Measure"), _("Severity"), _("Measured"), _("Still open"), _("Median (min)"), _("P90 (min)")]
     sheet(
         _("Times"),
         time_header,
-        [
+        (
             [measure, r.label, r.measured, r.open, r.median_min, r.p90_min]
             for measure, rows in ((_("Acknowledgement"), report.ack_times), (_("Resolution"), report.resolve_times))
             for r in rows
-        ],
+        ),
     )
     labels = analysis.choice_labels()
+    stamp = "yyyy-mm-dd hh:mm"
     sheet(
         _("Incidents"),
         [
@@ -202,7 +204,7 @@ def analysis_xlsx(report: analysis.MonthAnalysis) -> bytes:
             _("Resolution (min)"),
             _("Satisfaction"),
         ],
-        [
+        (
             [
                 f.reference,
                 _local(f.occurred_at),
@@ -220,11 +222,8 @@ def analysis_xlsx(report: analysis.MonthAnalysis) -> bytes:
                 labels["satisfaction"].get(f.satisfaction, ""),
             ]
             for f in report.incidents
-        ],
+        ),
+        widths=(14, 18, 18, 18, 18, 18),
+        formats=dict.fromkeys(range(1, 6), stamp),
     )
-    incidents = wb.worksheets[-1]
-    for column in "BCDEF":
-        incidents.column_dimensions[column].width = 18
-        for cell in incidents[column][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    return xlsx_bytes(wb)
+    return book.content()

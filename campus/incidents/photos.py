@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from common.images import ImageRefused, jpeg_reencode
+from common.images import ImageRefused, declared_pixels, jpeg_reencode
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,14 @@ def photos_check(uploads: Sequence[PhotoUpload]) -> None:
             )  # fmt: skip
         if not upload.content:
             raise ValidationError({"photos": _("%(name)s is empty.") % {"name": upload.name}})
+    # Pixels decoded per request, whatever each photo's own size: bounds the work one report can ask.
+    total = sum(declared_pixels(upload.content) for upload in uploads)
+    most_pixels = settings.INCIDENT_PHOTOS_MAX_PIXELS_TOTAL
+    if total > most_pixels:
+        raise ValidationError(
+            {"photos": _("the photos hold %(total)d megapixels together; a report may have at most %(most)d.")
+             % {"total": total // 1_000_000, "most": most_pixels // 1_000_000}}
+        )  # fmt: skip
 
 
 def _refuse(upload: PhotoUpload, message: str) -> ValidationError:

@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from campus.incidents.models import Incident, IncidentEvent, IncidentPhoto
 from campus.incidents.notify import incident_notify_new
 from campus.incidents.photos import PhotoUpload, photos_check, photos_process
+from campus.incidents.selectors import incidents_visible
 from campus.models import Gate, LiaisonAssignment, Officer, School, SchoolStaff
+from campus.scope import COUNTY_ROLES
 from campus.selectors import staff_school_id
 from common.audit import audit_record, snapshot
 from common.errors import Conflict, NotAllowed
@@ -38,7 +40,6 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 DESCRIPTION_MAX_CHARS = 4000
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{8,80}$")
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,32}$")
-_SEE_ALL = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
 
 
 class IdempotencyKeyReused(Conflict):
@@ -48,20 +49,10 @@ class IdempotencyKeyReused(Conflict):
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def incidents_visible(user) -> QuerySet[Incident]:
-    """Reports the user may see: school staff only their own school's; other VIEW_INCIDENTS roles all."""
-    qs = Incident.objects.select_related("school", "gate", "liaison_officer", "station")
-    if not can(user, Capability.VIEW_INCIDENTS):
-        return qs.none()
-    if roles_of(user) & _SEE_ALL:
-        return qs
-    school_id = staff_school_id(user)
-    return qs.filter(school_id=school_id) if school_id else qs.none()
-
-
 def incidents_reported_by_mine(user) -> QuerySet[Incident]:
     """The "my school's reports" list: school staff see their school's reports, others what they reported."""
-    if Role.SCHOOL_STAFF in roles_of(user) and not roles_of(user) & _SEE_ALL:
+    roles = roles_of(user)
+    if Role.SCHOOL_STAFF in roles and not roles & (COUNTY_ROLES | {Role.STATION_OFFICER}):
         return incidents_visible(user)
     return incidents_visible(user).filter(reporter=user)
 
@@ -304,7 +295,6 @@ def _do_incident_report(*, reporter, report: _Report, idempotency_key: str, body
     return incident
 
 
-@transaction.atomic
 def incident_report(
     *,
     reporter,
@@ -329,6 +319,10 @@ def incident_report(
     ``IdempotencyKeyReused`` (the key was used with another body). Nothing is written on any error.
     ``created`` is False when the same reporter already sent this key with this body: the stored report
     is returned and nothing is written.
+
+    Photos are decoded and re-encoded before the transaction opens: on the embedded SQLite default a
+    write transaction holds the database's one write lock, and seconds of image work inside it made
+    every other writer (the telemetry bridge, other reports) wait or fail.
     """
     check_incident_report(reporter=reporter, school=school)
     photos = list(photos)
@@ -355,7 +349,8 @@ def incident_report(
     photos_check(photos)
     processed = photos_process(photos)
     try:
-        with transaction.atomic():  # a savepoint: losing the race below leaves the outer transaction usable
+        # A savepoint when the caller holds a transaction: losing the race below leaves theirs usable.
+        with transaction.atomic():
             incident = _do_incident_report(
                 reporter=reporter, report=report, idempotency_key=idempotency_key, body_hash=body_hash, photos=processed
             )

@@ -13,21 +13,12 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from campus.incidents.models import FollowUp, Incident, IncidentStatus, Rectification, Severity
-from campus.models import LiaisonAssignment, Officer
+from campus.scope import officer_of, scope_of
 from campus.selectors import staff_school_id
 from common.roles import Capability, Role, can, roles_of
 
-# Roles that see every report and the whole inbox (station officers see every report, read only outside theirs).
-_SEE_ALL = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
 _BUREAU = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}
 OPEN_STATUSES = (IncidentStatus.REPORTED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE)
-
-
-def officer_of(user) -> Officer | None:
-    """The user's active officer record with a station, or None."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
-        return None
-    return Officer.objects.filter(user=user, active=True).select_related("station", "station__head").first()
 
 
 def is_bureau(user) -> bool:
@@ -40,50 +31,23 @@ def may_see_inbox(user) -> bool:
 
 
 def incidents_visible(user) -> QuerySet[Incident]:
-    """Reports the user may read: all for police roles, their own school's for school safety staff."""
+    """Reports the user may read: VIEW_INCIDENTS, within the user's scope (``campus.scope``)."""
     qs = Incident.objects.select_related("school", "station", "liaison_officer", "gate", "reporter")
     if not can(user, Capability.VIEW_INCIDENTS):
         return qs.none()
-    roles = roles_of(user)
-    if roles & _SEE_ALL:
-        return qs
-    if Role.SCHOOL_STAFF in roles:
-        school_id = staff_school_id(user)
-        return qs.filter(school_id=school_id) if school_id else qs.none()
-    return qs.none()
-
-
-def officer_scope_q(officer: Officer) -> Q:
-    """Reports of the officer's station (duty desk) and of the schools they liaise with."""
-    liaised = LiaisonAssignment.objects.filter(officer=officer, ended_at__isnull=True).values("school_id")
-    q = Q(liaison_officer=officer) | Q(school_id__in=liaised)
-    if officer.station_id is not None:
-        q |= Q(station_id=officer.station_id)
-    return q
+    return scope_of(user).filter(qs, school="school", station="station", officer="liaison_officer")
 
 
 def incidents_inbox(user) -> QuerySet[Incident]:
-    """The handling inbox: everything for the bureau; for a station officer their station's and schools'."""
-    qs = incidents_visible(user)
-    roles = roles_of(user)
-    if roles & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}:
-        return qs
-    if Role.STATION_OFFICER in roles:
-        officer = officer_of(user)
-        return qs.filter(officer_scope_q(officer)) if officer else qs.none()
-    return qs.none()
+    """The handling inbox: the reports the user may read, for the roles that handle or oversee them."""
+    return incidents_visible(user) if may_see_inbox(user) else Incident.objects.none()
 
 
 def may_handle(user, incident: Incident) -> bool:
-    """HANDLE_INCIDENTS, and a station officer only for their station's or their schools' reports."""
+    """HANDLE_INCIDENTS, over a report within the user's scope."""
     if not can(user, Capability.HANDLE_INCIDENTS):
         return False
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
-        return True
-    officer = officer_of(user)
-    if officer is None:
-        return False
-    return Incident.objects.filter(officer_scope_q(officer), pk=incident.pk).exists()
+    return incidents_visible(user).filter(pk=incident.pk).exists()
 
 
 def overdue_q(now: dt.datetime) -> tuple[Q, Q]:
@@ -163,7 +127,9 @@ def may_see_rectifications(user) -> bool:
 
 def rectifications_visible(user) -> QuerySet[Rectification]:
     qs = Rectification.objects.select_related("incident", "incident__school", "station", "cleared_by")
-    return qs if may_see_rectifications(user) else qs.none()
+    if not may_see_rectifications(user):
+        return qs.none()
+    return scope_of(user).filter(qs, school="incident__school", station="station")
 
 
 def may_clear_rectification(user, rectification: Rectification) -> bool:

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",  # login throttling; before "common", whose admin extends axes'
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "try again at" page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,7 +157,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 REST_FRAMEWORK = {
     # Token first so an unauthenticated API call gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.tokens.ApiTokenAuthentication",  # expiring, revocable tokens (common.ApiToken)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -240,6 +242,11 @@ DRONE_HEARTBEAT_TIMEOUT_S = env_float("DRONE_HEARTBEAT_TIMEOUT_S", 3.0, min_valu
 DRONE_GCS_HEARTBEAT_S = env_float("DRONE_GCS_HEARTBEAT_S", 1.0, min_value=0.05, max_value=2.0)
 DRONE_COMMAND_TIMEOUT_S = env_float("DRONE_COMMAND_TIMEOUT_S", 15.0, min_value=1.0, max_value=120.0)
 DRONE_LINK_BACKEND = env_str("DRONE_LINK_BACKEND", "pymavlink")
+# Vehicle links the bridge may open (drones.linkpolicy): hosts as IP networks or exact names, and ports.
+# Loopback by default (simulators, a local SITL); add the telemetry radios' network, e.g. 10.20.0.0/24.
+DRONE_LINK_NETWORKS = env_list("DRONE_LINK_NETWORKS", ["127.0.0.0/8", "::1/128"])
+DRONE_LINK_HOSTS = env_list("DRONE_LINK_HOSTS", ["localhost"])
+DRONE_LINK_PORTS = env_str("DRONE_LINK_PORTS", "1024-65535")
 # An operator's control lock lapses this many seconds after its last renewal.
 DRONE_CONTROL_LOCK_S = env_int("DRONE_CONTROL_LOCK_S", 120, min_value=10, max_value=3600)
 
@@ -279,8 +286,88 @@ INCIDENT_PHOTOS_MAX = env_int("INCIDENT_PHOTOS_MAX", 6, min_value=0, max_value=2
 INCIDENT_PHOTO_MAX_SIDE_PX = env_int("INCIDENT_PHOTO_MAX_SIDE_PX", 2048, min_value=256, max_value=8192)
 # More pixels than this is a decompression bomb, not a phone photo (a 48 MP sensor makes 48 M).
 INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 64_000_000, min_value=1_000_000)
+# All the photos of one report together (a report of six 48 MP phone photos is 288 M).
+INCIDENT_PHOTOS_MAX_PIXELS_TOTAL = env_int("INCIDENT_PHOTOS_MAX_PIXELS_TOTAL", 300_000_000, min_value=1_000_000)
+# Uploaded images (incident photos, drill and plan attachments): memory for one decode (a PNG cannot be
+# decoded at a reduced scale, so this caps it at about 32 MP) and how many decode at once per process.
+IMAGE_DECODE_MAX_BYTES = env_int("IMAGE_DECODE_MAX_BYTES", 128 * 1024 * 1024, min_value=16 * 1024 * 1024)
+IMAGE_DECODE_CONCURRENCY = env_int("IMAGE_DECODE_CONCURRENCY", 2, min_value=1, max_value=64)
 # Report references read <prefix>-YYYYMMDD-NNNN (校安, "XA").
 INCIDENT_REFERENCE_PREFIX = env_str("INCIDENT_REFERENCE_PREFIX", "XA")
+
+# --- Content-Security-Policy ---
+# django-csp 4 (csp.middleware.CSPMiddleware) sends this on every response; the API docs views widen it
+# for themselves in config/urls.py. Every script and stylesheet of the site is a file under /static/:
+# templates carry no inline <script>, <style>, on*= handler or style="" attribute (tests/security/test_csp.py),
+# so neither script-src nor style-src needs 'unsafe-inline' or a nonce. Leaflet positions and sizes its
+# panes through element.style (the CSSOM), which CSP does not restrict, and its images are files or data: URIs.
+_CSP_IMG_SRC = ["'self'", "data:", "blob:"]
+if MAP_TILE_URL:
+    # Only the tile server's origin; Leaflet's {s} subdomain placeholder becomes a wildcard host label.
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
+    _CSP_IMG_SRC.append(f"{_tiles.scheme}://{_tiles.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _CSP_IMG_SRC,
+        "font-src": ["'self'"],
+        # 'self' covers ws:// and wss:// to the page's own host and port (CSP Level 3; Chromium and Firefox
+        # do, Safari from 15.4): the live maps, boards and alerts open their websockets there.
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- login throttling and API tokens ---
+# django-axes counts failed logins per account and per client address, separately: LOGIN_FAILURE_LIMIT
+# failures for one user name (from anywhere) or from one address (for any user name) lock that account
+# or address until LOGIN_COOLOFF_MINUTES have passed since its last failure (a failure while locked
+# out, the right password included, starts the cool-off again). Admins see and clear lockouts in the
+# admin (Axes: access attempts) or with manage.py axes_reset; lockouts and unlocks are audited.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, min_value=1, max_value=1000)
+AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, min_value=1, max_value=7 * 24 * 60) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "common.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "common.login_throttle.client_ip"
+# The client address is REMOTE_ADDR (uvicorn already sets it from X-Forwarded-For for connections
+# from its --forwarded-allow-ips, 127.0.0.1 by default). Behind another proxy, name the header that
+# proxy sets and overwrites (X-Real-IP; of a list, the right-most address counts): a header the
+# client can set itself would let it pick a fresh address per guess.
+TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER", "")
+# API tokens: lifetime chosen at creation, this by default, at most API_TOKEN_MAX_TTL_DAYS.
+API_TOKEN_MAX_TTL_DAYS = env_int("API_TOKEN_MAX_TTL_DAYS", 365, min_value=1, max_value=3650)
+API_TOKEN_TTL_DAYS = env_int(
+    "API_TOKEN_TTL_DAYS", min(30, API_TOKEN_MAX_TTL_DAYS), min_value=1, max_value=API_TOKEN_MAX_TTL_DAYS
+)
+
+# --- exports ---
+# XLSX reports, mission files and flight logs (common/exports.py): at most EXPORT_MAX_CONCURRENT built at
+# once per process (one more gets 503 and Retry-After: EXPORT_RETRY_AFTER_S); a build whose client has
+# gone stops within EXPORT_BATCH_ROWS rows. Every attempt is audited as export.<kind>.
+EXPORT_MAX_CONCURRENT = env_int("EXPORT_MAX_CONCURRENT", 2, min_value=1, max_value=64)
+EXPORT_RETRY_AFTER_S = env_int("EXPORT_RETRY_AFTER_S", 30, min_value=1, max_value=3600)
+EXPORT_BATCH_ROWS = env_int("EXPORT_BATCH_ROWS", 500, min_value=1, max_value=100000)
+
+# --- imports: limits ---
+# An import file is read whole before anything is written; these bound the work one file can cause and
+# refuse it, naming the limit, as soon as one is passed. A county registry is a few thousand rows and its
+# boundaries some hundred thousand vertices: the defaults leave a wide margin (docs/import-formats.md).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, min_value=100)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, min_value=20, max_value=16_384)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 2_000_000, min_value=1000)
+IMPORT_MAX_FEATURES = env_int("IMPORT_MAX_FEATURES", 100_000, min_value=100)
+IMPORT_MAX_VERTICES = env_int("IMPORT_MAX_VERTICES", 2_000_000, min_value=10_000)
+IMPORT_MAX_LAYERS = env_int("IMPORT_MAX_LAYERS", 100, min_value=1)
+# What a zipped Shapefile or an XLSX workbook may unpack to (zip bombs).
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 20 * UPLOAD_MAX_BYTES, min_value=1024 * 1024)
 
 # --- drills, emergency plans, activities ---
 # Remind this many days before a drill, a corrective action or a plan review falls due.

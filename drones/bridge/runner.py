@@ -14,7 +14,8 @@ One asyncio task per drone (``DroneSession``), plus four shared tasks:
   its JSON encoded once here (consumers forward the text to every viewer as
   is), and into the cache (``drones.live``) in one batch for pages and resyncs;
 - the recorder: once a second, a track point per connected drone with a
-  position, and the buffered events, written in bulk;
+  position, and the buffered events, written in bulk, off any request; a round the database
+  refuses (SQLite busy past its timeout) is kept and written with the next one;
 - the command listener: receives ``drone.command`` for the drones it owns;
 - the roster: re-reads the fleet every ``reload_s`` to pick up new or removed drones.
 
@@ -43,6 +44,9 @@ from drones.live import alive_states_put_many
 from drones.vehicle import Vehicle, VehicleEvent
 
 log = logging.getLogger(__name__)
+
+# Track points kept for the next round when the database refused a write: ten minutes of 100 drones.
+UNSAVED_TRACK_MAX = 60_000
 
 
 _gc_settled = False
@@ -169,6 +173,7 @@ class Bridge:
         self.sessions: dict[int, DroneSession] = {}
         self._session_tasks: dict[int, asyncio.Task] = {}
         self._events: list[tuple[int, VehicleEvent]] = []
+        self._unsaved_track: list[dict[str, Any]] = []
         self._pending_events: list[tuple[int, VehicleEvent]] = []
         self._tasks: list[asyncio.Task] = []
         self._channel: str | None = None
@@ -380,9 +385,17 @@ class Bridge:
                             "speaker_on": t.relay_on,
                         }
                     )
+        # Points not yet stored (the database was busy) go first; bounded, so an outage cannot eat memory.
+        track = (self._unsaved_track + track)[-UNSAVED_TRACK_MAX:]
+        self._unsaved_track = []
         events, self._events = self._events, []
         if track or events:
-            await sync_to_async(_persist)(track, events)
+            try:
+                await sync_to_async(_persist)(track, events)
+            except Exception:
+                self._unsaved_track = track
+                self._events = events + self._events
+                raise
 
     # --- commands ----------------------------------------------------------------------------
 

@@ -134,15 +134,28 @@ def flight_stats(flight: Flight) -> FlightStats:
     )
 
 
-# --- exports ----------------------------------------------------------------------------------
+# --- exports ---------------------------------------------------------------------------------
+# Each export takes the flight and, when run by ``common.exports``, the export's token: every track
+# point and event written is counted on it, and the build stops there once the client has gone.
 
 
-def _rows(flight: Flight) -> list[TrackPoint]:
-    return list(flight_track(flight))
+def _counted(items, token):
+    """``items`` (a QuerySet is read in chunks), each counted on ``token`` when there is one."""
+    rows = items.iterator(chunk_size=2000) if isinstance(items, QuerySet) else items
+    if token is None:
+        yield from rows
+        return
+    for item in rows:
+        yield item
+        token.count()
 
 
-def export_geojson(flight: Flight) -> str:
-    rows = _rows(flight)
+def _rows(flight: Flight, token=None) -> list[TrackPoint]:
+    return list(_counted(flight_track(flight), token))
+
+
+def export_geojson(flight: Flight, token=None) -> str:
+    rows = _rows(flight, token)
     features = []
     if rows:
         features.append(
@@ -159,7 +172,7 @@ def export_geojson(flight: Flight) -> str:
                 },
             }
         )
-    for event in flight_events(flight):
+    for event in _counted(flight_events(flight), token):
         features.append(
             {
                 "type": "Feature",
@@ -176,13 +189,12 @@ def export_geojson(flight: Flight) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
 
 
-def export_gpx(flight: Flight) -> str:
-    rows = _rows(flight)
+def export_gpx(flight: Flight, token=None) -> str:
     name = escape(f"{flight.drone.name} {timezone.localtime(flight.created_at):%Y-%m-%d %H:%M}")
     points = "\n".join(
         f'      <trkpt lat="{p.lat:.7f}" lon="{p.lon:.7f}"><ele>{(p.alt_msl_m or 0.0):.1f}</ele>'
         f"<time>{p.at.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
-        for p in rows
+        for p in _counted(flight_track(flight), token)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -191,10 +203,11 @@ def export_gpx(flight: Flight) -> str:
     )
 
 
-def export_kml(flight: Flight) -> str:
-    rows = _rows(flight)
+def export_kml(flight: Flight, token=None) -> str:
     name = escape(f"{flight.drone.name} {timezone.localtime(flight.created_at):%Y-%m-%d %H:%M}")
-    coords = " ".join(f"{p.lon:.7f},{p.lat:.7f},{(p.alt_rel_m or 0.0):.1f}" for p in rows)
+    coords = " ".join(
+        f"{p.lon:.7f},{p.lat:.7f},{(p.alt_rel_m or 0.0):.1f}" for p in _counted(flight_track(flight), token)
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n'
         f"<name>{name}</name>\n<Placemark><name>{name}</name><LineString><altitudeMode>relativeToGround"
@@ -202,7 +215,7 @@ def export_kml(flight: Flight) -> str:
     )
 
 
-def export_csv(flight: Flight) -> str:
+def export_csv(flight: Flight, token=None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -223,7 +236,7 @@ def export_csv(flight: Flight) -> str:
             "speaker_on",
         ]
     )
-    for p in _rows(flight):
+    for p in _counted(flight_track(flight), token):
         # The mode string comes from the vehicle: never let it reach a spreadsheet as a formula.
         writer.writerow(
             csv_cell(value)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Station, clean_point
+from drones.linkpolicy import SCHEMES, connection_problem
 
 if TYPE_CHECKING:
     from drones.missions.compile import SpeakerConfig
@@ -29,19 +30,15 @@ class Payload(models.TextChoices):
     SPOTLIGHT = "spotlight", _("Spotlight")
 
 
-CONNECTION_SCHEMES = ("tcp", "udpin", "udpout", "udp")
+CONNECTION_SCHEMES = SCHEMES
 
 
 def validate_connection(value: str) -> None:
-    """``tcp:host:port``, ``udpin:host:port`` or ``udpout:host:port`` (pymavlink style)."""
-    parts = value.split(":")
-    if len(parts) != 3 or parts[0] not in CONNECTION_SCHEMES or not parts[1] or not parts[2].isdigit():
-        raise ValidationError(
-            _("Use scheme:host:port with scheme one of %(schemes)s, e.g. tcp:127.0.0.1:5760.")
-            % {"schemes": ", ".join(CONNECTION_SCHEMES)}
-        )
-    if not 0 < int(parts[2]) < 65536:
-        raise ValidationError(_("Port %(port)s is out of range.") % {"port": parts[2]})
+    """``tcp:host:port``, ``udpin:host:port`` or ``udpout:host:port`` (pymavlink style), to a host and
+    port the bureau allows (``drones.linkpolicy``)."""
+    problem = connection_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 def validate_payloads(value) -> None:

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from common.dates import monday_of
-from common.xlsx import xlsx_bytes
+from common.xlsx import XlsxBook
 from patrol.duty.selectors import grace, patrol_due, shifts_visible, uncovered_roles
 from patrol.models import DutyAssignment, Term
 
@@ -146,8 +144,12 @@ def duty_stats(
     term: Term | None = None,
     station_id: int | None = None,
     now: dt.datetime | None = None,
+    token=None,
 ) -> StatsReport:
-    """Coverage statistics over the shifts the user may see from ``start`` to ``end`` (inclusive)."""
+    """Coverage statistics over the shifts the user may see from ``start`` to ``end`` (inclusive).
+
+    ``token``: an export's ``ExportToken`` (``common.exports``), checked between batches of shifts.
+    """
     now = now or timezone.now()
     report = StatsReport(start=start, end=end, term=term, station_id=station_id)
     report.total = StatRow("total", _("Total"))
@@ -162,7 +164,7 @@ def duty_stats(
     schools: dict[int, StatRow] = {}
     stations: dict[int | None, StatRow] = {}
     weeks: dict[dt.date, StatRow] = {}
-    for shift in qs:
+    for shift in qs if token is None else token.checked(qs):
         counts = shift_counts(shift, now=now)
         school = shift.post.gate.school
         station = school.responsible_station
@@ -182,8 +184,8 @@ def duty_stats(
     return report
 
 
-def stats_xlsx(report: StatsReport) -> bytes:
-    """The report as a workbook: one sheet per grouping, totals last in each."""
+def stats_xlsx(report: StatsReport, token=None) -> bytes:
+    """The report as a workbook: one sheet per grouping, totals last in each; rows counted on ``token``."""
     headers = [
         _("Shifts"),
         _("Required slots"),
@@ -198,22 +200,17 @@ def stats_xlsx(report: StatsReport) -> bytes:
         _("Coverage %"),
         _("Check-in %"),
     ]
-    wb = Workbook()
-    wb.remove(wb.active)
+    book = XlsxBook(token)
     for title, first, rows in (
         (_("By school"), _("School"), report.schools),
         (_("By station"), _("Station"), report.stations),
         (_("By week"), _("Week"), report.weeks),
     ):
-        ws = wb.create_sheet(title[:31])
-        ws.append([first, *headers])
+        ws = book.sheet(title, [first, *headers], widths=(32,))
         for row in [*rows, report.total]:
             ws.append([row.label, *[getattr(row, name) for name in COUNT_FIELDS], row.coverage_pct, row.checkin_pct])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.column_dimensions["A"].width = 32
-    info = wb.create_sheet(_("About")[:31])
-    info.append([_("From"), report.start.isoformat()])
-    info.append([_("To"), report.end.isoformat()])
-    info.append([_("Term"), str(report.term) if report.term else _("all terms")])
-    return xlsx_bytes(wb)
+    info = book.sheet(_("About"))
+    info.note([_("From"), report.start.isoformat()])
+    info.note([_("To"), report.end.isoformat()])
+    info.note([_("Term"), str(report.term) if report.term else _("all terms")])
+    return book.content()

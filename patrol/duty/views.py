@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from campus.models import Station
 from campus.selectors import staff_school_id
 from common.errors import DomainError
+from common.exports import Export, export_view
 from common.forms import form_errors
 from common.permissions import capability_required
 from common.roles import Capability, Role, roles_of
-from common.xlsx import xlsx_response
 from patrol.duty import selectors, services, stats
 from patrol.duty.forms import GuardPatrolForm, PositionForm
 from patrol.models import DutyShift, Term
@@ -210,6 +210,7 @@ def stats_params(request, params) -> dict:
     return {"start": start, "end": end, "term": term, "station_id": station_param(params.get("station"))}
 
 
+@export_view
 @capability_required(Capability.VIEW_DUTY)
 def duty_stats(request):
     params = stats_params(request, request.GET)
@@ -220,9 +221,16 @@ def duty_stats(request):
             % {"end": params["end"], "start": params["start"]},
         )
         params["end"] = params["start"]
-    report = stats.duty_stats(user=request.user, **params)
     if request.GET.get("type") == "xlsx":
-        return xlsx_response(stats.stats_xlsx(report), f"duty-stats-{report.start:%Y%m%d}-{report.end:%Y%m%d}.xlsx")
+        user, term = request.user, params["term"]
+        return Export(
+            kind="duty_stats",
+            fmt="xlsx",
+            build=lambda token: stats.stats_xlsx(stats.duty_stats(user=user, token=token, **params), token=token),
+            filename=f"duty-stats-{params['start']:%Y%m%d}-{params['end']:%Y%m%d}.xlsx",
+            params={**params, "term": term.pk if term else None},
+        )
+    report = stats.duty_stats(user=request.user, **params)
     query = request.GET.copy()
     query["type"] = "xlsx"
     return render(

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campus.models import School, Station
 from common.dates import monday_of
+from common.exports import Export, export_view
 from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
-from common.xlsx import xlsx_response
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest, Term
 from patrol.roster import exports, ics, selectors, services
 from patrol.roster.forms import (
@@ -180,9 +180,11 @@ def roster_sheet(request, term_id: int):
     )
 
 
+@export_view
 @require_GET
 @capability_required(Capability.VIEW_DUTY)
 def roster_export(request, term_id: int):
+    """The term's roster as XLSX, built off the request thread, cancelled with its client, audited."""
     term = get_object_or_404(Term, pk=term_id)
     kind = request.GET.get("type", "xlsx")
     if kind != "xlsx":
@@ -193,8 +195,14 @@ def roster_export(request, term_id: int):
         shifts = shifts.filter(post__gate__school_id=school_id)
     if station_id:
         shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
-    body = exports.roster_xlsx(term=term, shifts=shifts)
-    return xlsx_response(body, f"roster-{term.school_year}-term{term.pk}.xlsx")
+    return Export(
+        kind="roster",
+        fmt="xlsx",
+        build=lambda token: exports.roster_xlsx(term=term, shifts=shifts, token=token),
+        filename=f"roster-{term.school_year}-term{term.pk}.xlsx",
+        params={"term": term.pk, "school": school_id, "station": station_id},
+        obj=term,
+    )
 
 
 # --- shift editing -------------------------------------------------------------------------------

@@ -30,14 +30,19 @@
       (p.url ? '<br><a href="' + esc(p.url) + '">' + esc(labels.details) + "</a>" : "");
   }
 
+  // Colours go through element.style (the CSSOM), never a style="" attribute in markup: the
+  // Content-Security-Policy refuses those.
   function schoolPopup(p) {
     const l = p.liaison;
-    return "<h3>" + esc(p.name) + "</h3>" + esc(p.level) + " · " + esc(labels.pupils) + " " + p.pupils + "<br>" +
+    const popup = document.createElement("div");
+    popup.innerHTML = "<h3>" + esc(p.name) + "</h3>" + esc(p.level) + " · " + esc(labels.pupils) + " " + p.pupils + "<br>" +
       esc(labels.station) + ": " + esc(p.station || "—") + "<br>" +
       esc(labels.liaison) + ": " + (l ? esc(l.name) + ' <a href="tel:' + esc(l.phone) + '">' + esc(l.phone) + "</a>"
                                        : "<strong>" + esc(labels.none) + "</strong>") + "<br>" +
-      '<span style="color:' + (COLORS[p.status] || "#555") + '">● ' + esc(p.status_label) + "</span>" +
+      '<span class="status-mark">● ' + esc(p.status_label) + "</span>" +
       ' · <a href="' + esc(p.url) + '">' + esc(labels.details) + "</a>";
+    popup.querySelector(".status-mark").style.color = COLORS[p.status] || "#555";
+    return popup;
   }
 
   function render(data) {
@@ -83,7 +88,8 @@
     const legend = document.getElementById("legend");
     Object.keys(COLORS).forEach(function (key) {
       const li = document.createElement("li");
-      li.innerHTML = '<span class="dot" style="background:' + COLORS[key] + '"></span>' + esc(statusLabels[key] || key) + " (" + (counts[key] || 0) + ")";
+      li.innerHTML = '<span class="dot"></span>' + esc(statusLabels[key] || key) + " (" + (counts[key] || 0) + ")";
+      li.querySelector(".dot").style.background = COLORS[key];
       legend.appendChild(li);
     });
     statusEl.textContent = data.schools.features.length + " " + labels.loaded;

@@ -47,8 +47,10 @@
     const heading = s.heading_deg || 0;
     return L.divIcon({
       className: "drone-marker", iconSize: [34, 34], iconAnchor: [17, 17],
-      html: '<svg class="drone-icon" width="34" height="34" viewBox="-17 -17 34 34" style="transform: rotate(' +
-        heading + 'deg)"><path d="M0,-14 L9,11 L0,6 L-9,11 Z" fill="' + colour(s) +
+      // SVG's own transform attribute, not style="" (which the Content-Security-Policy refuses): the
+      // viewBox is centred on 0,0, so rotate() turns the arrow about its middle.
+      html: '<svg class="drone-icon" width="34" height="34" viewBox="-17 -17 34 34"><path transform="rotate(' +
+        Number(heading) + ')" d="M0,-14 L9,11 L0,6 L-9,11 Z" fill="' + colour(s) +
         '" stroke="#fff" stroke-width="2"/></svg><div class="drone-label">' + esc(d.info.name) + "</div>",
     });
   }

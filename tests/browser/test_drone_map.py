@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from common.roles import Role
+from common.tokens import api_token_create
 from drones.models import Drone, Pilot
 from tests.asgi_server import run_asgi_server
 from tests.browser.conftest import login
@@ -42,11 +42,11 @@ def post(url: str, token: str, body: dict) -> dict:
 def test_operator_sees_the_drone_marker_move_after_take_off_and_goto(page, live_url):
     user = UserFactory(username="pilot", password="pw-pilot-1", roles=[Role.DRONE_OPERATOR])
     Pilot.objects.create(user=user, licence_no="L1", licence_expiry=timezone.localdate() + dt.timedelta(days=30))
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user, name="test", actor=user)[1]
     drone = Drone.objects.get()
     login(page, live_url, "pilot", "pw-pilot-1")
     page.goto(f"{live_url}/drones/map/")
-    page.wait_for_function(f"document.getElementById('map').dataset.lat{drone.id} !== undefined", timeout=20000)
+    page.wait_for_function(f"() => document.getElementById('map').dataset.lat{drone.id} !== undefined", timeout=20000)
     assert page.locator(".drone-marker").count() == 1
     start_lat = float(page.get_attribute("#map", f"data-lat{drone.id}"))
     # Take control and take off from the page, as an operator would.
@@ -59,7 +59,7 @@ def test_operator_sees_the_drone_marker_move_after_take_off_and_goto(page, live_
         if page.get_attribute("#command-result", "data-state") == "ok":
             break
         page.wait_for_timeout(500)
-    page.wait_for_function(f"Number(document.getElementById('map').dataset.alt{drone.id}) > 5", timeout=20000)
+    page.wait_for_function(f"() => Number(document.getElementById('map').dataset.alt{drone.id}) > 5", timeout=20000)
     # Fly north 80 m through the API and watch the marker follow.
     post(
         f"{live_url}/api/drones/drones/{drone.id}/command/",
@@ -67,7 +67,7 @@ def test_operator_sees_the_drone_marker_move_after_take_off_and_goto(page, live_
         {"command": "goto", "args": {"lat": start_lat + 0.00072, "lon": 118.17, "alt_m": 15}},
     )
     page.wait_for_function(
-        f"Number(document.getElementById('map').dataset.lat{drone.id}) > {start_lat + 0.0004}", timeout=30000
+        f"() => Number(document.getElementById('map').dataset.lat{drone.id}) > {start_lat + 0.0004}", timeout=30000
     )
     box = page.locator(".drone-marker").bounding_box()
     assert box is not None and box["width"] > 0

@@ -307,16 +307,16 @@ def test_operator_flies_a_school_patrol_from_the_pages_and_acknowledges_the_fenc
             page.wait_for_timeout(1000)
         page.click("#btn-start")
         page.wait_for_function(
-            "['flying', 'paused', 'returning', 'landing']"
+            "() => ['flying', 'paused', 'returning', 'landing']"
             ".includes(document.getElementById('flight-map').dataset.status)"
             " || document.getElementById('flight-error').textContent.length > 30",
             timeout=120000,
         )
         assert page.get_attribute("#flight-map", "data-status") != "preflight", page.inner_text("#flight-error")
         # Watching it fly: the live values and the countdown move.
-        page.wait_for_function("Number(document.getElementById('flight-map').dataset.alt) > 10", timeout=120000)
+        page.wait_for_function("() => Number(document.getElementById('flight-map').dataset.alt) > 10", timeout=120000)
         assert "m/s" in page.inner_text("#live-props")
-        page.wait_for_function("document.getElementById('flight-map').dataset.etaS !== ''", timeout=60000)
+        page.wait_for_function("() => document.getElementById('flight-map').dataset.etaS !== ''", timeout=60000)
         # Someone shrinks the vehicle's fence to 40 m under the patrol: it breaches and returns home.
         world.sim.set_param("FENCE_TYPE", 7)
         world.sim.set_param("FENCE_RADIUS", 40)
@@ -329,7 +329,7 @@ def test_operator_flies_a_school_patrol_from_the_pages_and_acknowledges_the_fenc
         assert fence.acknowledged_by == world.user
         # The flight ends, and the page says why.
         page.wait_for_function(
-            "['completed', 'aborted', 'failed'].includes(document.getElementById('flight-map').dataset.status)",
+            "() => ['completed', 'aborted', 'failed'].includes(document.getElementById('flight-map').dataset.status)",
             timeout=240000,
         )
         flight.refresh_from_db()

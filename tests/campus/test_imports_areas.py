@@ -237,7 +237,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"PK\x03\x04 not really a zip", "not a valid zip archive"),
+        (b"not a zip at all", "not a valid zip archive"),
         (_zip({"readme.txt": b"hello"}), "holds no .shp file"),
         (_zip({"a.shp": b"x", "a.dbf": b"x"}), "not its .shx file"),
         (_zip({"a.shp": b"x", "a.shx": b"x", "a.dbf": b"x"}), "Shapefile cannot be read"),
@@ -246,6 +246,15 @@ def _zip(files: dict[str, bytes]) -> bytes:
 def test_rejects_invalid_zip(stations, scheduler, content, expected):
     problem = refused("jurisdictions", content, scheduler, "j.zip")
     assert expected in problem["message"]
+
+
+def test_refuses_a_zip_cut_short_as_damaged_writing_nothing(stations, scheduler):
+    before = counts()
+    with pytest.raises(services.ImportRefused) as refusal:
+        preview("jurisdictions", b"PK\x03\x04 cut short", actor=scheduler, filename="j.zip")
+    assert refusal.value.code == "archive_damaged"
+    assert refusal.value.message.startswith("j.zip is refused: The zip archive is damaged:")
+    assert counts() == before and not ImportBatch.objects.exists()
 
 
 def test_unknown_geodata_attribute_is_a_warning_naming_it(stations, scheduler):

@@ -313,5 +313,15 @@ def test_rejects_a_file_of_the_wrong_format(station, scheduler):
 
 
 def test_rejects_a_broken_xlsx(station, scheduler):
-    problem = refused(b"PK\x03\x04 broken", scheduler, filename="schools.xlsx")
+    problem = refused(b"code,name\nS1,First", scheduler, filename="schools.xlsx")
     assert "not a readable XLSX" in problem["message"]
+
+
+def test_refuses_a_cut_short_xlsx_as_a_damaged_zip_writing_nothing(station, scheduler):
+    # It starts like a zip (PK) but its directory is missing: damaged, not some other kind of file.
+    before = counts()
+    with pytest.raises(services.ImportRefused) as refusal:
+        preview("schools", b"PK\x03\x04 broken", actor=scheduler, filename="schools.xlsx")
+    assert refusal.value.code == "archive_damaged" and refusal.value.http_status == 400
+    assert "The zip archive is damaged" in refusal.value.message
+    assert counts() == before and not ImportBatch.objects.exists()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from campus.models import LiaisonAssignment
+from common.models import ApiToken
+from common.tokens import api_token_create
 from tests.factories import OfficerFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,30 +38,32 @@ def test_api_accepts_token_and_session_but_not_anonymous(scheduler, school):
     url = reverse("campus_api:school-list")
     anonymous = Client().get(url)
     assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"].startswith("Token")
-    token = Token.objects.create(user=scheduler)
-    by_token = Client().get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = api_token_create(user=scheduler, name="script", actor=scheduler)
+    by_token = Client().get(url, HTTP_AUTHORIZATION=f"Token {key}")
     assert by_token.status_code == 200 and by_token.json()["count"] == 1
     assert Client().get(url, HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
 
 
 def test_token_api_write_needs_no_csrf(scheduler, school, officer):
-    token = Token.objects.create(user=scheduler)
+    _, key = api_token_create(user=scheduler, name="script", actor=scheduler)
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         reverse("campus_api:liaison-list"),
         {"school": school.pk, "officer": officer.pk},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert response.status_code == 201, response.content
 
 
-def test_api_token_page_rotates_token(client, scheduler):
+def test_api_token_page_creates_a_token_and_shows_its_key_once(client, scheduler):
     client.force_login(scheduler)
-    client.post(reverse("api_token"))
-    first = Token.objects.get(user=scheduler).key
-    client.post(reverse("api_token"))
-    assert Token.objects.get(user=scheduler).key != first
+    created = client.post(reverse("api_token"), {"name": "script", "ttl_days": 30})
+    assert created.status_code == 201
+    token = ApiToken.objects.get(user=scheduler)
+    key = created.context["created_key"]
+    assert key.startswith(token.prefix) and key in created.content.decode()
+    assert key not in client.get(reverse("api_token")).content.decode()
 
 
 def test_login_and_logout(client, scheduler):

@@ -12,11 +12,11 @@ import urllib.request
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
 from common.roles import Role
+from common.tokens import api_token_create
 from drones import services
 from drones.commands import CommandFailed, CommandInvalid, check_drone_command, do_drone_command
 from drones.models import ControlLock, Drone, Pilot
@@ -140,7 +140,7 @@ def test_api_flight_through_the_embedded_bridge_take_control_take_off_land_all_a
     settings.DRONE_BRIDGE_EMBEDDED = True
     user = make_user(Role.DRONE_OPERATOR, username="pilot")
     Pilot.objects.create(user=user, licence_no="L", licence_expiry=timezone.localdate() + dt.timedelta(days=9))
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user, name="test", actor=user)[1]
     with sim_fleet(1) as sim:
         drone = Drone.objects.create(name="D1", serial="S1", connection=sim.fleet.connection_strings[0])
         with run_asgi_server(lifespan="on") as base:

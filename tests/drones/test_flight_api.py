@@ -15,10 +15,10 @@ import urllib.request
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from common.models import AuditLogEntry
 from common.roles import Role
+from common.tokens import api_token_create
 from drones.models import Drone, DroneEvent, Flight, Mission, Pilot
 from tests.asgi_server import run_asgi_server
 from tests.factories import make_user
@@ -62,7 +62,7 @@ def test_plan_check_preflight_fly_and_log_a_mission(settings):
     settings.DRONE_BRIDGE_EMBEDDED = True
     user = make_user(Role.DRONE_OPERATOR, username="pilot")
     Pilot.objects.create(user=user, licence_no="L", licence_expiry=timezone.localdate() + dt.timedelta(days=9))
-    token = Token.objects.create(user=user).key
+    token = api_token_create(user=user, name="test", actor=user)[1]
     with sim_fleet(1, speedup=3.0) as sim:
         drone = Drone.objects.create(
             name="D1",

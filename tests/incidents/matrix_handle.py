@@ -2,7 +2,9 @@
 
 Objects: ``handle_a`` a reported incident at school A (the officer user is its liaison, the staff user its
 reporter), ``handle_b`` one at school B routed to another station, ``handle_resolved`` a resolved school A
-report with a pending follow-up, ``handle_rect`` an open rectification item of the station.
+report with a pending follow-up, ``handle_rect`` an open rectification item of the station. A station
+officer reads only their station's and their liaison schools' reports (``campus.scope``): ``handle_b`` is
+404 to them, as to another school's staff.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def _pk(key: str):
 CASES: list = [
     Case("incidents:handle-inbox", "302 200 200 200 403 403 200"),
     Case("incidents:handle-detail", "302 200 200 200 200 403 200", kwargs=_pk("handle_a"), label="own school"),
-    Case("incidents:handle-detail", "302 200 200 200 404 403 200", kwargs=_pk("handle_b"), label="other school"),
+    Case("incidents:handle-detail", "302 200 200 404 404 403 200", kwargs=_pk("handle_b"), label="other station"),
     Case(
         "incidents:handle-transition",
         "302 302 302 302 403 403 403",
@@ -31,7 +33,7 @@ CASES: list = [
     ),
     Case(
         "incidents:handle-transition",
-        "302 302 302 403 403 403 403",
+        "302 302 302 404 403 403 403",
         method="post",
         kwargs=_pk("handle_b"),
         label="other station",
@@ -65,7 +67,7 @@ CASES: list = [
     # API
     Case("incidents_api:handle-list", "401 200 200 200 403 403 200"),
     Case("incidents_api:handle-detail", "401 200 200 200 200 403 200", kwargs=_pk("handle_a"), label="own school"),
-    Case("incidents_api:handle-detail", "401 200 200 200 404 403 200", kwargs=_pk("handle_b"), label="other school"),
+    Case("incidents_api:handle-detail", "401 200 200 404 404 403 200", kwargs=_pk("handle_b"), label="other station"),
     Case(
         "incidents_api:handle-transition",
         "401 200 200 200 403 403 403",
@@ -76,7 +78,7 @@ CASES: list = [
     ),
     Case(
         "incidents_api:handle-transition",
-        "401 200 200 403 403 403 403",
+        "401 200 200 404 403 403 403",
         method="post",
         json=True,
         kwargs=_pk("handle_b"),

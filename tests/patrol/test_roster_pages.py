@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -163,7 +164,9 @@ def test_printable_sheet(client, staffed):
         .get(url + f"?week=2030-09-02&station={staffed['station'].pk}", **EN)
         .content.decode()
     )
-    assert "@media print" in body and "13900000001" in body and staffed["station"].name in body
+    assert "css/roster_sheet.css" in body and "13900000001" in body and staffed["station"].name in body
+    # The print layout is in the page's stylesheet (no inline <style>: Content-Security-Policy).
+    assert "@media print" in (settings.BASE_DIR / "static" / "css" / "roster_sheet.css").read_text()
 
 
 def test_xlsx_export(client, staffed):

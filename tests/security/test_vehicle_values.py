@@ -17,6 +17,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -242,3 +243,27 @@ def test_cache_filled_by_the_bridge_reads_back_as_strict_json():
     response = client.get(reverse("drones_api:drone-detail", args=[drone.pk]))
     assert response.status_code == 200
     assert strict_loads(response.content.decode())["live"]["lat"] == pytest.approx(LAT)
+
+
+@pytest.mark.asyncio
+async def test_track_points_the_database_refused_are_written_with_the_next_round(monkeypatch):
+    """Issue 11, finding 1: a busy database lost a second of track for every drone; now it waits a round."""
+    from drones.bridge import runner
+
+    calls = []
+
+    def persist(track, events):
+        calls.append(len(track))
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr(runner, "_persist", persist)
+    bridge = runner.Bridge(vehicle_factory=lambda *a, **k: None)
+    session = type("S", (), {})()
+    session.drone_id = 1
+    session.latest = Telemetry(time_s=0.0, lat=36.18, lon=118.17, link_ok=True)
+    bridge.sessions = {1: session}
+    with pytest.raises(OperationalError):
+        await bridge._record()
+    await bridge._record()
+    assert calls == [1, 2] and bridge._unsaved_track == []
