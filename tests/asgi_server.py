@@ -45,3 +45,9 @@ def run_asgi_server(app=None, *, lifespan: str = "off", timeout_s: float = 15.0)
     finally:
         server.should_exit = True
         thread.join(timeout=timeout_s)
+        # The server's loop is gone. A channels_redis layer it used may still hold a receive lock bound
+        # to that loop (a websocket consumer stopped mid-receive); later tests in other loops would then
+        # fail with "bound to a different event loop". They get a fresh layer instead.
+        from channels.layers import channel_layers
+
+        channel_layers.backends.clear()
