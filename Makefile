@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run    virtualenv, install, migrate, load the sample county, start the server
 #   make test   install the dev requirements and run the whole suite
+#   make test-fast  the same without the slow flights and real-SITL tests (-m "not slow and not sitl")
 PYTHON ?= python3.11
 VENV ?= .venv
 PORT ?= 8000
@@ -9,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run dev test install install-dev messages migrate sample serve lint bench clean
+.PHONY: run dev test test-fast install install-dev messages migrate sample serve lint bench clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required: $(PYTHON) was not found (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -55,6 +56,11 @@ dev: sample
 
 test: install-dev messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# While iterating: everything but the tests marked slow (whole simulated flights, long replays) or sitl.
+# PYTEST_ARGS still applies; a -m in it replaces this one (pytest keeps the last).
+test-fast: install-dev messages
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -m "not slow and not sitl" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -484,7 +484,7 @@ class ImportBatch(models.Model):
         return self.status == self.Status.PREVIEWED and self.error_count == 0
 
 
-# Incidents and drills live in their own packages; importing their models here registers them with this app.
+# Drills live in their own package; importing their models here registers them with this app.
 from campus.drills.models import (  # noqa: E402, F401
     Activity,
     Attachment,
@@ -495,14 +495,4 @@ from campus.drills.models import (  # noqa: E402, F401
     EmergencyPlan,
     EmergencyPlanVersion,
     Reminder,
-)
-from campus.incidents.models import (  # noqa: E402, F401
-    FollowUp,
-    Incident,
-    IncidentCategory,
-    IncidentEvent,
-    IncidentPhoto,
-    IncidentStatus,
-    Rectification,
-    Severity,
 )

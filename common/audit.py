@@ -1,4 +1,4 @@
-"""Writing the audit log.
+"""Writing the audit log, and reading the object types its old entries were written with.
 
 Call ``audit_record`` inside the service's transaction: if the change rolls
 back, so does its audit entry, and a committed change always has one.
@@ -15,6 +15,30 @@ from django.db import models
 
 from common.models import AuditLogEntry
 from common.roles import SystemActor
+
+# Object types (``app_label.model``) that entries were written with before a model moved to
+# another app, mapped to the type's label now. The log is append-only, so old entries keep
+# the old label; whatever reads it by type goes through ``object_type_current`` and
+# ``object_type_aliases``. Labels only: ``common`` imports no app.
+LEGACY_OBJECT_TYPES: dict[str, str] = {
+    # Incident reports moved from campus/incidents/ to the incidents app (issue 12).
+    "campus.incident": "incidents.incident",
+    "campus.incidentevent": "incidents.incidentevent",
+    "campus.incidentphoto": "incidents.incidentphoto",
+    "campus.followup": "incidents.followup",
+    "campus.rectification": "incidents.rectification",
+}
+
+
+def object_type_current(object_type: str) -> str:
+    """The label an entry's ``object_type`` has now (itself unless the model has moved)."""
+    return LEGACY_OBJECT_TYPES.get(object_type, object_type)
+
+
+def object_type_aliases(object_type: str) -> list[str]:
+    """Every label stored for the same type as ``object_type`` (old or new), current first."""
+    current = object_type_current(object_type)
+    return [current, *sorted(old for old, new in LEGACY_OBJECT_TYPES.items() if new == current)]
 
 
 def _jsonable(value: Any) -> Any:

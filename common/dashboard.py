@@ -28,7 +28,7 @@ LEVELS = ("ok", "warn", "alert")  # the same, for the API's enum
 SECTION_PROVIDERS = [
     "campus.dashboard.liaison_section",
     "patrol.duty.dashboard.duty_section",
-    "campus.incidents.dashboard.incidents_section",
+    "incidents.dashboard.incidents_section",
     "campus.drills.dashboard.drills_section",
     "drones.dashboard.drones_section",
 ]

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campus.selectors import staff_school_id
+from common.audit import object_type_current
 from common.dashboard import dashboard_for, section_as_dict
 from common.login_throttle import client_ip
 from common.models import ApiToken
@@ -43,6 +44,8 @@ def home(request):
 def audit_log(request):
     filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id", "actor")}
     page = Paginator(audit_log_list(**filters), 50).get_page(request.GET.get("page"))
+    for entry in page:  # entries written before their model moved show its label now
+        entry.object_type_now = object_type_current(entry.object_type)
     return render(request, "common/audit_log.html", {"page": page, "filters": filters})
 
 

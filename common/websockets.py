@@ -23,17 +23,15 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.db import transaction
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
+from common.publish import channel_publish, publish_after_commit
 from common.roles import Capability, can
 
 logger = logging.getLogger(__name__)
@@ -161,24 +159,17 @@ def session_close_code(*, user_id: int, session_key: str | None, capability: Cap
     return None
 
 
-def _group_send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a full or broken layer must not fail the logout; the periodic re-check remains
-        logger.exception("could not send %s to %s", message["type"], group)
-
-
 def session_sockets_close(session_key: str) -> None:
-    """Close every socket opened on this session (at logout)."""
-    _group_send(session_group(session_key), {"type": SESSION_CLOSE, "code": CLOSE_SIGNED_OUT})
+    """Close every socket opened on this session (at logout).
+
+    A full or broken layer must not fail the logout: it is logged, and the periodic re-check remains.
+    """
+    channel_publish(session_group(session_key), {"type": SESSION_CLOSE, "code": CLOSE_SIGNED_OUT})
 
 
 def user_sockets_recheck(user_id: int) -> None:
     """Make every socket of this user re-check its session and role (roles changed, user saved)."""
-    _group_send(user_group(user_id), {"type": SESSION_RECHECK})
+    channel_publish(user_group(user_id), {"type": SESSION_RECHECK})
 
 
 def on_user_logged_out(sender, request=None, user=None, **kwargs) -> None:
@@ -201,14 +192,14 @@ def on_user_roles_changed(sender, instance, action, reverse, pk_set=None, **kwar
     else:
         user_ids = list(pk_set or ())
     for user_id in user_ids:
-        transaction.on_commit(lambda user_id=user_id: user_sockets_recheck(user_id))
+        publish_after_commit(user_group(user_id), {"type": SESSION_RECHECK})
 
 
 def on_user_saved(sender, instance, created=False, **kwargs) -> None:
     """Deactivated or new password: the user's sockets re-check (after commit, so they see it)."""
     if created or (kwargs.get("update_fields") and set(kwargs["update_fields"]) == {"last_login"}):
         return  # a login: nothing a socket depends on changed
-    transaction.on_commit(lambda: user_sockets_recheck(instance.pk))
+    publish_after_commit(user_group(instance.pk), {"type": SESSION_RECHECK})
 
 
 # --- Frames ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from common.websockets import OriginValidator  # noqa: E402
 
-WEBSOCKET_APPS = ("campus", "patrol", "drones")
+WEBSOCKET_APPS = ("incidents", "patrol", "drones")
 
 
 def websocket_urlpatterns() -> list:

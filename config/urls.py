@@ -22,7 +22,7 @@ urlpatterns = [
     path("campus/", include("campus.urls")),
     path("drones/", include("drones.urls")),
     path("patrol/", include("patrol.urls")),
-    path("incidents/", include("campus.incidents.urls")),
+    path("incidents/", include("incidents.urls")),
     path("drills/", include("campus.drills.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
@@ -48,7 +48,7 @@ urlpatterns = [
     path("api/campus/", include("campus.api_urls")),
     path("api/drones/", include("drones.api_urls")),
     path("api/patrol/", include("patrol.api_urls")),
-    path("api/incidents/", include("campus.incidents.api_urls")),
+    path("api/incidents/", include("incidents.api_urls")),
     path("api/drills/", include("campus.drills.api_urls")),
 ]
 

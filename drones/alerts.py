@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,12 +27,11 @@ from django.utils.translation import gettext as _
 
 from common.audit import audit_record
 from common.errors import NotAllowed
+from common.publish import channel_publish, publish_after_commit
 from common.roles import Capability, can
 from drones.bridge.protocol import FLEET_GROUP
 from drones.models import Drone, DroneEvent
 from drones.vehicle import VehicleEvent
-
-log = logging.getLogger(__name__)
 
 # Every page's alert banner listens here only (no telemetry); the fleet group gets alerts too.
 ALERT_GROUP = "drones.alerts"
@@ -205,29 +201,25 @@ def drone_alert_acknowledge(*, event: DroneEvent, actor) -> DroneEvent:
             after={"outcome": "acknowledged", "alert": current.alert, "text": current.text},
         )
         payload = alert_as_dict(current)
-        transaction.on_commit(lambda: _send({"type": "alert.ack", "alert": payload}, current.drone_id))
+        publish_after_commit(
+            (ALERT_GROUP, FLEET_GROUP), _message({"type": "alert.ack", "alert": payload}, current.drone_id)
+        )
     return current
 
 
 # --- pushing ---------------------------------------------------------------------------------
 
 
-def _send(payload: dict[str, Any], drone_id: int) -> None:
-    """One message to the fleet group; a full or broken channel layer never fails the caller."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+def _message(payload: dict[str, Any], drone_id: int) -> dict[str, Any]:
     kind = "drone.alert.ack" if payload["type"] == "alert.ack" else "drone.alert"
-    message = {"type": kind, "drone": drone_id, "text": json.dumps(payload)}
-    for group in (ALERT_GROUP, FLEET_GROUP):
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # noqa: BLE001 - the alert is stored; pages loaded later still show it
-            log.exception("could not publish %s for drone %s to %s", kind, drone_id, group)
+    return {"type": kind, "drone": drone_id, "text": json.dumps(payload)}
 
 
 def alerts_publish(events: Iterable[DroneEvent]) -> None:
     """Push stored alerts (with their ids, for acknowledgement) to every open page."""
     for event in events:
         if event.alert and event.pk is not None:
-            _send({"type": "alert", "alert": alert_as_dict(event)}, event.drone_id)
+            # The alert is stored; a full or broken layer is logged, and pages loaded later show it.
+            channel_publish(
+                (ALERT_GROUP, FLEET_GROUP), _message({"type": "alert", "alert": alert_as_dict(event)}, event.drone_id)
+            )

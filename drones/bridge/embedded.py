@@ -63,7 +63,7 @@ class LifespanBridge:
         """
         interval_s = settings.INCIDENT_ESCALATE_INTERVAL_S
         if interval_s > 0:
-            from campus.incidents.escalation import escalation_loop
+            from incidents.escalation import escalation_loop
 
             loop = asyncio.get_running_loop()
             self._jobs.append(loop.create_task(escalation_loop(interval_s), name="incident escalation"))

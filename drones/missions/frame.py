@@ -49,6 +49,16 @@ class LocalFrame:
         lon, lat = self._inverse.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
 
+    def point_xy(self, lat: float, lon: float) -> tuple[float, float]:
+        """Easting/northing in metres of one WGS-84 point, as plain floats (for route building)."""
+        x, y = self._forward.transform(lon, lat)
+        return float(x), float(y)
+
+    def point_latlon(self, x: float, y: float) -> tuple[float, float]:
+        """WGS-84 latitude and longitude of one local point in metres, as plain floats."""
+        lon, lat = self._inverse.transform(x, y)
+        return float(lat), float(lon)
+
     # --- geometries --------------------------------------------------------------------------------
 
     def _forward_xy(self, coords: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Mission generators: school patrol loops, market corridor broadcasts, point broadcasts.
 
 Each generator validates its input, does the geometry in metres in the local UTM
-zone (``common.geo.utm_epsg``; EPSG:32650 for the demo county) with pyproj and
+zone (``drones.missions.frame.LocalFrame``; EPSG:32650 for the demo county) with pyproj and
 shapely, and returns a ``GeneratedMission``: WGS-84 ``Waypoint``s with heights in
 metres above the launch point, the settings used (for ``Mission.params``), a
 suggested operating area (GeoJSON Polygon, WGS-84: the route, the launch point and
@@ -24,20 +24,18 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import shapely
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pyproj import Transformer
 from shapely import affinity
 from shapely import geometry as shp
 from shapely.geometry.polygon import orient
 
-from common.geo import geometry_to_geojson, point_problem, utm_epsg
+from common.geo import geometry_to_geojson, point_problem
 from drones.missions.compile import MAX_HOLD_S, SPEED_RANGE_MPS
+from drones.missions.frame import LocalFrame
 from drones.missions.route import Waypoint
 
 GUARD_LEAD_MIN = 20.0  # 护学岗: guards patrol and clear the gate area 20 min before dismissal (domain.md)
@@ -94,36 +92,6 @@ class GeneratedMission:
 
 
 # --- geometry helpers ------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=16)
-def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
-    return (
-        Transformer.from_crs(4326, epsg, always_xy=True),
-        Transformer.from_crs(epsg, 4326, always_xy=True),
-    )
-
-
-class _Local:
-    """WGS-84 <-> metres in the UTM zone around a reference point."""
-
-    def __init__(self, lat: float, lon: float) -> None:
-        self.epsg = utm_epsg(lon, lat)
-        self._fwd, self._inv = _transformers(self.epsg)
-
-    def xy(self, lat: float, lon: float) -> tuple[float, float]:
-        x, y = self._fwd.transform(lon, lat)
-        return float(x), float(y)
-
-    def latlon(self, x: float, y: float) -> tuple[float, float]:
-        lon, lat = self._inv.transform(x, y)
-        return float(lat), float(lon)
-
-    def to_xy(self, geom):
-        return shapely.transform(geom, lambda c: np.column_stack(self._fwd.transform(c[:, 0], c[:, 1])))
-
-    def to_wgs84(self, geom):
-        return shapely.transform(geom, lambda c: np.column_stack(self._inv.transform(c[:, 0], c[:, 1])))
 
 
 _WHERE = re.compile(r"^(?P<reason>.*?)\s*\[(?P<x>[-+\d.eE]+) (?P<y>[-+\d.eE]+)\]$")
@@ -255,12 +223,12 @@ def _line(geojson: Any, what: str, field: str) -> shp.LineString:
 
 
 def _waypoints(
-    local: _Local, points_xy: Sequence[tuple[float, float]], alt_m: float, *, speaker: bool = False
+    local: LocalFrame, points_xy: Sequence[tuple[float, float]], alt_m: float, *, speaker: bool = False
 ) -> list[Waypoint]:
     """WGS-84 waypoints; with ``speaker`` the first switches the loudspeaker on and the last off."""
     route = []
     for x, y in points_xy:
-        lat, lon = local.latlon(x, y)
+        lat, lon = local.point_latlon(x, y)
         route.append(Waypoint(round(lat, 8), round(lon, 8), alt_m))  # 1e-8° ≈ 1 mm
     if speaker and route:
         route[0] = Waypoint(route[0].lat, route[0].lon, alt_m, speaker=True)
@@ -272,7 +240,7 @@ def _path_length(points_xy: Sequence[tuple[float, float]]) -> float:
     return sum(math.dist(a, b) for a, b in zip(points_xy, points_xy[1:], strict=False))
 
 
-def _operating_area(local: _Local, points_xy: Sequence[tuple[float, float]], margin_m: float) -> dict[str, Any]:
+def _operating_area(local: LocalFrame, points_xy: Sequence[tuple[float, float]], margin_m: float) -> dict[str, Any]:
     """The convex hull of the route and launch point, at least ``margin_m`` wider, as a WGS-84 GeoJSON Polygon.
 
     Few vertices (each is a fence item): mitred corners (bevelled past twice the margin) and square
@@ -281,6 +249,12 @@ def _operating_area(local: _Local, points_xy: Sequence[tuple[float, float]], mar
     hull = shp.MultiPoint(list(points_xy)).convex_hull
     hull = hull.buffer(margin_m, cap_style="square", join_style="mitre", mitre_limit=2.0)
     return geometry_to_geojson(orient(local.to_wgs84(hull), sign=1.0))
+
+
+def _out_and_back_m(local: LocalFrame, start: tuple[float, float], points_xy: Sequence[tuple[float, float]]) -> float:
+    """Metres from the launch point (WGS-84 lat, lon) to the first point and from the last point back."""
+    home = local.point_xy(*start)
+    return math.dist(home, points_xy[0]) + math.dist(points_xy[-1], home)
 
 
 def _flight_s(route_s: float, *, alt_m: float, transit_m: float, speed_mps: float) -> float:
@@ -366,11 +340,11 @@ def school_patrol(
         )
     start = _check_point(start_at, _("The launch point"), "start_at") if start_at is not None else None
 
-    local = _Local(float(school.lat), float(school.lon))
+    local = LocalFrame(float(school.lat), float(school.lon))
     used = around
     if around == "campus" and getattr(school, "campus", None):
         campus = _polygon(school.campus, _("The campus outline of %(school)s") % {"school": name}, "campus")
-        base = local.to_xy(campus)
+        base = local.to_local(campus)
     else:
         gates = _gates(school)
         if not gates:
@@ -382,7 +356,7 @@ def school_patrol(
         points = []
         for gate in gates:
             lat, lon = _check_point((gate.lat, gate.lon), _("Gate %(gate)s") % {"gate": gate.name}, "gates")
-            points.append(local.xy(lat, lon))
+            points.append(local.point_xy(lat, lon))
         base = shp.MultiPoint(points).convex_hull
         used = "gates"
 
@@ -398,7 +372,7 @@ def school_patrol(
     loop = orient(loop, sign=-1.0)  # clockwise
     vertices = [tuple(c) for c in loop.exterior.coords[:-1]]
     if start is not None:
-        anchor = local.xy(*start)
+        anchor = local.point_xy(*start)
         first = min(range(len(vertices)), key=lambda i: math.dist(vertices[i], anchor))
     else:
         first = max(range(len(vertices)), key=lambda i: vertices[i][1])
@@ -410,7 +384,7 @@ def school_patrol(
     route_m = loop_m * laps
     estimate_mps = speed_mps or cruise_speed_mps
     route_s = route_m / estimate_mps
-    transit_m = math.dist(local.xy(*start), ring[0]) if start is not None else 0.0
+    transit_m = math.dist(local.point_xy(*start), ring[0]) if start is not None else 0.0
     flight_s = _flight_s(route_s, alt_m=alt_m, transit_m=2 * transit_m, speed_mps=estimate_mps)
 
     planned_start = over_from = over_until = None
@@ -435,7 +409,7 @@ def school_patrol(
         "over_school_from": over_from.isoformat() if over_from else None,
         "over_school_until": over_until.isoformat() if over_until else None,
     }
-    area_points = points_xy + ([local.xy(*start)] if start else [])
+    area_points = points_xy + ([local.point_xy(*start)] if start else [])
     return GeneratedMission(
         kind=KIND_SCHOOL_PATROL,
         waypoints=route,
@@ -573,8 +547,8 @@ def market_broadcast(
     stop_s = speed_mps / ACCEL_MPS2
     if over == "street":
         line_wgs = _line(street, _("The street of %(market)s") % {"market": name}, "street")
-        local = _Local(line_wgs.coords[0][1], line_wgs.coords[0][0])
-        line = local.to_xy(line_wgs).simplify(0.5)
+        local = LocalFrame(line_wgs.coords[0][1], line_wgs.coords[0][0])
+        line = local.to_local(line_wgs).simplify(0.5)
         if line.length < 5:
             raise GeneratorError(
                 _("The street of %(market)s is only %(length).1f m long; draw at least 5 m.")
@@ -583,7 +557,7 @@ def market_broadcast(
             )
         vertices = [tuple(c) for c in line.coords]
         if start is not None:
-            anchor = local.xy(*start)
+            anchor = local.point_xy(*start)
             if math.dist(vertices[-1], anchor) < math.dist(vertices[0], anchor):
                 vertices.reverse()
         lap_path = vertices[1:] + vertices[-2::-1]
@@ -594,9 +568,9 @@ def market_broadcast(
         spacing_m = _check_positive(spacing_m, "spacing_m", _("The spacing between passes"), high=1000)
         area_wgs = _polygon(area, _("The area of %(market)s") % {"market": name}, "area")
         centre = area_wgs.centroid
-        local = _Local(centre.y, centre.x)
-        area_xy = local.to_xy(area_wgs)
-        sweep = _sweep_path(_sweep_passes(area_xy, spacing_m), local.xy(*start) if start else None)
+        local = LocalFrame(centre.y, centre.x)
+        area_xy = local.to_local(area_wgs)
+        sweep = _sweep_path(_sweep_passes(area_xy, spacing_m), local.point_xy(*start) if start else None)
         passes = len(sweep) // 2
         lap_m = _path_length(sweep)
         lap_s = lap_m / speed_mps + (len(sweep) - 1) * stop_s
@@ -615,7 +589,7 @@ def market_broadcast(
 
     route_m = _path_length(points_xy)
     route_s = laps * lap_s
-    transit_m = math.dist(local.xy(*start), points_xy[0]) + math.dist(points_xy[-1], local.xy(*start)) if start else 0
+    transit_m = _out_and_back_m(local, start, points_xy) if start else 0
     params = {
         "over": over,
         "alt_m": alt_m,
@@ -628,7 +602,7 @@ def market_broadcast(
         "lap_s": round(lap_s, 1),
         "start_at": list(start) if start else None,
     }
-    area_points = points_xy + ([local.xy(*start)] if start else [])
+    area_points = points_xy + ([local.point_xy(*start)] if start else [])
     return GeneratedMission(
         kind=KIND_MARKET_BROADCAST,
         waypoints=route,
@@ -676,17 +650,17 @@ def point_broadcast(
     margin_m = _check_positive(margin_m, "margin_m", _("The operating area margin"))
     start = _check_point(start_at, _("The launch point"), "start_at") if start_at is not None else None
 
-    local = _Local(*checked[0])
+    local = LocalFrame(*checked[0])
     route: list[Waypoint] = []
     for lat, lon in checked:
         route.append(Waypoint(lat, lon, alt_m, hold_s, speaker=True))
         route.append(Waypoint(lat, lon, alt_m, 0.0, speaker=False))
-    points_xy = [local.xy(lat, lon) for lat, lon in checked]
+    points_xy = [local.point_xy(lat, lon) for lat, lon in checked]
     estimate_mps = speed_mps or cruise_speed_mps
     legs_m = _path_length(points_xy)
     # Each point: stop, hold, restart.
     route_s = legs_m / estimate_mps + len(points_xy) * (hold_s + estimate_mps / ACCEL_MPS2)
-    transit_m = math.dist(local.xy(*start), points_xy[0]) + math.dist(points_xy[-1], local.xy(*start)) if start else 0
+    transit_m = _out_and_back_m(local, start, points_xy) if start else 0
     params = {
         "points": [list(p) for p in checked],
         "alt_m": alt_m,
@@ -694,7 +668,7 @@ def point_broadcast(
         "speed_mps": speed_mps,
         "start_at": list(start) if start else None,
     }
-    area_points = points_xy + ([local.xy(*start)] if start else [])
+    area_points = points_xy + ([local.point_xy(*start)] if start else [])
     return GeneratedMission(
         kind=KIND_POINT_BROADCAST,
         waypoints=route,

@@ -7,9 +7,7 @@ viewer gets an event once. The payload is the shift's whole board row, which the
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from common.publish import channel_publish, run_after_commit
 
 COUNTY_GROUP = "patrol.board"
 EVENT_TYPE = "board.update"  # handled by BoardConsumer.board_update
@@ -35,15 +33,16 @@ def board_publish_shift(shift_id: int) -> None:
     from patrol.duty.selectors import shift_row_by_id
 
     row = shift_row_by_id(shift_id)
-    layer = get_channel_layer()
-    if row is None or layer is None:
+    if row is None:
         return
     message = {"type": EVENT_TYPE, "payload": {"type": "shift", "shift": row}}
     station = row["station"]["id"] if row["station"] else None
-    for group in groups_for_shift(school_id=row["school"]["id"], station_id=station):
-        async_to_sync(layer.group_send)(group, message)
+    channel_publish(groups_for_shift(school_id=row["school"]["id"], station_id=station), message)
 
 
 def board_publish_on_commit(shift_id: int) -> None:
-    """Publish once the surrounding transaction commits, so nobody sees rolled-back state."""
-    transaction.on_commit(lambda: board_publish_shift(shift_id))
+    """Publish once the surrounding transaction commits, so nobody sees rolled-back state.
+
+    The row is read after commit; a full or broken channel layer is logged, never raised.
+    """
+    run_after_commit(lambda: board_publish_shift(shift_id), what=f"board row of shift {shift_id}")

@@ -69,7 +69,7 @@ class Absence:
 @dataclass(frozen=True)
 class Limits:
     speed_kmh: float
-    min_rest_min: int
+    min_rest_min: float
     max_per_day: int
     max_per_week: int
 
@@ -154,48 +154,39 @@ def check_qualification(*, staff: StaffInfo, role: str, shift: ShiftInfo) -> lis
     return found
 
 
-def check_time(
-    *,
-    staff: StaffInfo,
-    shift: ShiftInfo,
-    existing: Iterable[ShiftInfo],
-    absences: Iterable[Absence] = (),
-    limits: Limits,
-) -> list[ConflictItem]:
-    """Double booking, travel and rest, leave and other duties, and the daily and weekly maximum.
+def check_pair(*, staff: StaffInfo, shift: ShiftInfo, other: ShiftInfo, limits: Limits) -> ConflictItem | None:
+    """Whether one person can stand both ``shift`` and ``other``: double booking, or travel plus rest.
 
-    ``existing``: the person's other shifts; one on ``shift`` itself counts as double booking.
+    The gap is compared in whole seconds (``travel_s`` rounds up), the solver's arithmetic, so the
+    edit forms, the solver and the roster validator agree on a gap of exactly travel plus rest.
     """
+    if other.start < shift.end and shift.start < other.end:
+        return ConflictItem(
+            "double_booked",
+            _("%(name)s is already on duty at %(other)s.") % {"name": staff.name, "other": other.describe()},
+            other,
+        )
+    first, second = (other, shift) if other.end <= shift.start else (shift, other)
+    gap_s = (second.start - first.end).total_seconds()
+    needed_s = travel_s(first.lat, first.lon, second.lat, second.lon, speed_kmh=limits.speed_kmh) + round(
+        limits.min_rest_min * 60
+    )
+    if gap_s < needed_s:
+        return ConflictItem(
+            "travel",
+            _(
+                "%(name)s cannot get between %(other)s and this shift in time: %(gap)d min between them, "
+                "%(needed)d min needed for travel and rest."
+            )
+            % {"name": staff.name, "other": other.describe(), "gap": gap_s / 60.0, "needed": round(needed_s / 60.0)},
+            other,
+        )
+    return None
+
+
+def check_absences(*, staff: StaffInfo, shift: ShiftInfo, absences: Iterable[Absence]) -> list[ConflictItem]:
+    """Leave or another duty overlapping ``shift``, one item per absence."""
     found: list[ConflictItem] = []
-    others = sorted(existing, key=lambda s: s.start)
-    for other in others:
-        if other.start < shift.end and shift.start < other.end:
-            found.append(
-                ConflictItem(
-                    "double_booked",
-                    _("%(name)s is already on duty at %(other)s.") % {"name": staff.name, "other": other.describe()},
-                    other,
-                )
-            )
-            continue
-        if other.end <= shift.start:
-            first, second = other, shift
-        else:
-            first, second = shift, other
-        gap_min = (second.start - first.end).total_seconds() / 60.0
-        needed_min = travel_min(first, second, speed_kmh=limits.speed_kmh) + limits.min_rest_min
-        if gap_min < needed_min:
-            found.append(
-                ConflictItem(
-                    "travel",
-                    _(
-                        "%(name)s cannot get between %(other)s and this shift in time: %(gap)d min between them, "
-                        "%(needed)d min needed for travel and rest."
-                    )
-                    % {"name": staff.name, "other": other.describe(), "gap": gap_min, "needed": round(needed_min)},
-                    other,
-                )
-            )
     for absence in absences:
         if absence.start < shift.end and shift.start < absence.end:
             start = timezone.localtime(absence.start)
@@ -213,27 +204,61 @@ def check_time(
                     },
                 )
             )
+    return found
+
+
+def check_max_per_day(*, staff: StaffInfo, date: dt.date, before: int, limits: Limits) -> ConflictItem | None:
+    """One more duty on ``date`` when the person already has ``before`` that day."""
     per_day = staff.max_per_day if staff.max_per_day is not None else limits.max_per_day
-    same_day = [s for s in others if s.date == shift.date]
-    if len(same_day) + 1 > per_day:
-        found.append(
-            ConflictItem(
-                "max_per_day",
-                _("%(name)s already has %(count)d duties on %(date)s (maximum %(max)d).")
-                % {"name": staff.name, "count": len(same_day), "date": f"{shift.date:%Y-%m-%d}", "max": per_day},
-            )
+    if before + 1 > per_day:
+        return ConflictItem(
+            "max_per_day",
+            _("%(name)s already has %(count)d duties on %(date)s (maximum %(max)d).")
+            % {"name": staff.name, "count": before, "date": f"{date:%Y-%m-%d}", "max": per_day},
         )
+    return None
+
+
+def check_max_per_week(*, staff: StaffInfo, date: dt.date, before: int, limits: Limits) -> ConflictItem | None:
+    """One more duty in the ISO week of ``date`` when the person already has ``before`` that week."""
     per_week = staff.max_per_week if staff.max_per_week is not None else limits.max_per_week
-    week = _week(shift.date)
-    same_week = [s for s in others if _week(s.date) == week]
-    if len(same_week) + 1 > per_week:
-        found.append(
-            ConflictItem(
-                "max_per_week",
-                _("%(name)s already has %(count)d duties in the week of %(date)s (maximum %(max)d).")
-                % {"name": staff.name, "count": len(same_week), "date": f"{shift.date:%Y-%m-%d}", "max": per_week},
-            )
+    if before + 1 > per_week:
+        return ConflictItem(
+            "max_per_week",
+            _("%(name)s already has %(count)d duties in the week of %(date)s (maximum %(max)d).")
+            % {"name": staff.name, "count": before, "date": f"{date:%Y-%m-%d}", "max": per_week},
         )
+    return None
+
+
+def check_time(
+    *,
+    staff: StaffInfo,
+    shift: ShiftInfo,
+    existing: Iterable[ShiftInfo],
+    absences: Iterable[Absence] = (),
+    limits: Limits,
+) -> list[ConflictItem]:
+    """Double booking, travel and rest, leave and other duties, and the daily and weekly maximum.
+
+    ``existing``: the person's other shifts; one on ``shift`` itself counts as double booking.
+    """
+    others = sorted(existing, key=lambda s: s.start)
+    found = [
+        item
+        for other in others
+        if (item := check_pair(staff=staff, shift=shift, other=other, limits=limits)) is not None
+    ]
+    found += check_absences(staff=staff, shift=shift, absences=absences)
+    same_day = sum(1 for s in others if s.date == shift.date)
+    week = _week(shift.date)
+    same_week = sum(1 for s in others if _week(s.date) == week)
+    for item in (
+        check_max_per_day(staff=staff, date=shift.date, before=same_day, limits=limits),
+        check_max_per_week(staff=staff, date=shift.date, before=same_week, limits=limits),
+    ):
+        if item is not None:
+            found.append(item)
     return found
 
 

@@ -17,6 +17,17 @@ from django.utils import timezone
 from campus.models import LiaisonAssignment
 from common.dates import monday_of
 from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term, role_can_fill, travel_s
+from patrol.roster.conflicts import (
+    Absence,
+    Limits,
+    ShiftInfo,
+    StaffInfo,
+    check_absences,
+    check_max_per_day,
+    check_max_per_week,
+    check_pair,
+    check_qualification,
+)
 
 POLICE = DutyRole.POLICE.value
 AUXILIARY = DutyRole.AUXILIARY.value
@@ -252,6 +263,44 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
     )
 
 
+def _shift_info(shift: Shift) -> ShiftInfo:
+    return ShiftInfo(
+        shift_id=shift.id,
+        date=shift.date,
+        start=dt.datetime.fromtimestamp(shift.start_s, tz=dt.UTC),
+        end=dt.datetime.fromtimestamp(shift.end_s, tz=dt.UTC),
+        lat=shift.lat,
+        lon=shift.lon,
+        school_id=shift.school_id,
+        school_name=shift.school_name,
+        gate_name=shift.gate_name,
+        post_name=shift.post_name,
+        responsible_station_id=shift.station_id,
+        requirements=shift.requirements,
+    )
+
+
+def _staff_info(person: Staff) -> StaffInfo:
+    return StaffInfo(
+        staff_id=person.id,
+        name=person.name,
+        role=person.role,
+        school_id=person.school_id,
+        station_id=person.station_id,
+        max_per_day=person.max_per_day,
+        max_per_week=person.max_per_week,
+    )
+
+
+# Codes of ``check_qualification`` the validator reports as one "not qualified" line. "role_not_needed"
+# is left to the slot count below, which names the number required; any other code is reported with
+# the check's own message, so a rule added there reaches the validator without an edit here.
+_NOT_QUALIFIED = frozenset({"not_qualified", "other_school", "other_station"})
+_COUNTED_BY_SLOT = frozenset({"role_not_needed"})
+# ``check_pair``'s codes in the validator's words.
+_PAIR_REASONS = {"double_booked": "overlap", "travel": "travel"}
+
+
 def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, limit: int = 20) -> list[str]:
     """Every hard constraint ``chosen`` breaks, checked from scratch (the last guard before writing).
 
@@ -259,8 +308,34 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
     required and not over-filled, nobody twice on one shift, qualification (role, own school or own
     station), leave, overlap and travel plus rest between a person's duties, and the daily and weekly
     maxima counting the duties before ``problem.from_date``. Returns up to ``limit`` messages.
+
+    The per-person rules are the ones the edit forms use (``patrol.roster.conflicts``), applied to the
+    problem's data; only the roster-wide rules (slot counts, the same person twice) live here.
     """
     found: list[str] = []
+    limits = Limits(
+        speed_kmh=problem.speed_kmh,
+        min_rest_min=problem.min_rest_s / 60.0,
+        max_per_day=settings.PATROL_MAX_DUTIES_PER_DAY,
+        max_per_week=settings.PATROL_MAX_DUTIES_PER_WEEK,
+    )
+    shift_infos: dict[int, ShiftInfo] = {}
+    staff_infos: dict[int, StaffInfo] = {}
+    absences: dict[int, list[Absence]] = {}
+
+    def shift_info(shift: Shift) -> ShiftInfo:
+        if shift.id not in shift_infos:
+            shift_infos[shift.id] = _shift_info(shift)
+        return shift_infos[shift.id]
+
+    def staff_info(person: Staff) -> StaffInfo:
+        if person.id not in staff_infos:
+            staff_infos[person.id] = _staff_info(person)
+            absences[person.id] = [
+                Absence("leave", dt.datetime.fromtimestamp(start, tz=dt.UTC), dt.datetime.fromtimestamp(end, tz=dt.UTC))
+                for start, end in problem.leaves.get(person.id, ())
+            ]
+        return staff_infos[person.id]
 
     def bad(text: str) -> bool:
         found.append(text)
@@ -285,19 +360,29 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
             f"{where}: more people than the {shift.requirements.get(role, 0)} required"
         ):
             return found
-        if not problem.qualified(person, shift, role) and bad(f"{where}: not qualified (role or place)"):
+        info, staff = shift_info(shift), staff_info(person)
+        items = check_qualification(staff=staff, role=role, shift=info)
+        if any(item.code in _NOT_QUALIFIED for item in items) and bad(f"{where}: not qualified (role or place)"):
             return found
-        if problem.on_leave(staff_id, shift) and bad(f"{where}: on leave"):
+        for item in items:
+            if item.code not in _NOT_QUALIFIED | _COUNTED_BY_SLOT and bad(f"{where}: {item.message}"):
+                return found
+        if check_absences(staff=staff, shift=info, absences=absences[person.id]) and bad(f"{where}: on leave"):
             return found
         duties[staff_id].append(shift)
 
     for staff_id, shifts in duties.items():
         person = problem.staff_by_id[staff_id]
+        staff = staff_info(person)
         ordered = sorted(shifts, key=lambda s: (s.start_s, s.id))
         for a, b in zip(ordered, ordered[1:], strict=False):
-            why = problem.conflict(a, b) if a.id != b.id else None
-            if why and bad(f"staff {staff_id}: shifts {a.id} and {b.id} conflict ({why})"):
-                return found
+            if a.id == b.id:
+                continue  # reported above as the same person twice on one shift
+            item = check_pair(staff=staff, shift=shift_info(b), other=shift_info(a), limits=limits)
+            if item is not None:
+                why = _PAIR_REASONS.get(item.code, item.code)
+                if bad(f"staff {staff_id}: shifts {a.id} and {b.id} conflict ({why})"):
+                    return found
         days: dict[dt.date, int] = defaultdict(int)
         weeks: dict[dt.date, int] = defaultdict(int)
         for shift in shifts:
@@ -305,11 +390,13 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
             weeks[shift.week] += 1
         for day, count in days.items():
             total = count + problem.prior_day_load.get((staff_id, day), 0)
-            if total > person.max_per_day and bad(f"staff {staff_id}: {total} duties on {day} > {person.max_per_day}"):
+            over = check_max_per_day(staff=staff, date=day, before=total - 1, limits=limits)
+            if over is not None and bad(f"staff {staff_id}: {total} duties on {day} > {person.max_per_day}"):
                 return found
         for week, count in weeks.items():
             total = count + problem.prior_week_load.get((staff_id, week), 0)
-            if total > person.max_per_week and bad(
+            over = check_max_per_week(staff=staff, date=week, before=total - 1, limits=limits)
+            if over is not None and bad(
                 f"staff {staff_id}: {total} duties in the week of {week} > {person.max_per_week}"
             ):
                 return found

@@ -214,6 +214,24 @@ def test_acknowledging_records_who_audits_and_tells_every_watcher(drone):
     assert message["type"] == "drone.alert.ack" and '"type": "alert.ack"' in message["text"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_full_channel_layer_does_not_fail_an_acknowledgement(drone, monkeypatch):
+    from channels.exceptions import ChannelFull
+
+    class FullLayer:
+        async def group_send(self, group, message):
+            raise ChannelFull()
+
+    monkeypatch.setattr("common.publish.get_channel_layer", FullLayer)
+    alert = _alert(drone)
+    client = APIClient()
+    client.force_authenticate(make_user(Role.DRONE_OPERATOR, username="op1"))
+    response = client.post(f"/api/drones/alerts/{alert.id}/ack/", {}, format="json")
+    assert response.status_code == 200
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None
+
+
 def test_a_second_acknowledgement_keeps_the_first_and_is_audited(drone):
     alert = _alert(drone)
     first, second = make_user(Role.DRONE_OPERATOR, username="op1"), make_user(Role.BUREAU_ADMIN, username="adm")

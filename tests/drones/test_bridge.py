@@ -19,7 +19,8 @@ from drones.bridge.protocol import FLEET_GROUP, BridgeUnavailable, call_bridge
 from drones.bridge.runner import Bridge
 from drones.live import live_states
 from drones.models import Drone, DroneEvent, TrackPoint
-from tests.sim import sim_fleet, wait_until
+from tests.sim import sim_fleet
+from tests.waiting import wait_until_async
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -79,7 +80,7 @@ async def test_publishes_fleet_state_with_sequence_numbers_and_persists_track():
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(
+            await wait_until_async(
                 lambda: listener.latest(a.id).get("ekf_ok") and listener.latest(b.id).get("ekf_ok"),
                 20,
                 "both drones connected with a good EKF",
@@ -107,14 +108,14 @@ async def test_link_loss_is_published_within_three_seconds_and_recovers():
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(lambda: listener.latest(drone.id).get("link_ok"), 15, "link up")
+            await wait_until_async(lambda: listener.latest(drone.id).get("link_ok"), 15, "link up")
             sim.call(lambda: sim.fleet.servers[0].drop(60.0))  # 60 vehicle s = 6 s at speed-up 10
-            await wait_until(lambda: listener.latest(drone.id).get("link_ok") is False, 5, "link loss published")
+            await wait_until_async(lambda: listener.latest(drone.id).get("link_ok") is False, 5, "link loss published")
             lost = next(e["event"] for e in listener.events if e["event"]["kind"] == "link_lost")
             silence_s = float(lost["text"].split("for ")[1].split(" s")[0])
             assert 3.0 <= silence_s < 4.5, lost  # declared lost once the 3 s heartbeat timeout has passed
-            await wait_until(lambda: listener.latest(drone.id).get("link_ok"), 15, "link restored")
-            await wait_until(
+            await wait_until_async(lambda: listener.latest(drone.id).get("link_ok"), 15, "link restored")
+            await wait_until_async(
                 lambda: any(e["event"]["kind"] == "link_restored" for e in listener.events), 3, "link_restored event"
             )
         finally:
@@ -146,6 +147,7 @@ def _silent_server() -> tuple[socket.socket, int]:
     return server, server.getsockname()[1]
 
 
+@pytest.mark.slow
 async def test_unreachable_and_silent_drones_show_why_and_do_not_stop_the_bridge():
     silent, silent_port = _silent_server()
     closed = socket.socket()  # bound then closed: connections to its port are refused
@@ -159,13 +161,15 @@ async def test_unreachable_and_silent_drones_show_why_and_do_not_stop_the_bridge
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(lambda: listener.latest(refused.id).get("status") == "offline", 10, "refused offline")
+            await wait_until_async(
+                lambda: listener.latest(refused.id).get("status") == "offline", 10, "refused offline"
+            )
             assert "cannot connect" in listener.latest(refused.id)["error"]
             assert "refused" in listener.latest(refused.id)["error"].lower()
             # Accepted and silent is how ArduCopter treats a second ground station (one at a time).
-            await wait_until(lambda: listener.latest(mute.id).get("status") == "other_gcs", 20, "silent state")
+            await wait_until_async(lambda: listener.latest(mute.id).get("status") == "other_gcs", 20, "silent state")
             assert listener.latest(mute.id)["error"] == "another ground station is connected to mute"
-            await wait_until(lambda: listener.latest(good.id).get("link_ok"), 15, "the good drone still flies")
+            await wait_until_async(lambda: listener.latest(good.id).get("link_ok"), 15, "the good drone still flies")
         finally:
             await stop_bridge(task)
             await listener.stop()
@@ -175,6 +179,7 @@ async def test_unreachable_and_silent_drones_show_why_and_do_not_stop_the_bridge
     assert [e["event"]["kind"] for e in listener.events if e["drone"] == mute.id] == ["other_gcs"]
 
 
+@pytest.mark.slow
 async def test_garbage_on_the_link_shows_as_no_heartbeat_and_does_not_stop_the_bridge():
     junk = socket.socket()
     junk.bind(("127.0.0.1", 0))
@@ -198,9 +203,11 @@ async def test_garbage_on_the_link_shows_as_no_heartbeat_and_does_not_stop_the_b
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(lambda: listener.latest(noisy.id).get("status") == "offline", 20, "noisy drone offline")
+            await wait_until_async(
+                lambda: listener.latest(noisy.id).get("status") == "offline", 20, "noisy drone offline"
+            )
             assert "no heartbeat" in listener.latest(noisy.id)["error"]
-            await wait_until(lambda: listener.latest(good.id).get("link_ok"), 15, "the good drone still flies")
+            await wait_until_async(lambda: listener.latest(good.id).get("link_ok"), 15, "the good drone still flies")
             assert not task.done()
         finally:
             stop.set()
@@ -215,11 +222,11 @@ async def test_commands_travel_over_the_channel_layer_and_failures_say_why():
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(lambda: listener.latest(drone.id).get("ekf_ok"), 20, "ready")
+            await wait_until_async(lambda: listener.latest(drone.id).get("ekf_ok"), 20, "ready")
             reply = await call_bridge(drone.id, "takeoff", {"alt_m": 12}, timeout_s=15)
             assert reply["ok"], reply
             assert reply["telemetry"]["armed"] and reply["telemetry"]["mode"] == "GUIDED"
-            await wait_until(lambda: (listener.latest(drone.id).get("alt_rel_m") or 0) > 10, 20, "climb to 12 m")
+            await wait_until_async(lambda: (listener.latest(drone.id).get("alt_rel_m") or 0) > 10, 20, "climb to 12 m")
             unknown = await call_bridge(drone.id, "warp", {}, timeout_s=5)
             assert unknown == {**unknown, "ok": False} and unknown["error"]["code"] == "invalid"
             land = await call_bridge(drone.id, "land", {}, timeout_s=15)
@@ -237,7 +244,7 @@ async def test_arming_refused_before_the_vehicle_is_ready_reports_the_reasons():
         listener = await FleetListener().start()
         bridge, task = await start_bridge()
         try:
-            await wait_until(lambda: listener.latest(drone.id).get("link_ok"), 15, "link up")
+            await wait_until_async(lambda: listener.latest(drone.id).get("link_ok"), 15, "link up")
             reply = await call_bridge(drone.id, "arm", {}, timeout_s=15)
             assert not reply["ok"]
             assert reply["error"]["code"] == "command_rejected" and reply["error"]["result"] == "FAILED"

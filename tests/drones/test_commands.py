@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import time
 import urllib.error
 import urllib.request
 
@@ -23,6 +22,7 @@ from drones.models import ControlLock, Drone, Pilot
 from tests.asgi_server import run_asgi_server
 from tests.factories import make_user
 from tests.sim import sim_fleet
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -149,14 +149,13 @@ def test_api_flight_through_the_embedded_bridge_take_control_take_off_land_all_a
             status, body = http_json("POST", command_url, token, {"command": "takeoff", "args": {"alt_m": 10}})
             assert status == 403 and body["code"] == "no_control_lock"
             assert http_json("POST", lock_url, token)[0] == 200
-            deadline = time.monotonic() + 20
-            while True:  # the bridge connects and the vehicle boots before it may arm
+
+            def took_off() -> dict | None:
                 status, body = http_json("POST", command_url, token, {"command": "takeoff", "args": {"alt_m": 10}})
-                if status == 200 or time.monotonic() > deadline:
-                    break
-                assert status in (409, 503), body
-                time.sleep(0.5)
-            assert status == 200, body
+                assert status in (200, 409, 503), body  # the bridge connects and the vehicle boots first
+                return body if status == 200 else None
+
+            body = wait_until(took_off, 20, "a take-off the server accepts", period_s=0.5)
             assert body["telemetry"]["armed"]
             status, body = http_json("POST", command_url, token, {"command": "land"})
             assert status == 200 and body["telemetry"]["mode"] == "LAND"

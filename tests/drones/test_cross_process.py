@@ -39,6 +39,7 @@ def _services_missing() -> str | None:
 
 pytestmark = [
     pytest.mark.services,
+    pytest.mark.slow,  # a whole take-off across three processes
     pytest.mark.asyncio,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(_services_missing() is not None, reason=_services_missing() or ""),

@@ -166,6 +166,7 @@ def fly(world: World, mission_id: int, *, speaker: bool = False) -> FlightRun:
 # --- one test per mission type ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_free_waypoint_mission_flies_to_completion_as_planned(world):
     mission = create_mission(
         world, {"name": "Box", "kind": "free", "waypoints": free_route(speaker=True), "takeoff_alt_m": 25}

@@ -23,6 +23,7 @@ from drones.models import Drone, DroneEvent, Flight, Mission, Pilot
 from tests.asgi_server import run_asgi_server
 from tests.factories import make_user
 from tests.sim import sim_fleet
+from tests.waiting import wait_until
 
 HOME = (36.185, 118.17)
 
@@ -121,12 +122,12 @@ def test_plan_check_preflight_fly_and_log_a_mission(settings):
             # Another mission on the same drone is refused while it flies.
             status, body = call("POST", f"{api}/missions/{mission['id']}/fly/", token)
             assert status == 409 and body["code"] == "drone_busy"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                status, flight = call("GET", f"{api}/flights/{fid}/", token)
-                if flight["status"] in ("completed", "aborted", "failed"):
-                    break
-                time.sleep(0.5)
+
+            def ended() -> dict | None:
+                flight = call("GET", f"{api}/flights/{fid}/", token)[1]
+                return flight if flight["status"] in ("completed", "aborted", "failed") else None
+
+            flight = wait_until(ended, 120, "the flight to end", period_s=0.5)
             assert flight["status"] == "completed", flight
             status, log = call("GET", f"{api}/flights/{fid}/log/", token)
             assert status == 200 and log["stats"]["distance_m"] > 100 and log["stats"]["max_alt_m"] > 15

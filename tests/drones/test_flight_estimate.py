@@ -140,7 +140,8 @@ async def _fly_on_the_simulator(route, *, takeoff_alt_m: float) -> float:
     """Fly ``route`` as an AUTO mission on the project's simulator; vehicle seconds from MISSION_START to disarm."""
     from drones.links import open_vehicle
     from drones.missions.compile import compile_route
-    from tests.sim import sim_fleet, wait_until
+    from tests.sim import sim_fleet
+    from tests.waiting import wait_until_async
 
     with sim_fleet(1) as sim:
         home = sim.fleet.vehicles[0].options.start
@@ -156,8 +157,8 @@ async def _fly_on_the_simulator(route, *, takeoff_alt_m: float) -> float:
             await vehicle.arm()
             await vehicle.start_mission()
             started_ms = vehicle.telemetry().vehicle_time_ms
-            await wait_until(lambda: vehicle.telemetry().armed, 30, "the climb")
-            await wait_until(lambda: not vehicle.telemetry().armed, 300, "the landing")
+            await wait_until_async(lambda: vehicle.telemetry().armed, 30, "the climb")
+            await wait_until_async(lambda: not vehicle.telemetry().armed, 300, "the landing")
             return (vehicle.telemetry().vehicle_time_ms - started_ms) / 1000.0
         finally:
             await vehicle.close()

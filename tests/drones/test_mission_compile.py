@@ -36,7 +36,8 @@ from drones.models.airspace import Market
 from drones.vehicle import MissionItem
 from simulators.arducopter.physics import offset_to_latlon
 from simulators.arducopter.vehicle import DEFAULT_HOME
-from tests.sim import SPEEDUP, sim_fleet, wait_until
+from tests.sim import SPEEDUP, sim_fleet
+from tests.waiting import wait_until_async
 
 LAUNCH = (36.185, 118.17)
 RELAY, SERVO = SpeakerConfig(), SpeakerConfig(output="servo", servo=10, on_pwm=1950, off_pwm=1050)
@@ -502,6 +503,7 @@ async def test_every_mission_type_uploads_and_downloads_unchanged() -> None:
             await vehicle.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_market_broadcast_flies_and_switches_the_speaker_at_its_waypoints() -> None:
     market = Market(name="Sim market", street=line((25, 0), (25, 35)), min_alt_m=8)
@@ -527,9 +529,11 @@ async def test_a_market_broadcast_flies_and_switches_the_speaker_at_its_waypoint
             await vehicle.set_mode("GUIDED")
             await vehicle.arm()
             await vehicle.start_mission()
-            await wait_until(lambda: (t().mission_seq or 0) > on_wp and t().relay_on, wall(60), "speaker on")
-            await wait_until(lambda: (t().mission_seq or 0) >= rtl and t().relay_on is False, wall(60), "speaker off")
-            await wait_until(lambda: not t().armed, wall(90), "landing and disarm after the return")
+            await wait_until_async(lambda: (t().mission_seq or 0) > on_wp and t().relay_on, wall(60), "speaker on")
+            await wait_until_async(
+                lambda: (t().mission_seq or 0) >= rtl and t().relay_on is False, wall(60), "speaker off"
+            )
+            await wait_until_async(lambda: not t().armed, wall(90), "landing and disarm after the return")
 
             first_on = log.index(("relay", 1))
             first_off_after = next(i for i, entry in enumerate(log) if i > first_on and entry == ("relay", 0))

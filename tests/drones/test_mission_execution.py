@@ -13,7 +13,8 @@ from common.geo import haversine_m
 from drones.links import open_vehicle
 from drones.missions.execution import FlightPlan, MissionAborted, MissionRun, items_match, plan_from_wire, plan_to_wire
 from drones.vehicle import MissionItem, Telemetry, VehicleEvent
-from tests.sim import sim_fleet, wait_until
+from tests.sim import sim_fleet
+from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.asyncio
 
@@ -46,6 +47,7 @@ async def connected(connection: str):
     return vehicle
 
 
+@pytest.mark.slow
 async def test_flies_a_mission_end_to_end_with_progress_and_loudspeaker():
     with sim_fleet(1) as sim:
         vehicle = await connected(sim.fleet.connection_strings[0])
@@ -64,7 +66,7 @@ async def test_flies_a_mission_end_to_end_with_progress_and_loudspeaker():
                 await vehicle.download_mission()
                 and items_match(plan.fence, await vehicle.download_mission(1), mission=False) is None
             )
-            await wait_until(lambda: vehicle.telemetry().relay_on, 60, "loudspeaker on")
+            await wait_until_async(lambda: vehicle.telemetry().relay_on, 60, "loudspeaker on")
             await run.follow()
         finally:
             await vehicle.close()
@@ -448,6 +450,7 @@ async def test_failsafes_and_link_loss_are_reported_as_outcome_causes():
 # --- on the simulator -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_flight_after_an_interrupted_mission_starts_at_the_first_item_and_completes():
     with sim_fleet(1) as sim:
         vehicle = await connected(sim.fleet.connection_strings[0])
@@ -474,6 +477,7 @@ async def test_a_flight_after_an_interrupted_mission_starts_at_the_first_item_an
 QUICK_RETURN = {"RTL_ALT": 1500, "RTL_LOIT_TIME": 0, "LAND_SPEED_HIGH": 300, "LAND_ALT_LOW": 100, "LAND_SPEED": 150}
 
 
+@pytest.mark.slow
 async def test_a_circle_fence_breach_on_the_simulator_is_the_one_cause_and_the_mission_is_not_complete():
     with sim_fleet(1) as sim:
         vehicle = await connected(sim.fleet.connection_strings[0])

@@ -18,7 +18,8 @@ from drones.bridge.session import DroneLink, DroneSession
 from drones.links import open_vehicle
 from drones.mavlink.link import MavlinkLink
 from drones.vehicle import VehicleEvent
-from tests.sim import sim_fleet, wait_until
+from tests.sim import sim_fleet
+from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.asyncio
 
@@ -60,11 +61,11 @@ async def test_a_second_link_is_told_another_ground_station_holds_the_vehicle_an
         await first.connect(timeout_s=10)
         second = Session(connection)
         try:
-            await wait_until(lambda: second.session.status == "other_gcs", WALL_TIMEOUT_S, "the other-GCS state")
+            await wait_until_async(lambda: second.session.status == "other_gcs", WALL_TIMEOUT_S, "the other-GCS state")
             assert second.session.error == "another ground station is connected to 巡逻一号"
             # It keeps waiting in the vehicle's queue, connection after connection, and says it once.
             attempts = second.attempts
-            await wait_until(lambda: second.attempts >= attempts + 2, WALL_TIMEOUT_S, "two more waits")
+            await wait_until_async(lambda: second.attempts >= attempts + 2, WALL_TIMEOUT_S, "two more waits")
             assert [e.text for e in second.kinds("other_gcs")] == [
                 "Another ground station is connected to 巡逻一号: the vehicle accepts the connection but sends "
                 "nothing, as ArduCopter does while it serves another; waiting for it to leave"
@@ -72,12 +73,16 @@ async def test_a_second_link_is_told_another_ground_station_holds_the_vehicle_an
             assert second.kinds("link_lost") == [] and second.session.status == "other_gcs"
             # The first station was never disturbed: still connected, heartbeats still arriving.
             heard = first.telemetry().time_s
-            await wait_until(lambda: first.telemetry().time_s > heard, WALL_TIMEOUT_S, "the first link's heartbeat")
+            await wait_until_async(
+                lambda: first.telemetry().time_s > heard, WALL_TIMEOUT_S, "the first link's heartbeat"
+            )
             assert not first.link.closed and first.telemetry().link_ok
 
             await first.close()
-            await wait_until(lambda: second.session.status == "connected", WALL_TIMEOUT_S, "the take-over")
-            await wait_until(lambda: second.session.latest.link_ok, WALL_TIMEOUT_S, "telemetry on the second link")
+            await wait_until_async(lambda: second.session.status == "connected", WALL_TIMEOUT_S, "the take-over")
+            await wait_until_async(
+                lambda: second.session.latest.link_ok, WALL_TIMEOUT_S, "telemetry on the second link"
+            )
             restored = second.kinds("link_restored")
             assert [e.text for e in restored] == ["Connected to 巡逻一号: the other ground station has left"]
             assert len(second.kinds("other_gcs")) == 1
@@ -91,17 +96,19 @@ async def test_two_bridge_sessions_on_one_vehicle_do_not_knock_each_other_off():
         connection = sim.fleet.connection_strings[0]
         first = Session(connection, name="巡逻一号")
         try:
-            await wait_until(lambda: first.session.latest.link_ok, WALL_TIMEOUT_S, "the first session's link")
+            await wait_until_async(lambda: first.session.latest.link_ok, WALL_TIMEOUT_S, "the first session's link")
             second = Session(connection, name="巡逻一号 (second server)")
             try:
-                await wait_until(lambda: second.session.status == "other_gcs", WALL_TIMEOUT_S, "the second's state")
+                await wait_until_async(
+                    lambda: second.session.status == "other_gcs", WALL_TIMEOUT_S, "the second's state"
+                )
                 attempts = second.attempts
-                await wait_until(lambda: second.attempts >= attempts + 2, WALL_TIMEOUT_S, "two more waits")
+                await wait_until_async(lambda: second.attempts >= attempts + 2, WALL_TIMEOUT_S, "two more waits")
                 # No flapping: the first kept its one connection throughout.
                 assert first.attempts == 1 and first.kinds("link_lost") == []
                 assert first.session.status == "connected" and first.session.latest.link_ok
                 await first.stop()
-                await wait_until(lambda: second.session.latest.link_ok, WALL_TIMEOUT_S, "the second's take-over")
+                await wait_until_async(lambda: second.session.latest.link_ok, WALL_TIMEOUT_S, "the second's take-over")
                 assert len(second.kinds("other_gcs")) == 1
             finally:
                 await second.stop()
@@ -115,7 +122,7 @@ async def test_a_refused_connection_is_offline_not_another_ground_station():
         port = sock.getsockname()[1]  # bound, not listening: connections are refused
         session = Session(f"tcp:127.0.0.1:{port}")
         try:
-            await wait_until(lambda: session.session.status == "offline", WALL_TIMEOUT_S, "the offline state")
+            await wait_until_async(lambda: session.session.status == "offline", WALL_TIMEOUT_S, "the offline state")
             assert "Connection refused" in session.session.error
             assert session.kinds("other_gcs") == []
         finally:

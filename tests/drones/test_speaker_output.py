@@ -30,7 +30,8 @@ from drones.models import Drone, Mission
 from simulators.arducopter.physics import offset_to_latlon
 from simulators.arducopter.vehicle import DEFAULT_HOME
 from tests.factories import make_user
-from tests.sim import SPEEDUP, sim_fleet, wait_until
+from tests.sim import SPEEDUP, sim_fleet
+from tests.waiting import wait_until_async
 
 HOME_LAT, HOME_LON = DEFAULT_HOME.lat_deg, DEFAULT_HOME.lon_deg
 SERVO = SpeakerConfig(output="servo", servo=9, on_pwm=1900, off_pwm=1100)
@@ -312,7 +313,7 @@ async def test_a_bridge_session_shows_a_servo_loudspeaker_turn_on_and_off_in_fli
         )
         task = asyncio.create_task(session.run())
         try:
-            await wait_until(lambda: session.vehicle is not None and session.latest.link_ok, wall(30), "link")
+            await wait_until_async(lambda: session.vehicle is not None and session.latest.link_ok, wall(30), "link")
             vehicle = session.vehicle
             await vehicle.wait_ready(timeout_s=wall(60))
             for name, value in QUICK_LANDING.items():
@@ -326,13 +327,13 @@ async def test_a_bridge_session_shows_a_servo_loudspeaker_turn_on_and_off_in_fli
                     live.append(on)
                 return on
 
-            await wait_until(lambda: speaker() is False, wall(10), "the loudspeaker reported off before take-off")
+            await wait_until_async(lambda: speaker() is False, wall(10), "the loudspeaker reported off before take-off")
             await vehicle.set_mode("GUIDED")
             await vehicle.arm()
             await vehicle.start_mission()
-            await wait_until(lambda: speaker() is True, wall(90), "the loudspeaker live on")
-            await wait_until(lambda: speaker() is False, wall(90), "the loudspeaker live off")
-            await wait_until(lambda: (speaker(), not session.latest.armed)[1], wall(120), "landing and disarm")
+            await wait_until_async(lambda: speaker() is True, wall(90), "the loudspeaker live on")
+            await wait_until_async(lambda: speaker() is False, wall(90), "the loudspeaker live off")
+            await wait_until_async(lambda: (speaker(), not session.latest.armed)[1], wall(120), "landing and disarm")
             assert live == [False, True, False], live
             assert sim.servo_pwm[8] == 1100  # SERVO9 back at its off PWM
             t = session.latest
@@ -366,11 +367,11 @@ async def test_both_backends_show_a_servo_loudspeaker_switched_on_the_simulator(
         try:
             t = vehicle.telemetry
             # SERVO_OUTPUT_RAW rides with the RC_CHANNELS stream, which REQUEST_DATA_STREAM ALL turns on.
-            await wait_until(lambda: t().relay_on is False, wall(10), "SERVO_OUTPUT_RAW: loudspeaker off")
+            await wait_until_async(lambda: t().relay_on is False, wall(10), "SERVO_OUTPUT_RAW: loudspeaker off")
             await vehicle.command(CMD_DO_SET_SERVO, 9, 1900)
-            await wait_until(lambda: t().relay_on is True, wall(10), "SERVO9 at 1900 µs: loudspeaker on")
+            await wait_until_async(lambda: t().relay_on is True, wall(10), "SERVO9 at 1900 µs: loudspeaker on")
             await vehicle.command(CMD_DO_SET_SERVO, 9, 1100)
-            await wait_until(lambda: t().relay_on is False, wall(10), "SERVO9 at 1100 µs: loudspeaker off")
+            await wait_until_async(lambda: t().relay_on is False, wall(10), "SERVO9 at 1100 µs: loudspeaker off")
         finally:
             await vehicle.close()
 
@@ -392,7 +393,7 @@ async def test_the_bridge_reads_the_loudspeaker_as_the_drone_was_edited_without_
         try:
             await asyncio.wait_for(bridge.started.wait(), 10)
             session = bridge.sessions[drone.pk]
-            await wait_until(lambda: session.vehicle is not None, wall(30), "the bridge connected")
+            await wait_until_async(lambda: session.vehicle is not None, wall(30), "the bridge connected")
             vehicle = session.vehicle
             assert vehicle.link.state.speaker_servo is None  # RELAY1
 
@@ -402,7 +403,9 @@ async def test_the_bridge_reads_the_loudspeaker_as_the_drone_was_edited_without_
             assert reply["ok"] is False  # a start without a plan is refused, after the drone was read again
             assert session.link.speaker == SERVO and session.vehicle is vehicle
             assert vehicle.link.state.speaker_servo == 9
-            await wait_until(lambda: session.latest.relay_on is False, wall(10), "live loudspeaker state from SERVO9")
+            await wait_until_async(
+                lambda: session.latest.relay_on is False, wall(10), "live loudspeaker state from SERVO9"
+            )
 
             # ... and the roster reload applies an edit the same way.
             await sync_to_async(Drone.objects.filter(pk=drone.pk).update)(speaker_output="relay", speaker_relay=1)

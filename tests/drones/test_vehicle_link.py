@@ -53,7 +53,7 @@ from simulators.arducopter.physics import latlon_to_offset, offset_to_latlon
 from simulators.arducopter.vehicle import DEFAULT_HOME
 from simulators.fleet import Fleet, FleetThread, fleet_options
 from simulators.sitl import SitlProcess, launch_sitl, sitl_binary
-from tests.sim import wait_until
+from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.asyncio
 
@@ -258,7 +258,7 @@ class Recorder:
         self.ended = True
 
     async def wait(self, predicate: Callable[[Any], bool], timeout_s: float, what: str) -> Any:
-        return await wait_until(lambda: next((i for i in self.items if predicate(i)), None), timeout_s, what)
+        return await wait_until_async(lambda: next((i for i in self.items if predicate(i)), None), timeout_s, what)
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self.items]
@@ -301,13 +301,13 @@ async def take_off(vehicle: Vehicle, copter: Copter, alt_rel_m: float) -> None:
     await vehicle.set_mode("GUIDED")
     await vehicle.arm()
     await vehicle.takeoff(alt_rel_m)
-    await wait_until(
+    await wait_until_async(
         lambda: (vehicle.telemetry().alt_rel_m or 0) >= alt_rel_m - 0.5, copter.wall(30), f"climb to {alt_rel_m} m"
     )
 
 
 async def wait_landed(vehicle: Vehicle, copter: Copter, vehicle_s: float = 90) -> Telemetry:
-    await wait_until(lambda: not vehicle.telemetry().armed, copter.wall(vehicle_s), "landing and disarm")
+    await wait_until_async(lambda: not vehicle.telemetry().armed, copter.wall(vehicle_s), "landing and disarm")
     return vehicle.telemetry()
 
 
@@ -385,14 +385,14 @@ async def test_connect_and_wait_ready_give_normalized_telemetry(vehicle: Vehicle
     assert t.groundspeed_mps == pytest.approx(0.0, abs=0.2) and t.climb_mps == pytest.approx(0.0, abs=0.2)
     assert t.battery_v == pytest.approx(12.6, abs=0.05) and t.battery_pct == 100
     assert t.mission_seq == 0
-    home = await wait_until(lambda: vehicle.telemetry().home_lat is not None, copter.wall(20), "HOME_POSITION")
+    home = await wait_until_async(lambda: vehicle.telemetry().home_lat is not None, copter.wall(20), "HOME_POSITION")
     assert home
     t = vehicle.telemetry()
     assert (t.home_lat, t.home_lon) == (pytest.approx(HOME_LAT, abs=2e-6), pytest.approx(HOME_LON, abs=2e-6))
     assert t.home_alt_msl_m == pytest.approx(HOME_ALT_MSL_M + 0.1, abs=0.3)
 
     updates = Recorder(vehicle.updates())
-    await wait_until(lambda: len(updates.items) >= 5, copter.wall(5), "five telemetry updates")
+    await wait_until_async(lambda: len(updates.items) >= 5, copter.wall(5), "five telemetry updates")
     await updates.stop()
     assert all(isinstance(u, Telemetry) and u.link_ok for u in updates.items)
     times = [u.time_s for u in updates.items]
@@ -408,7 +408,7 @@ async def test_wait_ready_timeout_names_what_is_missing(booting_copter: Copter, 
         assert info.value.details["missing"] == ["GPS fix 0 (needs 3D)", "EKF not ready", "no position"]
         assert str(info.value) == "vehicle not ready after 0.2 s: GPS fix 0 (needs 3D), EKF not ready, no position"
         # GPS comes at 9.9 s of vehicle time; the EKF uses it only from 41.4 s.
-        await wait_until(lambda: vehicle.telemetry().has_position, booting_copter.wall(20), "a GPS position")
+        await wait_until_async(lambda: vehicle.telemetry().has_position, booting_copter.wall(20), "a GPS position")
         with pytest.raises(NotReady) as info:
             await vehicle.wait_ready(timeout_s=0.2)
         assert info.value.details["missing"] == ["EKF not ready"]
@@ -503,7 +503,7 @@ async def test_two_clients_one_after_the_other_see_the_same_vehicle(copter: Copt
     second = open_vehicle(copter.connection_string, backend=backend)
     await second.connect(timeout_s=10)
     try:
-        await wait_until(lambda: second.telemetry().mode == "GUIDED", copter.wall(5), "the second client's mode")
+        await wait_until_async(lambda: second.telemetry().mode == "GUIDED", copter.wall(5), "the second client's mode")
         assert await second.get_param("RTL_ALT") == 2100
         assert (await second.wait_ready(timeout_s=copter.wall(10))).link_ok
     finally:
@@ -655,7 +655,7 @@ async def test_guided_flight_goto_brake_resume_battery_failsafe_and_land(ready: 
     await take_off(ready, copter, 10)
     target = north_east_of_home(30, 0)
     await ready.goto(*target, 10)
-    await wait_until(lambda: distance_m(ready.telemetry(), *target) < 1.5, copter.wall(30), "arrival 30 m north")
+    await wait_until_async(lambda: distance_m(ready.telemetry(), *target) < 1.5, copter.wall(30), "arrival 30 m north")
     assert ready.telemetry().alt_rel_m == pytest.approx(10, abs=1)
 
     await ready.pause()
@@ -686,6 +686,7 @@ async def test_guided_flight_goto_brake_resume_battery_failsafe_and_land(ready: 
     await updates.stop()
 
 
+@pytest.mark.slow
 async def test_mission_from_the_ground_with_pause_resume_and_return(ready: Vehicle, copter: Copter) -> None:
     await set_params(ready, QUICK_LANDING)
     await ready.upload_mission(
@@ -699,15 +700,15 @@ async def test_mission_from_the_ground_with_pause_resume_and_return(ready: Vehic
     await ready.start_mission()  # AUTO, then MISSION_START since the vehicle is on the ground
     assert ready.telemetry().mode == "AUTO"
 
-    await wait_until(lambda: (ready.telemetry().mission_seq or 0) >= 3, copter.wall(60), "mission item 3")
+    await wait_until_async(lambda: (ready.telemetry().mission_seq or 0) >= 3, copter.wall(60), "mission item 3")
     await events.wait(lambda e: e.text == "Reached command #2", copter.wall(5), "item 2 reached")
-    await wait_until(lambda: (ready.telemetry().groundspeed_mps or 0) > 2, copter.wall(20), "flying to item 3")
+    await wait_until_async(lambda: (ready.telemetry().groundspeed_mps or 0) > 2, copter.wall(20), "flying to item 3")
 
     await ready.pause()
-    await wait_until(lambda: (ready.telemetry().groundspeed_mps or 0) < 0.3, copter.wall(15), "stopped")
+    await wait_until_async(lambda: (ready.telemetry().groundspeed_mps or 0) < 0.3, copter.wall(15), "stopped")
     assert (ready.telemetry().mode, ready.telemetry().mission_seq) == ("AUTO", 3)
     await ready.resume()
-    await wait_until(lambda: (ready.telemetry().mission_seq or 0) >= 4, copter.wall(30), "mission item 4")
+    await wait_until_async(lambda: (ready.telemetry().mission_seq or 0) >= 4, copter.wall(30), "mission item 4")
 
     await ready.return_to_launch()
     assert ready.telemetry().mode == "RTL"
@@ -731,7 +732,7 @@ async def test_the_first_item_can_be_made_current_again_before_a_start(ready: Ve
         await ready.set_mission_current(9)  # no such item
     await ready.arm()
     assert await ready.start_mission() == 1
-    await wait_until(lambda: (ready.telemetry().alt_rel_m or 0) > 2, copter.wall(20), "taking off")
+    await wait_until_async(lambda: (ready.telemetry().alt_rel_m or 0) > 2, copter.wall(20), "taking off")
     await ready.land()
     await wait_landed(ready, copter)
 
@@ -774,7 +775,7 @@ async def test_connection_closed_by_the_vehicle_ends_the_link(
     # "closed by the vehicle", or a reset when the vehicle closed with our bytes unread
     with pytest.raises(LinkLost, match=r"^link to tcp:\S+ closed: connection (closed|reset)"):
         await pending
-    await wait_until(lambda: events.ended and updates.ended, 2, "the streams to end")
+    await wait_until_async(lambda: events.ended and updates.ended, 2, "the streams to end")
     assert events.items[-1].kind == "link_lost" and events.items[-1].text.startswith("Connection closed:")
     assert not ready.telemetry().link_ok
     with pytest.raises(LinkLost, match="is closed"):
@@ -799,7 +800,7 @@ async def test_garbage_and_truncated_frames_do_not_break_the_link(copter: Copter
             proxy.inject(junk + frame[:7] + b"\xfd\xff" + bytes(corrupt) + b"SITL console text\n")
             await asyncio.sleep(0.02)
         before = vehicle.telemetry().time_s
-        await wait_until(lambda: vehicle.telemetry().time_s > before, copter.wall(5), "telemetry after the noise")
+        await wait_until_async(lambda: vehicle.telemetry().time_s > before, copter.wall(5), "telemetry after the noise")
         assert vehicle.telemetry().link_ok
         assert await vehicle.set_param("RTL_ALT", 1800) == 1800
         await vehicle.set_mode("GUIDED")
@@ -813,7 +814,7 @@ async def test_events_stream_ends_when_the_vehicle_is_closed(vehicle: Vehicle) -
     updates = Recorder(vehicle.updates())
     await asyncio.sleep(0)
     await vehicle.close()
-    await wait_until(lambda: events.ended and updates.ended, 2, "the streams to end")
+    await wait_until_async(lambda: events.ended and updates.ended, 2, "the streams to end")
     assert isinstance(events.items[-1], VehicleEvent) and events.items[-1].text == (
         "Connection closed: closed by the ground station"
     )

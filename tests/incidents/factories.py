@@ -8,7 +8,7 @@ import hashlib
 import factory
 from django.utils import timezone
 
-from campus.incidents.models import FollowUp, Incident, IncidentEvent, Rectification
+from incidents.models import FollowUp, Incident, IncidentEvent, Rectification
 from tests.factories import SchoolFactory, UserFactory
 
 

@@ -7,8 +7,8 @@ import io
 from django.utils import timezone
 from PIL import Image
 
-from campus.incidents.models import IncidentPhoto
 from common.roles import Role
+from incidents.models import IncidentPhoto
 from tests.incidents.factories import IncidentFactory
 from tests.permission_case import Case
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from campus.incidents.charts import bar_chart_svg
+from incidents.charts import bar_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

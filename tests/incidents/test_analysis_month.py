@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from campus.incidents import analysis
-from campus.incidents.models import Incident
 from common.roles import Role
+from incidents import analysis
+from incidents.models import Incident
 from tests.factories import SchoolFactory, StationFactory, make_user
 from tests.incidents.factories import FollowUpFactory, IncidentFactory, RectificationFactory
 

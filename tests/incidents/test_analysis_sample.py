@@ -10,10 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from campus.incidents import analysis
-from campus.incidents.models import FollowUp, Incident, IncidentEvent, Rectification
-from campus.incidents.sample import DAYS, load_sample_incidents
 from campus.sample.names import SAMPLE_MARK
+from incidents import analysis
+from incidents.models import FollowUp, Incident, IncidentEvent, Rectification
+from incidents.sample import DAYS, load_sample_incidents
 
 
 def counts() -> dict[str, int]:

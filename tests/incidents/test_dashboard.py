@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campus.incidents import selectors
-from campus.incidents.dashboard import incidents_section
 from common.roles import Role
+from incidents import selectors
+from incidents.dashboard import incidents_section
 from tests.factories import make_user
 from tests.incidents.factories import FollowUpFactory, RectificationFactory
 from tests.incidents.test_handle_fixtures import T0, build_county

@@ -8,11 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campus.incidents.escalation import incidents_escalate
-from campus.incidents.handle import incident_transition
-from campus.incidents.models import Incident, IncidentEvent
-from campus.incidents.selectors import incidents_with_flags
 from common.models import AuditLogEntry
+from incidents.escalation import incidents_escalate
+from incidents.handle import incident_transition
+from incidents.models import Incident, IncidentEvent
+from incidents.selectors import incidents_with_flags
 from tests.incidents.test_handle_fixtures import T0, build_county
 
 

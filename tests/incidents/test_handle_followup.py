@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campus.incidents.followup import follow_up_record, rectification_clear
-from campus.incidents.handle import incident_transition
-from campus.incidents.models import FollowUp, IncidentEvent, Rectification
 from common.errors import Conflict, DomainError, NotAllowed
 from common.models import AuditLogEntry
+from incidents.followup import follow_up_record, rectification_clear
+from incidents.handle import incident_transition
+from incidents.models import FollowUp, IncidentEvent, Rectification
 from tests.incidents.test_handle_fixtures import T0, build_county
 
 

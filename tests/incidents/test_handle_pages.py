@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campus.incidents.models import FollowUp, IncidentEvent
 from common.models import AuditLogEntry
+from incidents.models import FollowUp, IncidentEvent
 from tests.incidents.test_handle_fixtures import build_county
 
 

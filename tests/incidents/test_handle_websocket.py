@@ -11,12 +11,12 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from campus.incidents.consumers import IncidentConsumer
-from campus.incidents.escalation import escalation_loop, incidents_escalate
-from campus.incidents.handle import incident_transition
-from campus.incidents.models import IncidentEvent
-from campus.incidents.notify import incident_notify_new
 from common.roles import Role
+from incidents.consumers import IncidentConsumer
+from incidents.escalation import escalation_loop, incidents_escalate
+from incidents.handle import incident_transition
+from incidents.models import IncidentEvent
+from incidents.notify import incident_notify_new
 from tests.factories import make_user
 from tests.incidents.test_handle_fixtures import T0, build_county
 

@@ -8,10 +8,10 @@ import threading
 import pytest
 from django.db import connection
 
-from campus.incidents.handle import incident_comment, incident_transition
-from campus.incidents.models import FollowUp, Incident, IncidentEvent
 from common.errors import Conflict, DomainError, NotAllowed
 from common.models import AuditLogEntry
+from incidents.handle import incident_comment, incident_transition
+from incidents.models import FollowUp, Incident, IncidentEvent
 from tests.incidents.test_handle_fixtures import T0, build_county
 
 

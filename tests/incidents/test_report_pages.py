@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from campus.incidents.models import Incident
+from incidents.models import Incident
 from tests.incidents.test_report_support import World, counts, english_fixture, jpeg_bytes, world_fixture  # noqa: F401
 
 NEW = "/incidents/report/"

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from campus.incidents.models import IncidentPhoto
-from campus.incidents.photos import PhotoUpload, photo_process
+from incidents.models import IncidentPhoto
+from incidents.photos import PhotoUpload, photo_process
 from tests.incidents.test_report_support import (  # noqa: F401
     World,
     counts,

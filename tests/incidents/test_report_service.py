@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campus.incidents import report as report_module
-from campus.incidents.models import Incident, IncidentEvent
-from campus.incidents.report import IdempotencyKeyReused, incidents_visible
 from campus.models import LiaisonAssignment
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
+from incidents import report as report_module
+from incidents.models import Incident, IncidentEvent
+from incidents.report import IdempotencyKeyReused, incidents_visible
 from tests.incidents.test_report_support import World, counts, english_fixture, photo, world_fixture  # noqa: F401
 
 

@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 from PIL import ExifTags, Image
 
-from campus.incidents.models import Incident, IncidentEvent, IncidentPhoto
-from campus.incidents.photos import PhotoUpload
-from campus.incidents.report import incident_report
 from campus.models import LiaisonAssignment
 from common.models import AuditLogEntry
 from common.roles import Role
+from incidents.models import Incident, IncidentEvent, IncidentPhoto
+from incidents.photos import PhotoUpload
+from incidents.report import incident_report
 from tests.factories import GateFactory, OfficerFactory, SchoolFactory, StationFactory, make_user, square
 
 

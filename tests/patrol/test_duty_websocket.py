@@ -112,3 +112,21 @@ async def test_station_subscription_filters_events():
     await comm.disconnect()
     await asyncio.sleep(0)
     assert get_channel_layer() is not None
+
+
+async def test_a_full_channel_layer_does_not_fail_a_committed_check_in(monkeypatch, caplog):
+    from channels.exceptions import ChannelFull
+
+    from patrol.models import CheckIn
+
+    class FullLayer:
+        async def group_send(self, group, message):
+            raise ChannelFull()
+
+    day = await sync_to_async(build_day)()
+    monkeypatch.setattr("common.publish.get_channel_layer", FullLayer)
+    checkin = await sync_to_async(duty_check_in)(
+        assignment=day.assignment, actor=day.user, lat=GATE_LAT, lon=GATE_LON, at=local(DAY, 7, 10)
+    )
+    assert await CheckIn.objects.filter(pk=checkin.pk).aexists()
+    assert [r.name for r in caplog.records if r.levelno >= 40] == ["common.publish"]  # logged once

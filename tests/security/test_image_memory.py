@@ -19,9 +19,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from campus.incidents.photos import PhotoUpload, photos_check
 from common import images
 from common.images import ImageRefused, jpeg_reencode
+from incidents.photos import PhotoUpload, photos_check
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,9 +19,9 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from campus.incidents.models import Incident, IncidentPhoto
 from drones.bridge.runner import _persist
 from drones.models import Drone, TrackPoint
+from incidents.models import Incident, IncidentPhoto
 from tests.incidents.test_report_support import World, jpeg_bytes
 
 CLIENTS = 20

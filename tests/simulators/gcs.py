@@ -297,18 +297,6 @@ class Gcs:
         return math.nan if msg is None else msg.relative_alt / 1000.0
 
 
-def wait_until(condition: Callable[[], Any], timeout_s: float, *, poll_s: float = 0.02, message: str = "") -> Any:
-    """Poll ``condition`` (wall seconds) until it is truthy, like ArduPilot autotest's waits."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(message or f"condition not met within {timeout_s:.1f} s")
-        time.sleep(poll_s)
-
-
 # --- autotest-style flight helpers (vehicle-time timeouts) ----------------------------------
 
 

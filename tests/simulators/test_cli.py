@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from simulators.__main__ import build_parser, parse_home
 from simulators.sitl import SitlError, launch_sitl, sitl_instance
 from tests.simulators.gcs import Gcs
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,10 +163,7 @@ def test_fleet_started_with_exit_with_parent_ends_when_its_parent_is_killed() ->
         assert connection_string.startswith("tcp:127.0.0.1:")
         parent.kill()
         parent.wait(timeout=10)
-        deadline = time.monotonic() + 15
-        while not _ended(int(child_pid)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _ended(int(child_pid)), "the fleet outlived its parent"
+        wait_until(lambda: _ended(int(child_pid)), 15, "the fleet to end with its parent", period_s=0.2)
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -1,0 +1,142 @@
+"""Reads for handling incident reports: who sees what, the inbox, overdue flags, follow-ups, rectifications.
+
+Overdue (flagged on every board): still *reported* past ``INCIDENT_ACK_MINUTES[severity]``, or not yet
+resolved past ``INCIDENT_RESOLVE_HOURS[severity]``, both counted from ``created_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from campus.scope import officer_of, scope_of
+from campus.selectors import staff_school_id
+from common.roles import Capability, Role, can, roles_of
+from incidents.models import FollowUp, Incident, IncidentStatus, Rectification, Severity
+
+_BUREAU = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}
+OPEN_STATUSES = (IncidentStatus.REPORTED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE)
+
+
+def is_bureau(user) -> bool:
+    """Schedulers, administrators and leadership: the brigade-wide view."""
+    return bool(roles_of(user) & _BUREAU)
+
+
+def may_see_inbox(user) -> bool:
+    return bool(roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP})
+
+
+def incidents_visible(user) -> QuerySet[Incident]:
+    """Reports the user may read: VIEW_INCIDENTS, within the user's scope (``campus.scope``)."""
+    qs = Incident.objects.select_related("school", "station", "liaison_officer", "gate", "reporter")
+    if not can(user, Capability.VIEW_INCIDENTS):
+        return qs.none()
+    return scope_of(user).filter(qs, school="school", station="station", officer="liaison_officer")
+
+
+def incidents_inbox(user) -> QuerySet[Incident]:
+    """The handling inbox: the reports the user may read, for the roles that handle or oversee them."""
+    return incidents_visible(user) if may_see_inbox(user) else Incident.objects.none()
+
+
+def may_handle(user, incident: Incident) -> bool:
+    """HANDLE_INCIDENTS, over a report within the user's scope."""
+    if not can(user, Capability.HANDLE_INCIDENTS):
+        return False
+    return incidents_visible(user).filter(pk=incident.pk).exists()
+
+
+def overdue_q(now: dt.datetime) -> tuple[Q, Q]:
+    """(not acknowledged in time, not resolved in time) as filters at ``now``."""
+    ack = Q(pk__in=[])
+    resolve = Q(pk__in=[])
+    for severity, minutes in settings.INCIDENT_ACK_MINUTES.items():
+        ack |= Q(severity=severity, created_at__lte=now - dt.timedelta(minutes=minutes))
+    for severity, hours in settings.INCIDENT_RESOLVE_HOURS.items():
+        resolve |= Q(severity=severity, created_at__lte=now - dt.timedelta(hours=hours))
+    return Q(status=IncidentStatus.REPORTED) & ack, Q(status__in=OPEN_STATUSES) & resolve
+
+
+def incidents_with_flags(qs: QuerySet[Incident], *, now: dt.datetime | None = None) -> QuerySet[Incident]:
+    """Annotate ``ack_overdue``, ``resolve_overdue`` and ``overdue`` (either) at ``now``."""
+    ack, resolve = overdue_q(now or timezone.now())
+    return qs.annotate(
+        ack_overdue=Case(When(ack, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        resolve_overdue=Case(When(resolve, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        overdue=Case(When(ack | resolve, then=Value(True)), default=Value(False), output_field=BooleanField()),
+    )
+
+
+def incidents_filter(qs: QuerySet[Incident], params, *, now: dt.datetime | None = None) -> QuerySet[Incident]:
+    """Apply the inbox filters (status, severity, station, school, overdue) from a query dict."""
+    status = params.get("status", "")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status in IncidentStatus.values:
+        qs = qs.filter(status=status)
+    severity = params.get("severity", "")
+    if severity in Severity.values:
+        qs = qs.filter(severity=severity)
+    for key in ("station", "school"):
+        value = str(params.get(key, ""))
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id": int(value)})
+    if params.get("overdue") in ("1", "true", "on"):
+        ack, resolve = overdue_q(now or timezone.now())
+        qs = qs.filter(ack | resolve)
+    if params.get("escalated") in ("1", "true", "on"):
+        qs = qs.filter(escalation__gt=Incident.Escalation.NONE)
+    return qs
+
+
+def liaison_phone(incident: Incident) -> str:
+    officer = incident.liaison_officer
+    return officer.phone if officer is not None else ""
+
+
+def ack_deadline(incident: Incident) -> dt.datetime:
+    return incident.created_at + dt.timedelta(minutes=settings.INCIDENT_ACK_MINUTES[incident.severity])
+
+
+def resolve_deadline(incident: Incident) -> dt.datetime:
+    return incident.created_at + dt.timedelta(hours=settings.INCIDENT_RESOLVE_HOURS[incident.severity])
+
+
+def follow_ups_pending(user) -> QuerySet[FollowUp]:
+    """Pending follow-ups the user may record: all for the bureau caller, their own reports for staff.
+
+    Overdue ones first (earliest due first).
+    """
+    qs = FollowUp.objects.filter(status=FollowUp.Status.PENDING).select_related(
+        "incident", "incident__school", "incident__station", "incident__liaison_officer"
+    )
+    if not can(user, Capability.FOLLOW_UP_INCIDENTS):
+        return qs.none()
+    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+        return qs.order_by("due_at")
+    return qs.filter(incident__reporter=user, incident__school_id=staff_school_id(user)).order_by("due_at")
+
+
+def may_see_rectifications(user) -> bool:
+    return bool(roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP})
+
+
+def rectifications_visible(user) -> QuerySet[Rectification]:
+    qs = Rectification.objects.select_related("incident", "incident__school", "station", "cleared_by")
+    if not may_see_rectifications(user):
+        return qs.none()
+    return scope_of(user).filter(qs, school="incident__school", station="station")
+
+
+def may_clear_rectification(user, rectification: Rectification) -> bool:
+    """Schedulers and administrators, or an officer of the responsible station."""
+    if not can(user, Capability.HANDLE_INCIDENTS):
+        return False
+    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+        return True
+    officer = officer_of(user)
+    return officer is not None and officer.station_id is not None and officer.station_id == rectification.station_id
