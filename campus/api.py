@@ -10,6 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from campus import selectors, services
 from campus.models import Department, DepartmentPairing, LiaisonAssignment, Officer, Station, Zone
@@ -18,6 +19,7 @@ from campus.serializers import (
     DepartmentSerializer,
     LiaisonAssignInputSerializer,
     LiaisonAssignmentSerializer,
+    MeSerializer,
     OfficerSerializer,
     PairingInputSerializer,
     PairingSerializer,
@@ -29,7 +31,7 @@ from campus.serializers import (
 )
 from common.api import ServiceSaveMixin
 from common.permissions import HasCapability
-from common.roles import Capability, can
+from common.roles import Capability, can, capabilities_of, roles_of
 
 
 class RegistryViewSet(ServiceSaveMixin, viewsets.ModelViewSet):
@@ -210,3 +212,21 @@ class PairingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         ended = services.department_unpair(school=pairing.school, actor=request.user, **body.validated_data)
         return Response(PairingSerializer(ended).data)
+
+
+class MeApi(APIView):
+    """The signed-in user's roles, capabilities, and (for school staff) school."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        officer = getattr(user, "officer", None)
+        data = {
+            "username": user.get_username(),
+            "name": user.get_full_name(),
+            "roles": sorted(r.value for r in roles_of(user)),
+            "capabilities": sorted(c.value for c in capabilities_of(user)),
+            "school_id": selectors.staff_school_id(user),
+            "officer_id": officer.id if officer else None,
+        }
+        return Response(MeSerializer(data).data)

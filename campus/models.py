@@ -482,17 +482,3 @@ class ImportBatch(models.Model):
     @property
     def can_apply(self) -> bool:
         return self.status == self.Status.PREVIEWED and self.error_count == 0
-
-
-# Drills live in their own package; importing their models here registers them with this app.
-from campus.drills.models import (  # noqa: E402, F401
-    Activity,
-    Attachment,
-    CorrectiveAction,
-    Drill,
-    DrillRule,
-    DrillType,
-    EmergencyPlan,
-    EmergencyPlanVersion,
-    Reminder,
-)

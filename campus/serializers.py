@@ -232,3 +232,12 @@ class CandidateSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     at_limit = serializers.BooleanField()
     distance_m = serializers.FloatField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    capabilities = serializers.ListField(child=serializers.CharField())
+    school_id = serializers.IntegerField(allow_null=True)
+    officer_id = serializers.IntegerField(allow_null=True)

@@ -18,18 +18,19 @@ from common.permissions import capability_required
 from common.roles import Capability, Role, can, roles_of
 
 
-def overview_context(user) -> dict:
-    """The overview page's personal card: a school safety staff member's school and liaison officer.
+def overview_my_school(user) -> dict | None:
+    """The overview page's "My school" card (registered in ``CampusConfig.ready()``): a school safety
+    staff member's school and its liaison officer; ``None`` (no card) for everyone else.
 
-    The counts, and an officer's own schools, come from ``common.dashboard``.
+    The counts, and an officer's own schools, are the overview's sections (``campus.dashboard``).
     """
-    ctx: dict = {"roles": roles_of(user)}
-    if Role.SCHOOL_STAFF in ctx["roles"]:
-        school_id = selectors.staff_school_id(user)
-        if school_id:
-            school = selectors.schools_with_current(School.objects.filter(pk=school_id)).first()
-            ctx["my_school"] = school
-    return ctx
+    if Role.SCHOOL_STAFF not in roles_of(user):
+        return None
+    school_id = selectors.staff_school_id(user)
+    if not school_id:
+        return None
+    school = selectors.schools_with_current(School.objects.filter(pk=school_id)).first()
+    return {"school": school} if school is not None else None
 
 
 def _school_for(user, pk: int) -> School:

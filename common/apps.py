@@ -25,3 +25,9 @@ class CommonConfig(AppConfig):
         # API tokens revoked when a password changes or a user is deactivated; lockouts audited.
         tokens.connect_receivers()
         login_throttle.connect_receivers()
+        # The menu's first and last links; the apps register theirs in between (common.nav).
+        from common.nav import nav_entry_register
+        from common.roles import Capability
+
+        nav_entry_register("home", _("Overview"), order=0)
+        nav_entry_register("audit_log", _("Audit log"), order=900, visible=Capability.VIEW_AUDIT)

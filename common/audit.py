@@ -27,6 +27,16 @@ LEGACY_OBJECT_TYPES: dict[str, str] = {
     "campus.incidentphoto": "incidents.incidentphoto",
     "campus.followup": "incidents.followup",
     "campus.rectification": "incidents.rectification",
+    # Drills, emergency plans and police-school activities moved from campus/drills/ to the drills app.
+    "campus.drilltype": "drills.drilltype",
+    "campus.drillrule": "drills.drillrule",
+    "campus.drill": "drills.drill",
+    "campus.correctiveaction": "drills.correctiveaction",
+    "campus.emergencyplan": "drills.emergencyplan",
+    "campus.emergencyplanversion": "drills.emergencyplanversion",
+    "campus.activity": "drills.activity",
+    "campus.attachment": "drills.attachment",
+    "campus.reminder": "drills.reminder",
 }
 
 

@@ -26,15 +26,6 @@ class AuditLogEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    name = serializers.CharField()
-    roles = serializers.ListField(child=serializers.CharField())
-    capabilities = serializers.ListField(child=serializers.CharField())
-    school_id = serializers.IntegerField(allow_null=True)
-    officer_id = serializers.IntegerField(allow_null=True)
-
-
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
 class CountOrTextField(serializers.Field):
     """A tile's value as it is: a count stays a number, a short text (a time, "Published") a string."""

@@ -1,4 +1,7 @@
-"""Pages and endpoints that belong to no one app: overview, audit log, API token, API root."""
+"""Pages and endpoints that belong to no one app: overview, audit log, API token, API root.
+
+``/api/me/`` is campus's (``campus.api.MeApi``): a user's school and officer record are campus's.
+"""
 
 from __future__ import annotations
 
@@ -21,23 +24,21 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campus.selectors import staff_school_id
 from common.audit import object_type_current
-from common.dashboard import dashboard_for, section_as_dict
+from common.dashboard import dashboard_for, overview_cards_for, section_as_dict
 from common.login_throttle import client_ip
 from common.models import ApiToken
 from common.permissions import HasCapability, capability_required
-from common.roles import Capability, can, capabilities_of, roles_of
+from common.roles import Capability, can
 from common.selectors import audit_log_list
-from common.serializers import AuditLogEntrySerializer, DashboardSerializer, MeSerializer
+from common.serializers import AuditLogEntrySerializer, DashboardSerializer
 from common.tokens import api_token_create, api_token_list, api_token_revoke, api_tokens_revoke_all
 
 
 @login_required
 def home(request):
-    from campus.views import overview_context
-
-    return render(request, "home.html", {**overview_context(request.user), "sections": dashboard_for(request.user)})
+    user = request.user
+    return render(request, "home.html", {"overview_cards": overview_cards_for(user), "sections": dashboard_for(user)})
 
 
 @capability_required(Capability.VIEW_AUDIT)
@@ -155,24 +156,6 @@ class AuditLogApi(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return audit_log_list(**{k: params.get(k, "").strip() for k in ("action", "object_type", "object_id", "actor")})
-
-
-class MeApi(APIView):
-    """The signed-in user's roles, capabilities, and (for school staff) school."""
-
-    @extend_schema(responses=MeSerializer)
-    def get(self, request):
-        user = request.user
-        officer = getattr(user, "officer", None)
-        data = {
-            "username": user.get_username(),
-            "name": user.get_full_name(),
-            "roles": sorted(r.value for r in roles_of(user)),
-            "capabilities": sorted(c.value for c in capabilities_of(user)),
-            "school_id": staff_school_id(user),
-            "officer_id": officer.id if officer else None,
-        }
-        return Response(MeSerializer(data).data)
 
 
 class DashboardApi(APIView):

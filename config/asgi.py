@@ -37,10 +37,11 @@ def websocket_urlpatterns() -> list:
     return patterns
 
 
-from drones.bridge.embedded import LifespanBridge  # noqa: E402
+from config.lifespan import Lifespan  # noqa: E402
 
-# Lifespan (uvicorn --lifespan on) starts the embedded telemetry bridge when it is enabled.
-application = LifespanBridge(
+# Lifespan (uvicorn --lifespan on) runs the background jobs the apps registered (common.jobs): incident
+# escalation and, when enabled, the embedded telemetry bridge.
+application = Lifespan(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from campus import api as campus_api
 from common import views as common_views
 
 admin.site.site_header = "SchoolSafe"
@@ -23,7 +24,7 @@ urlpatterns = [
     path("drones/", include("drones.urls")),
     path("patrol/", include("patrol.urls")),
     path("incidents/", include("incidents.urls")),
-    path("drills/", include("campus.drills.urls")),
+    path("drills/", include("drills.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -43,13 +44,13 @@ urlpatterns = [
         name="api_redoc",
     ),
     path("api/audit/", common_views.AuditLogApi.as_view(), name="api_audit"),
-    path("api/me/", common_views.MeApi.as_view(), name="api_me"),
+    path("api/me/", campus_api.MeApi.as_view(), name="api_me"),
     path("api/dashboard/", common_views.DashboardApi.as_view(), name="api_dashboard"),
     path("api/campus/", include("campus.api_urls")),
     path("api/drones/", include("drones.api_urls")),
     path("api/patrol/", include("patrol.api_urls")),
     path("api/incidents/", include("incidents.api_urls")),
-    path("api/drills/", include("campus.drills.api_urls")),
+    path("api/drills/", include("drills.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class DronesConfig(AppConfig):
     name = "drones"
     verbose_name = _("Police drones")
+
+    def ready(self) -> None:
+        from common.dashboard import section_register
+        from common.jobs import job_register
+        from common.nav import nav_entry_register, nav_group_register
+        from common.roles import Capability
+        from drones.bridge.embedded import embedded_bridge_job
+
+        nav_group_register(key="drones", label=_("Drones"), order=500)
+        for order, (url_name, label) in enumerate(
+            [
+                ("drones:live_map", _("Drone map")),
+                ("drones:fleet_list", _("Drones")),
+                ("drones:mission_list", _("Missions")),
+                ("drones:airspace_list", _("Airspace")),
+            ]
+        ):
+            nav_entry_register(url_name, label, group="drones", order=order * 10, visible=Capability.VIEW_DRONES)
+        section_register(key="drones", provider="drones.dashboard.drones_section", order=500)
+        # The telemetry bridge in the web process when DRONE_BRIDGE_EMBEDDED is on (the default without Redis).
+        job_register(name="embedded drone bridge", start=embedded_bridge_job)

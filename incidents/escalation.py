@@ -3,7 +3,8 @@
 A report still *reported* ``INCIDENT_ACK_MINUTES[severity]`` after it came in goes to the station head
 (their own socket and the station's duty desk); after twice that, to the patrol brigade. Each step happens
 once, with a timeline event and an audit entry. ``incidents_escalate`` does one pass; run it from
-``manage.py escalate_incidents`` (``--loop``) or from ``escalation_loop`` in the ASGI process.
+``manage.py escalate_incidents`` (``--loop``) or from ``escalation_loop`` in the ASGI process, where
+``escalation_job`` is the background job the ASGI lifespan runs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -117,3 +120,15 @@ async def escalation_loop(interval_s: float) -> None:
         except Exception:
             logger.exception("incident escalation pass failed")
         await asyncio.sleep(interval_s)
+
+
+def escalation_job() -> Coroutine[Any, Any, None] | None:
+    """The incidents app's background job (``IncidentsConfig.ready()``), run by the ASGI lifespan.
+
+    Every web process runs it: each escalation step locks its report and re-checks it, so several
+    processes may. ``INCIDENT_ESCALATE_INTERVAL_S = 0`` turns it off (``None``).
+    """
+    interval_s = settings.INCIDENT_ESCALATE_INTERVAL_S
+    if interval_s <= 0:
+        return None
+    return escalation_loop(interval_s)

@@ -165,18 +165,10 @@ def _in_cycle(edges: set[tuple[str, str]]) -> set[tuple[str, str]]:
 # App-level edges that break the one-way rule today: they point from a lower layer up (common -> any
 # app, campus -> the rest) or lie on a cycle within one layer. Issue 12 shrinks this to empty.
 KNOWN_EDGES: set[tuple[str, str]] = {
-    # drills and imports still live inside campus: campus/models.py re-exports the drill models,
-    # campus/urls.py and api_urls.py include the imports pages, campus's management commands and
-    # template tags use both. They go when the packages move out to drills/ and imports/.
-    ("campus", "drills"),
+    # imports still lives inside campus: campus/urls.py and api_urls.py include the imports pages,
+    # campus/apps.py asks it which import kinds a user may run (for the nav), and campus's import_*
+    # management commands build on it. It goes when the package moves out to imports/.
     ("campus", "imports"),
-    # common knows the apps instead of letting them register (see KNOWN_COMMON_IMPORTS).
-    ("common", "campus"),
-    ("common", "drills"),
-    ("common", "drones"),
-    ("common", "imports"),
-    ("common", "incidents"),
-    ("common", "patrol"),
     # A cycle: drones' airspace and market imports build on the import framework's columns and
     # geometry, and the framework's kind registry (campus/imports/kinds/__init__.py) names drones'
     # kinds. Drones should register its kinds in DronesConfig.ready().
@@ -184,19 +176,10 @@ KNOWN_EDGES: set[tuple[str, str]] = {
     ("imports", "drones"),
 }
 
-# Modules of ``common`` that import an app today (module, imported app). The apps should register
-# their entries in ``AppConfig.ready()`` instead.
-KNOWN_COMMON_IMPORTS: set[tuple[str, str]] = {
-    ("common.context_processors", "imports"),  # the import kinds a user may run, for the nav
-    # SECTION_PROVIDERS: dotted paths of every app's dashboard section
-    ("common.dashboard", "campus"),
-    ("common.dashboard", "drills"),
-    ("common.dashboard", "drones"),
-    ("common.dashboard", "incidents"),
-    ("common.dashboard", "patrol"),
-    ("common.management.commands.serve", "drones"),  # the simulated fleet's home and sample ports
-    ("common.views", "campus"),  # the overview page's school scope and context
-}
+# Modules of ``common`` that import an app (module, imported app): none. The apps register their nav
+# entries, overview sections and cards, and background jobs in ``AppConfig.ready()`` (common.nav,
+# common.dashboard, common.jobs).
+KNOWN_COMMON_IMPORTS: set[tuple[str, str]] = set()
 
 
 def _explain(edges, pairs) -> str:

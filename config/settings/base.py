@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "common",
     "campus",
     "incidents",
+    "drills",
     "patrol",
     "drones",
     "simulators",
@@ -197,11 +198,11 @@ SPECTACULAR_SETTINGS = {
         "FollowUpChannelEnum": "incidents.models.FollowUp.Channel",
         "RectificationStatusEnum": "incidents.models.Rectification.Status",
         "SchoolLevelEnum": "campus.models.School.Level",
-        "ActivityKindEnum": "campus.drills.models.Activity.Kind",
-        "AttachmentKindEnum": "campus.drills.models.Attachment.Kind",
-        "DrillStatusEnum": "campus.drills.models.Drill.Status",
-        "DrillRulePeriodEnum": "campus.drills.models.DrillRule.Period",
-        "CorrectiveActionStatusEnum": "campus.drills.models.CorrectiveAction.Status",
+        "ActivityKindEnum": "drills.models.Activity.Kind",
+        "AttachmentKindEnum": "drills.models.Attachment.Kind",
+        "DrillStatusEnum": "drills.models.Drill.Status",
+        "DrillRulePeriodEnum": "drills.models.DrillRule.Period",
+        "CorrectiveActionStatusEnum": "drills.models.CorrectiveAction.Status",
     },
 }
 
@@ -338,6 +339,7 @@ AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, min_value=1, max_value=
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "common.login_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "common.login_throttle.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts are in the audit log
 # The client address is REMOTE_ADDR (uvicorn already sets it from X-Forwarded-For for connections
 # from its --forwarded-allow-ips, 127.0.0.1 by default). Behind another proxy, name the header that
 # proxy sets and overwrites (X-Real-IP; of a list, the right-most address counts): a header the

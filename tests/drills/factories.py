@@ -6,7 +6,7 @@ import datetime as dt
 
 import factory
 
-from campus.drills.models import (
+from drills.models import (
     Activity,
     CorrectiveAction,
     Drill,

@@ -8,7 +8,7 @@ import io
 from django.utils import timezone
 from PIL import Image
 
-from campus.drills.models import Attachment, CorrectiveAction, Drill, DrillRule, DrillType
+from drills.models import Attachment, CorrectiveAction, Drill, DrillRule, DrillType
 from patrol.models import Term
 from tests.permission_case import Case
 

@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from campus.drills.compliance import compliance_board
-from campus.drills.dashboard import MAX_LINES, drills_section
-from campus.drills.models import CorrectiveAction, Drill, DrillRule
-from campus.drills.plans import plan_board
 from campus.models import School
 from common.roles import Role
+from drills.compliance import compliance_board
+from drills.dashboard import MAX_LINES, drills_section
+from drills.models import CorrectiveAction, Drill, DrillRule
+from drills.plans import plan_board
 from tests.drills.factories import (
     CorrectiveActionFactory,
     DrillFactory,

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from campus.drills.compliance import Status, compliance_board, month_periods, school_compliance
-from campus.drills.models import Drill, DrillRule
 from campus.models import School
+from drills.compliance import Status, compliance_board, month_periods, school_compliance
+from drills.models import Drill, DrillRule
 from tests.drills.factories import CorrectiveActionFactory, DrillFactory
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campus.drills.models import Drill
-from campus.drills.sample import load_sample_drills
+from drills.models import Drill
+from drills.sample import load_sample_drills
 from tests.drills.factories import (
     ActivityFactory,
     CorrectiveActionFactory,

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campus.drills.models import DrillRule, DrillType
 from campus.models import LiaisonAssignment
 from common.roles import Role
+from drills.models import DrillRule, DrillType
 from patrol.models import Term
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from campus.drills.models import Attachment, CorrectiveAction, Drill, DrillType, Reminder
-from campus.drills.services import ActionInput, drill_record, drills_plan
 from common.errors import NotAllowed
+from drills.models import Attachment, CorrectiveAction, Drill, DrillType, Reminder
+from drills.services import ActionInput, drill_record, drills_plan
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db

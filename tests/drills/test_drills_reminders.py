@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from campus.drills.models import DrillRule, Reminder
-from campus.drills.reminders import drill_reminders_due
+from drills.models import DrillRule, Reminder
+from drills.reminders import drill_reminders_due
 from tests.drills.factories import CorrectiveActionFactory, DrillFactory
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 

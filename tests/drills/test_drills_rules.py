@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campus.drills.models import DrillRule, DrillType
-from campus.drills.rules import drill_rule_save, drill_type_save, rules_for_school
 from campus.models import School
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
+from drills.models import DrillRule, DrillType
+from drills.rules import drill_rule_save, drill_type_save, rules_for_school
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import SchoolFactory
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campus.drills.models import Drill, DrillRule
-from campus.drills.scheduling import drill_propose_dates
+from drills.models import Drill, DrillRule
+from drills.scheduling import drill_propose_dates
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, Post, SchoolClosure
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import GateFactory

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from campus.drills import plans
-from campus.drills.models import DrillRule, EmergencyPlan, EmergencyPlanVersion
+from drills import plans
+from drills.models import DrillRule, EmergencyPlan, EmergencyPlanVersion
 from tests.drills.factories import ActivityFactory, DrillRuleFactory
 from tests.drills.test_plans_service import make_world
 

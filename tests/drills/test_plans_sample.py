@@ -10,12 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from campus.drills import plans
-from campus.drills.models import Activity, EmergencyPlan, EmergencyPlanVersion
-from campus.drills.plans_sample import ACTIVITY_COUNT, load_plans_sample
 from campus.models import LiaisonAssignment, School
 from campus.sample.names import SAMPLE_MARK
 from common.roles import SYSTEM
+from drills import plans
+from drills.models import Activity, EmergencyPlan, EmergencyPlanVersion
+from drills.plans_sample import ACTIVITY_COUNT, load_plans_sample
 
 
 def counts() -> tuple[int, int, int]:

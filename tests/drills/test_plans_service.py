@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from campus.drills import plans
-from campus.drills.files import UploadRefused
-from campus.drills.models import Attachment, DrillRule, EmergencyPlan, EmergencyPlanVersion
 from campus.models import LiaisonAssignment
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
 from common.roles import Role
+from drills import plans
+from drills.files import UploadRefused
+from drills.models import Attachment, DrillRule, EmergencyPlan, EmergencyPlanVersion
 from tests.drills.factories import DrillRuleFactory, DrillTypeFactory, EmergencyPlanFactory, EmergencyPlanVersionFactory
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user, square
 

@@ -90,7 +90,7 @@ def test_serve_points_the_sample_fleet_at_the_simulators_it_starts():
     with (
         mock.patch("subprocess.Popen", return_value=process) as popen,
         mock.patch("uvicorn.run") as run,
-        mock.patch("common.management.commands.serve._require_free"),
+        mock.patch("drones.management.commands.serve._require_free"),
     ):
         call_command("serve", "--simulated-drones", "3", "--sim-base-port", str(base), stdout=mock.Mock())
     argv = popen.call_args.args[0]

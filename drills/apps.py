@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DrillsConfig(AppConfig):
+    name = "drills"
+    label = "drills"
+    verbose_name = _("Drills and emergency plans")
+
+    def ready(self) -> None:
+        from common.dashboard import section_register
+        from common.nav import nav_entry_register, nav_group_register
+        from common.roles import Capability
+
+        nav_group_register(key="drills", label=_("Drills"), order=400)
+        for order, (url_name, label) in enumerate(
+            [
+                ("drills:drill-board", _("Drill compliance")),
+                ("drills:plan-list", _("Emergency plans")),
+                ("drills:activity-list", _("Police-school activities")),
+            ]
+        ):
+            nav_entry_register(url_name, label, group="drills", order=order * 10, visible=Capability.VIEW_DRILLS)
+        section_register(key="drills", provider="drills.dashboard.drills_section", order=400)

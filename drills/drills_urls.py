@@ -1,0 +1,25 @@
+"""Drill pages (names ``drill-...`` in ``drills``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from drills import views
+
+urlpatterns = [
+    path("", views.drill_board, name="drill-board"),
+    path("schools/<int:pk>/", views.drill_school, name="drill-school"),
+    path("schools/<int:pk>/plan/", views.drill_plan, name="drill-plan"),
+    path("schools/<int:pk>/record/", views.drill_new, name="drill-new"),
+    path("drills/<int:pk>/", views.drill_detail, name="drill-detail"),
+    path("drills/<int:pk>/record/", views.drill_record_planned, name="drill-record"),
+    path("actions/<int:pk>/done/", views.drill_action_done, name="drill-action-done"),
+    path("attachments/<int:pk>/", views.drill_attachment, name="drill-attachment"),
+    path("reminders/", views.drill_reminders, name="drill-reminders"),
+    path("rules/", views.drill_rules, name="drill-rules"),
+    path("rules/types/new/", views.drill_type_edit, name="drill-type-new"),
+    path("rules/types/<int:pk>/", views.drill_type_edit, name="drill-type-edit"),
+    path("rules/new/", views.drill_rule_edit, name="drill-rule-new"),
+    path("rules/<int:pk>/", views.drill_rule_edit, name="drill-rule-edit"),
+    path("report/", views.drill_report, name="drill-report"),
+]

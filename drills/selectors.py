@@ -1,0 +1,87 @@
+"""Reads for drills: what a user may see, terms, the liaison officer of a school."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from campus.models import LiaisonAssignment, Officer, School, SchoolStaff
+from campus.selectors import school_list_visible
+from common.roles import Capability, Role, can, roles_of
+from drills.models import Attachment, CorrectiveAction, Drill, DrillType, Reminder
+from patrol.models import Term
+
+
+def drill_schools_visible(user) -> QuerySet[School]:
+    """Schools whose drills the user may see (school staff: their own school only)."""
+    if not can(user, Capability.VIEW_DRILLS):
+        return School.objects.none()
+    return school_list_visible(user)
+
+
+def drill_schools_recordable(user) -> QuerySet[School]:
+    """Schools the user may plan and record drills for: all (admin, scheduler) or their own (staff)."""
+    if not can(user, Capability.RECORD_DRILLS):
+        return School.objects.none()
+    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+        return School.objects.all()
+    return school_list_visible(user)
+
+
+def drills_visible(user) -> QuerySet[Drill]:
+    return Drill.objects.filter(school__in=drill_schools_visible(user)).select_related("school", "drill_type")
+
+
+def corrective_actions_visible(user) -> QuerySet[CorrectiveAction]:
+    return CorrectiveAction.objects.filter(drill__school__in=drill_schools_visible(user)).select_related(
+        "drill", "drill__school", "drill__drill_type"
+    )
+
+
+def attachments_visible(user) -> QuerySet[Attachment]:
+    """Attachments of drills, plan versions and activities of schools the user may see."""
+    schools = drill_schools_visible(user)
+    from django.db.models import Q
+
+    return Attachment.objects.filter(
+        Q(drill__school__in=schools) | Q(plan_version__plan__school__in=schools) | Q(activity__school__in=schools)
+    )
+
+
+def drill_types_active() -> QuerySet[DrillType]:
+    return DrillType.objects.filter(active=True)
+
+
+def term_for_date(day: dt.date) -> Term | None:
+    """The county term containing ``day``, else None (holidays between terms)."""
+    return Term.objects.filter(start_date__lte=day, end_date__gte=day).order_by("start_date").first()
+
+
+def term_default(today: dt.date | None = None) -> Term | None:
+    """The current term, else the next one, else the latest one."""
+    today = today or timezone.localdate()
+    return (
+        term_for_date(today)
+        or Term.objects.filter(start_date__gt=today).order_by("start_date").first()
+        or Term.objects.order_by("-start_date").first()
+    )
+
+
+def liaison_officer(school: School) -> Officer | None:
+    assignment = (
+        LiaisonAssignment.objects.filter(school=school, ended_at__isnull=True).select_related("officer").first()
+    )
+    return assignment.officer if assignment else None
+
+
+def school_staff_users(school: School) -> list:
+    """Active user accounts of the school's safety staff."""
+    user_ids = SchoolStaff.objects.filter(school=school).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def reminders_for(user) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(user=user).order_by("-sent_at", "-id")
