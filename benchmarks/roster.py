@@ -32,8 +32,8 @@ def county(schools: int, stations: int, staff: int, weeks: int, seed: int = 5):
     """Write the county and its term's shifts; return the term."""
     from django.utils import timezone
 
-    from campus.models import Gate, School, Station
-    from patrol.models import DutyRole, DutyShift, DutyStaff, Post, Term
+    from campus.models import Gate, School, Station, Term
+    from patrol.models import DutyRole, DutyShift, DutyStaff, Post
 
     rng = np.random.default_rng(seed)
     tag = f"{schools}-{seed}"
@@ -119,9 +119,9 @@ def county(schools: int, stations: int, staff: int, weeks: int, seed: int = 5):
 
 def sample_term():
     """The sample county's autumn term, or (if loading it fails) a synthetic 60-school county; and a label."""
-    from campus.models import School
+    from campus.models import School, Term
     from campus.sample.loader import sample_county_load
-    from patrol.models import DutyShift, Term
+    from patrol.models import DutyShift
     from patrol.sample import AUTUMN, SCHOOL_YEAR, load_sample_patrol
 
     try:

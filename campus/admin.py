@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from campus import services
 from campus.models import (
+    CalendarOverride,
     Department,
     DepartmentPairing,
     Gate,
@@ -14,8 +15,10 @@ from campus.models import (
     Officer,
     SafetyContact,
     School,
+    SchoolClosure,
     SchoolStaff,
     Station,
+    Term,
     Zone,
 )
 from common.admin import ServiceSaveAdmin
@@ -99,3 +102,27 @@ class LiaisonAssignmentAdmin(ReadOnlyAdmin):
 @admin.register(DepartmentPairing)
 class DepartmentPairingAdmin(ReadOnlyAdmin):
     list_display = ["school", "department", "started_at", "ended_at"]
+
+
+# --- the school calendar ---------------------------------------------------------------------
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["school_year", "name", "start_date", "end_date", "is_sample"]
+    list_filter = ["school_year", "is_sample"]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "note"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(SchoolClosure)
+class SchoolClosureAdmin(admin.ModelAdmin):
+    list_display = ["school", "kind", "start_date", "end_date", "no_duty", "reason"]
+    list_filter = ["kind", "no_duty"]
+    search_fields = ["school__name", "school__code", "reason"]
+    raw_id_fields = ["school"]

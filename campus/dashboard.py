@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campus.models import LiaisonAssignment
+from campus.scope import scope_of
 from campus.selectors import coverage_report
 from common.dashboard import Line, Section, Tile, level_if, page_url
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 
 
 def liaison_section(*, user, now: dt.datetime) -> Section | None:
@@ -23,7 +24,7 @@ def liaison_section(*, user, now: dt.datetime) -> Section | None:
     if not can(user, Capability.VIEW_COVERAGE):
         return None
     officer = getattr(user, "officer", None)
-    station = officer.station if officer is not None and Role.STATION_OFFICER in roles_of(user) else None
+    station = officer.station if officer is not None and officer.station_id in scope_of(user).station_ids else None
     row = coverage_report(station=station).county
     scope = {"station": station.pk} if station else {}
     url = page_url("campus:coverage", **scope)

@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# The school calendar's models live in campus.calendar; importing them here registers them with the app
+# and lets the rest of the code take them from campus.models with the schools they belong to.
+from campus.calendar.models import CalendarOverride, SchoolClosure, Term  # noqa: F401
 from common.geo import CRS_LABELS, GeometryError, point_problem, polygon_from_geojson
 
 LAT_VALIDATORS = [MinValueValidator(-90.0), MaxValueValidator(90.0)]

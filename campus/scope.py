@@ -8,10 +8,15 @@
 - School safety staff see their own school's records only.
 - Anyone else sees none. A user with several roles sees the union.
 
-Capabilities (``common.roles``) say what a role may do at all; ``Scope`` says over which records.
-Registry reads (schools, stations, the map) are county-wide for every police role and are not scoped
-here; records that carry a school (incident reports and their photos, follow-ups, rectification
-items) are.
+The registry (schools, stations, the map) and the school-level records built on it (drills, emergency
+plans, police-school activities, the 护学岗 set-up, rosters and board) are county-wide for every police
+role, drone operators included (``Scope.registry_county``), and their own school's for school safety
+staff (``Scope.filter_schools``, ``Scope.sees_school``). Records that carry a school and are handled
+by a station (incident reports and their photos, follow-ups, rectification items) follow the rule
+above (``Scope.filter``).
+
+Capabilities (``common.roles``) say what a role may do at all, including which kinds of records it
+may read; ``Scope`` says over which records. No other module keeps a set of roles for scoping.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from common.roles import Role, roles_of
 
 # Roles whose scope is the whole county.
 COUNTY_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP})
+# Police roles: every role but school safety staff. Their registry scope is the county.
+POLICE_ROLES = frozenset(Role) - {Role.SCHOOL_STAFF}
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,43 @@ class Scope:
     station_ids: frozenset[int] = frozenset()
     school_ids: frozenset[int] = frozenset()  # a school safety staff member's own school
     officer_ids: frozenset[int] = frozenset()  # a station officer's record: their liaison schools follow
+    registry_county: bool = False  # a police role: every school's registry-level records
+
+    @classmethod
+    def of(cls, user) -> Scope:
+        """The same as ``scope_of(user)``."""
+        return scope_of(user)
 
     @property
     def empty(self) -> bool:
+        """No handled records at all (incidents and the like); the registry scope aside."""
         return not (self.county or self.station_ids or self.school_ids or self.officer_ids)
+
+    @property
+    def school_only(self) -> bool:
+        """Records of one's own school only: school safety staff without a police scope."""
+        return bool(self.school_ids) and not (self.county or self.station_ids or self.officer_ids)
+
+    @property
+    def school_id(self) -> int | None:
+        """The school safety staff member's school, or None."""
+        return min(self.school_ids) if self.school_ids else None
+
+    def sees_school(self, school_id: int | None) -> bool:
+        """Whether the registry-level records of this school (its page, drills, plans, activities,
+        duties) are within the scope."""
+        return self.registry_county or (school_id is not None and school_id in self.school_ids)
+
+    def filter_schools(self, qs: QuerySet, *, school: str | None = "school") -> QuerySet:
+        """``qs`` of registry-level records restricted to the schools within the scope: every school for
+        police roles, the own school for school safety staff. ``school`` is the field path to the
+        school, None when ``qs`` holds schools."""
+        if self.registry_county:
+            return qs
+        if not self.school_ids:
+            return qs.none()
+        field = "pk__in" if school is None else f"{school}_id__in"
+        return qs.filter(**{field: sorted(self.school_ids)})
 
     def q(self, *, school: str = "school", station: str | None = "station", officer: str | None = None) -> Q:
         """The filter for a model whose school is ``school`` (a field path) and, when it has them, whose
@@ -93,7 +133,7 @@ def _scope_of(user) -> Scope:
         return Scope()
     roles = roles_of(user)
     if roles & COUNTY_ROLES:
-        return Scope(county=True)
+        return Scope(county=True, registry_county=True)
     stations: set[int] = set()
     schools: set[int] = set()
     officers: set[int] = set()
@@ -107,4 +147,9 @@ def _scope_of(user) -> Scope:
         school_id = staff_school_id(user)
         if school_id is not None:
             schools.add(school_id)
-    return Scope(station_ids=frozenset(stations), school_ids=frozenset(schools), officer_ids=frozenset(officers))
+    return Scope(
+        station_ids=frozenset(stations),
+        school_ids=frozenset(schools),
+        officer_ids=frozenset(officers),
+        registry_county=bool(roles & POLICE_ROLES),
+    )

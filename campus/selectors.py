@@ -17,9 +17,6 @@ from campus.models import (
     Station,
 )
 from common.geo import haversine_m
-from common.roles import Role, roles_of
-
-_SEE_ALL = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.DRONE_OPERATOR, Role.LEADERSHIP}
 
 
 def staff_school_id(user) -> int | None:
@@ -35,15 +32,11 @@ def staff_school_id(user) -> int | None:
 
 
 def school_list_visible(user) -> QuerySet[School]:
-    """Schools the user may see: all for police roles, only their own for school safety staff."""
-    roles = roles_of(user)
-    qs = School.objects.select_related("responsible_station", "zone")
-    if roles & _SEE_ALL:
-        return qs
-    if Role.SCHOOL_STAFF in roles:
-        school_id = staff_school_id(user)
-        return qs.filter(pk=school_id) if school_id else qs.none()
-    return qs.none()
+    """Schools the user may see: the registry scope (``campus.scope``): all for police roles, only their
+    own for school safety staff."""
+    from campus.scope import scope_of  # campus.scope builds on staff_school_id above
+
+    return scope_of(user).filter_schools(School.objects.select_related("responsible_station", "zone"), school=None)
 
 
 def active_liaisons() -> QuerySet[LiaisonAssignment]:

@@ -12,13 +12,13 @@ from campus.models import (
     LiaisonAssignment,
     Officer,
     School,
-    SchoolStaff,
     Station,
 )
+from campus.scope import scope_of
 from campus.spatial import schools_resolve_stations
 from common.audit import audit_record, snapshot
 from common.errors import DomainError, NotAllowed
-from common.roles import Capability, Role, can, has_role
+from common.roles import Capability, can
 
 
 class LiaisonError(DomainError):
@@ -271,13 +271,10 @@ def officer_transfer(*, officer: Officer, station: Station, actor, reason: str) 
 
 
 def school_scope_check(*, actor, school: School) -> None:
-    """School safety staff may act only on their own school."""
-    if has_role(actor, Role.SCHOOL_STAFF) and not has_role(
-        actor, Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP, Role.DRONE_OPERATOR
-    ):
-        staff = SchoolStaff.objects.filter(user=actor).only("school_id").first()
-        if staff is None or staff.school_id != school.id:
-            raise NotAllowed(_("You may only see and act on your own school."), code="other_school")
+    """The school is within the actor's registry scope (``campus.scope``): any school for police roles,
+    their own for school safety staff."""
+    if not scope_of(actor).sees_school(school.id):
+        raise NotAllowed(_("You may only see and act on your own school."), code="other_school")
 
 
 @transaction.atomic

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from campus import selectors, services
 from campus.forms import EndForm, LiaisonAssignForm, PairingForm, TransferForm
 from campus.models import LiaisonAssignment, Officer, School, Station
+from campus.scope import scope_of
 from common.forms import run_service
 from common.permissions import capability_required
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 
 
 def overview_my_school(user) -> dict | None:
@@ -24,9 +25,7 @@ def overview_my_school(user) -> dict | None:
 
     The counts, and an officer's own schools, are the overview's sections (``campus.dashboard``).
     """
-    if Role.SCHOOL_STAFF not in roles_of(user):
-        return None
-    school_id = selectors.staff_school_id(user)
+    school_id = scope_of(user).school_id
     if not school_id:
         return None
     school = selectors.schools_with_current(School.objects.filter(pk=school_id)).first()

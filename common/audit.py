@@ -37,6 +37,10 @@ LEGACY_OBJECT_TYPES: dict[str, str] = {
     "campus.activity": "drills.activity",
     "campus.attachment": "drills.attachment",
     "campus.reminder": "drills.reminder",
+    # The school calendar moved from patrol to campus (campus/calendar/).
+    "patrol.term": "campus.term",
+    "patrol.calendaroverride": "campus.calendaroverride",
+    "patrol.schoolclosure": "campus.schoolclosure",
 }
 
 

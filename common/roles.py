@@ -1,8 +1,9 @@
 """Roles and what each may do.
 
 Roles are Django groups (created by a migration, names = ``Role`` values).
-Capabilities say what a role may do; object scoping (a school safety staff
-member sees only their own school) is applied by the selectors of each app.
+Capabilities say what a role may do; over which records (a school safety staff
+member sees only their own school) is one rule, ``campus.scope``, which every
+selector uses.
 Views declare the capability they need, and the permission matrix test in
 ``tests/test_permission_matrix.py`` checks every page and endpoint per role.
 """

@@ -3,7 +3,7 @@
 An activity is held at a school by officers of a station: legal education (法制教育进校园), anti-fraud
 publicity (反诈宣传进校园), an open day at the station (邀请师生进警营), the liaison officer's visit, or
 something else. Officers default to the school's liaison officer and the station to the school's
-responsible station. Terms are county-wide date ranges (``patrol.models.Term``).
+responsible station. Terms are county-wide date ranges (``campus.models.Term``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campus.models import Officer, School, Station
+from campus.models import Officer, School, Station, Term
+from campus.scope import scope_of
 from common.audit import audit_record, snapshot
-from common.roles import Capability
+from common.roles import Capability, can
 from drills.models import Activity, Attachment
 from drills.plans import check_school_scope
 from drills.selectors import drill_schools_visible, liaison_officer, term_for_date
-from patrol.models import Term
 
 Kind = Activity.Kind
 AUDIENCE_MAX = 100000
@@ -36,12 +36,12 @@ NOTES_MAX = 4000
 
 
 def activities_visible(user) -> QuerySet[Activity]:
-    """Activities the user may see: every school's for police roles, their own school's for school staff."""
-    return (
-        Activity.objects.filter(school__in=drill_schools_visible(user))
-        .select_related("school", "station", "created_by")
-        .prefetch_related("officers", "attachments")
-    )
+    """Activities the user may see (VIEW_DRILLS, the registry scope): every school's for police roles,
+    their own school's for school staff."""
+    qs = Activity.objects.select_related("school", "station", "created_by").prefetch_related("officers", "attachments")
+    if not can(user, Capability.VIEW_DRILLS):
+        return qs.none()
+    return scope_of(user).filter_schools(qs, school="school")
 
 
 def liaison_visits(school: School) -> QuerySet[Activity]:

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campus.models import Station
+from campus.models import Station, Term
 from common.api import ServiceSaveMixin
 from common.permissions import HasCapability
 from common.roles import Capability
@@ -29,7 +29,6 @@ from drills.serializers import (
     RecordInputSerializer,
 )
 from drills.services import ActionInput, drill_record, drills_plan
-from patrol.models import Term
 
 
 def _rule_save(*, rule, actor):

@@ -30,10 +30,9 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from campus.models import School, Station
+from campus.models import School, Station, Term
 from drills.models import CorrectiveAction, Drill, DrillRule, DrillType
 from drills.rules import rules_active, rules_for_school
-from patrol.models import Term
 
 MIN_MONTH_DAYS = 15
 

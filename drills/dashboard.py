@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campus.models import School
+from campus.models import School, Term
 from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.roles import Capability, can
 from drills.compliance import (
@@ -26,7 +26,6 @@ from drills.models import Drill, DrillRule, EmergencyPlan, EmergencyPlanVersion
 from drills.plans import REVIEW_DUE_SOON, REVIEW_OVERDUE, required_scenarios, review_status
 from drills.rules import rules_active
 from drills.selectors import drill_schools_visible, drills_visible, term_default
-from patrol.models import Term
 
 MAX_LINES = 8
 

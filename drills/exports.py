@@ -10,11 +10,10 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from campus.models import School
+from campus.models import School, Term
 from common.xlsx import XlsxBook
 from drills.compliance import SchoolCompliance, compliance_board
 from drills.models import Activity, CorrectiveAction, Drill, EmergencyPlan, EmergencyPlanVersion
-from patrol.models import Term
 
 
 @dataclass

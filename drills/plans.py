@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.models import School, Station
+from campus.scope import scope_of
 from campus.selectors import staff_school_id
 from common.audit import audit_record, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 from drills.models import Attachment, DrillRule, DrillType, EmergencyPlan, EmergencyPlanVersion
 from drills.rules import rules_active, rules_for_school
 from drills.selectors import drill_schools_visible
@@ -44,10 +45,11 @@ class PlanVersionOutdated(DomainError):
 
 
 def check_school_scope(*, actor, school: School, capability: Capability, what: str) -> None:
-    """The actor holds ``capability`` and, when school staff, acts on their own school only."""
+    """The actor holds ``capability`` and acts within their registry scope (``campus.scope``): police
+    roles for any school, school staff for their own school only."""
     if not can(actor, capability):
         raise NotAllowed(_("You may not %(what)s.") % {"what": what})
-    if roles_of(actor) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER}:
+    if scope_of(actor).registry_county:
         return
     own = staff_school_id(actor)
     if own is None:
@@ -71,12 +73,14 @@ def _versions_prefetch() -> Prefetch:
 
 
 def plans_visible(user) -> QuerySet[EmergencyPlan]:
-    """Plans the user may see, each with ``version_list`` (newest first) prefetched."""
-    return (
-        EmergencyPlan.objects.filter(school__in=drill_schools_visible(user))
-        .select_related("school", "school__responsible_station", "scenario")
-        .prefetch_related(_versions_prefetch())
+    """Plans the user may see (VIEW_DRILLS, the registry scope), each with ``version_list`` (newest
+    first) prefetched."""
+    qs = EmergencyPlan.objects.select_related("school", "school__responsible_station", "scenario").prefetch_related(
+        _versions_prefetch()
     )
+    if not can(user, Capability.VIEW_DRILLS):
+        return qs.none()
+    return scope_of(user).filter_schools(qs, school="school")
 
 
 def plan_current(plan: EmergencyPlan) -> EmergencyPlanVersion | None:
@@ -185,10 +189,10 @@ def recordable_schools(user) -> QuerySet[School]:
     """Schools the user may upload plan versions for (RECORD_DRILLS; school staff: their own)."""
     if not can(user, Capability.RECORD_DRILLS):
         return School.objects.none()
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+    scope = scope_of(user)
+    if scope.registry_county:
         return School.objects.filter(active=True)
-    school_id = staff_school_id(user)
-    return School.objects.filter(pk=school_id) if school_id else School.objects.none()
+    return scope.filter_schools(School.objects.all(), school=None)
 
 
 # --- the service ---------------------------------------------------------------------------------

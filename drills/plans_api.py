@@ -17,7 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campus.models import School, Station
+from campus.models import School, Station, Term
 from campus.selectors import staff_school_id
 from common.permissions import HasCapability
 from common.roles import Capability
@@ -29,7 +29,6 @@ from drills.plans_serializers import (
     PlanSerializer,
     PlanVersionInputSerializer,
 )
-from patrol.models import Term
 
 
 def _int_param(params, name: str) -> int | None:

@@ -9,17 +9,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from campus.models import Officer, School, Station
+from campus.models import Officer, School, Station, Term
+from campus.scope import scope_of
 from campus.selectors import staff_school_id
 from common.errors import DomainError, NotAllowed
 from common.exports import Export, export_view
 from common.permissions import capability_required
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 from common.xlsx import XlsxBook
 from drills import activities, plans
 from drills.models import Activity, DrillType, EmergencyPlan
 from drills.plans_forms import ActivityForm, PlanVersionForm
-from patrol.models import Term
 
 STATUS_FILTERS = ("overdue", "due_soon", "missing")
 
@@ -120,8 +120,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _fixed_school(user) -> School | None:
-    """School staff upload for their own school; administrators and schedulers choose (None)."""
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+    """School staff upload for their own school; police roles (administrators and schedulers: those with
+    RECORD_DRILLS) choose (None)."""
+    if scope_of(user).registry_county:
         return None
     school_id = staff_school_id(user)
     if school_id is None:

@@ -12,12 +12,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from campus.models import School
+from campus.models import School, Term
 from common.audit import save_audited
 from common.errors import Conflict, DomainError, NotAllowed
 from common.roles import Capability, can
 from drills.models import DrillRule, DrillType
-from patrol.models import Term
 
 # A Chinese month has at most 23 weekdays, and make-up Saturdays never make a month longer than that.
 MAX_SCHOOL_DAYS_PER_MONTH = 23
@@ -62,7 +61,7 @@ def _overlap(a: DrillRule, b: DrillRule) -> bool:
 
 def shortest_term_school_days() -> int:
     """School days of the shortest configured term (county calendar), or ``MAX_SCHOOL_DAYS_PER_TERM``."""
-    from patrol.schedule.calendar import school_days
+    from campus.calendar.days import school_days
 
     terms = list(Term.objects.all())
     if not terms:

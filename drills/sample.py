@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from campus.models import LiaisonAssignment, School
+from campus.models import LiaisonAssignment, School, Term
 from common.audit import audit_record
 from common.roles import SYSTEM
 from drills.compliance import term_periods
 from drills.models import CorrectiveAction, Drill
 from drills.rules import rules_active, rules_for_school
 from drills.selectors import term_default, term_for_date
-from patrol.models import Term
 
 SEED = 20261201
 BEHIND_EVERY = 3  # every third sample school is behind

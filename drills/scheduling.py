@@ -7,13 +7,13 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from campus.models import School
+from campus.calendar.days import DayKind, term_calendar
+from campus.models import School, Term
 from drills.compliance import term_periods
 from drills.models import Drill, DrillType
 from drills.rules import rules_for_school
 from drills.selectors import liaison_officer
-from patrol.models import DutyAssignment, Term
-from patrol.schedule.calendar import DayKind, term_calendar
+from patrol.models import DutyAssignment
 
 # Drills are held in the school day, between the morning arrival and the afternoon dismissal peaks.
 DRILL_WINDOW = (dt.time(9, 0), dt.time(16, 0))

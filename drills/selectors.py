@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from campus.models import LiaisonAssignment, Officer, School, SchoolStaff
+from campus.models import LiaisonAssignment, Officer, School, SchoolStaff, Term
+from campus.scope import scope_of
 from campus.selectors import school_list_visible
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 from drills.models import Attachment, CorrectiveAction, Drill, DrillType, Reminder
-from patrol.models import Term
 
 
 def drill_schools_visible(user) -> QuerySet[School]:
@@ -23,22 +23,26 @@ def drill_schools_visible(user) -> QuerySet[School]:
 
 
 def drill_schools_recordable(user) -> QuerySet[School]:
-    """Schools the user may plan and record drills for: all (admin, scheduler) or their own (staff)."""
+    """Schools the user may plan and record drills for (RECORD_DRILLS): the registry scope, all for the
+    police roles that hold it (admin, scheduler), their own for staff."""
     if not can(user, Capability.RECORD_DRILLS):
         return School.objects.none()
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
-        return School.objects.all()
     return school_list_visible(user)
 
 
 def drills_visible(user) -> QuerySet[Drill]:
-    return Drill.objects.filter(school__in=drill_schools_visible(user)).select_related("school", "drill_type")
+    """VIEW_DRILLS, within the registry scope (``campus.scope``)."""
+    qs = Drill.objects.select_related("school", "drill_type")
+    if not can(user, Capability.VIEW_DRILLS):
+        return qs.none()
+    return scope_of(user).filter_schools(qs, school="school")
 
 
 def corrective_actions_visible(user) -> QuerySet[CorrectiveAction]:
-    return CorrectiveAction.objects.filter(drill__school__in=drill_schools_visible(user)).select_related(
-        "drill", "drill__school", "drill__drill_type"
-    )
+    qs = CorrectiveAction.objects.select_related("drill", "drill__school", "drill__drill_type")
+    if not can(user, Capability.VIEW_DRILLS):
+        return qs.none()
+    return scope_of(user).filter_schools(qs, school="drill__school")
 
 
 def attachments_visible(user) -> QuerySet[Attachment]:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.calendar.days import DayKind, day_status
 from campus.models import Officer, School
 from common.audit import audit_record, snapshot
 from common.errors import Conflict, NotAllowed
@@ -24,7 +25,6 @@ from drills.models import Attachment, CorrectiveAction, Drill, DrillType
 from drills.reminders import liaison_notify_planned
 from drills.rules import rules_for_school
 from drills.selectors import drill_schools_recordable
-from patrol.schedule.calendar import DayKind, day_status
 
 MAX_DATES = 31
 

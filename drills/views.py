@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campus.models import School, Station
+from campus.models import School, Station, Term
 from common.errors import DomainError
 from common.exports import Export, export_view
 from common.permissions import capability_required
@@ -24,7 +24,6 @@ from drills.models import CorrectiveAction, Drill, DrillRule, DrillType
 from drills.rules import drill_rule_save, drill_type_save, rules_for_school, rules_listed
 from drills.scheduling import drill_propose_dates
 from drills.services import ActionInput, corrective_action_done, drill_record, drills_plan
-from patrol.models import Term
 
 
 def _term(request) -> Term | None:

@@ -15,33 +15,26 @@ from collections import deque
 
 from channels.db import database_sync_to_async
 
-from campus.selectors import staff_school_id
-from common.roles import Capability, Role, can, roles_of
+from campus.scope import scope_of
+from common.roles import Capability, can
 from common.websockets import SessionBoundConsumer
 from incidents.notify import BRIGADE_GROUP, school_group, station_group, user_group
 
 
 @database_sync_to_async
 def groups_of(user) -> list[str] | None:
-    """The groups ``user`` may join, or None if they may not follow incidents at all."""
-    from incidents.selectors import officer_of
-
+    """The groups ``user`` may join, or None if they may not follow incidents at all: those of their scope
+    (``campus.scope``): the brigade for the county, their station's desk, their school's."""
     if not can(user, Capability.VIEW_INCIDENTS):
         return None
-    roles = roles_of(user)
+    scope = scope_of(user)
     groups = [user_group(user.pk)]
-    if Role.STATION_OFFICER in roles:
-        officer = officer_of(user)
-        if officer is not None and officer.station_id is not None:
-            groups.append(station_group(officer.station_id))
-    if roles & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}:
+    groups += [station_group(station_id) for station_id in sorted(scope.station_ids)]
+    if scope.county:
         groups.append(BRIGADE_GROUP)
-    if Role.SCHOOL_STAFF in roles:
-        school_id = staff_school_id(user)
-        if school_id is not None:
-            groups.append(school_group(school_id))
-        elif len(groups) == 1:
-            return None
+    groups += [school_group(school_id) for school_id in sorted(scope.school_ids)]
+    if len(groups) == 1 and not scope.registry_county:
+        return None  # school staff without a school
     return groups
 
 

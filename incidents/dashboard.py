@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
+from campus.scope import scope_of
 from common.dashboard import Level, Line, Section, Tile, level_if, page_url
 from common.roles import Capability, Role, can, roles_of
 from incidents import selectors
@@ -159,12 +160,11 @@ def _rectifications_tile(user, now: dt.datetime) -> Tile:
     """Open rectification items: a station officer's station's (the ones they may clear), else all."""
     url = reverse("incidents:handle-rectifications")
     items = selectors.rectifications_visible(user).filter(status=Rectification.Status.OPEN)
-    if not roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}:
-        officer = selectors.officer_of(user)
-        station_id = officer.station_id if officer is not None else None
-        items = items.filter(station_id=station_id) if station_id is not None else items.none()
-        if station_id is not None:
-            url = page_url("incidents:handle-rectifications", station=station_id)
+    scope = scope_of(user)
+    if not scope.county:
+        items = items.filter(station_id__in=sorted(scope.station_ids))
+        if len(scope.station_ids) == 1:
+            url = page_url("incidents:handle-rectifications", station=min(scope.station_ids))
     # Overdue as the rectification page marks it: still open after its due date.
     counts = items.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate(now))))
     return Tile(

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.scope import scope_of
 from common.audit import audit_record, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 from incidents.models import FollowUp, Incident, IncidentEvent, IncidentStatus, Rectification
 from incidents.notify import publish_on_commit
 from incidents.selectors import may_clear_rectification
@@ -40,10 +41,10 @@ def follow_up_channel(actor, incident: Incident) -> str:
     """How ``actor`` records the follow-up of ``incident``, or raise ``NotAllowed``."""
     if not can(actor, Capability.FOLLOW_UP_INCIDENTS):
         raise NotAllowed(_("You may not record follow-ups."))
-    roles = roles_of(actor)
-    if roles & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+    scope = scope_of(actor)
+    if scope.county:
         return FollowUp.Channel.CALL
-    if Role.SCHOOL_STAFF in roles and incident.reporter_id == getattr(actor, "pk", None):
+    if scope.school_ids and incident.reporter_id == getattr(actor, "pk", None):
         return FollowUp.Channel.REPORTER
     raise NotAllowed(
         _("Only the person who reported %(ref)s or a bureau caller records its follow-up.")

@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.scope import scope_of
 from common.audit import audit_record
 from common.errors import Conflict, DomainError, NotAllowed
-from common.roles import Capability, Role, SystemActor, can, roles_of
+from common.roles import Capability, SystemActor, can
 from incidents.followup import follow_up_open
 from incidents.models import FollowUp, Incident, IncidentEvent, IncidentStatus
 from incidents.notify import publish_on_commit
-from incidents.selectors import incidents_visible, may_handle
+from incidents.selectors import may_handle
 
 ORDER = list(IncidentStatus.values)
 STAMP = {
@@ -147,9 +148,7 @@ def incident_transition(
 
 def check_incident_comment(*, incident: Incident, actor, text: str) -> str:
     """Handlers of the report and the staff of its school may comment; leadership reads only."""
-    allowed = may_handle(actor, incident) or (
-        Role.SCHOOL_STAFF in roles_of(actor) and incidents_visible(actor).filter(pk=incident.pk).exists()
-    )
+    allowed = may_handle(actor, incident) or incident.school_id in scope_of(actor).school_ids
     if not allowed:
         raise NotAllowed(_("You may not comment on report %(ref)s.") % {"ref": incident.reference})
     text = (text or "").strip()

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.models import Gate, LiaisonAssignment, Officer, School, SchoolStaff
-from campus.scope import COUNTY_ROLES
+from campus.scope import scope_of
 from campus.selectors import staff_school_id
 from common.audit import audit_record, snapshot
 from common.errors import Conflict, NotAllowed
@@ -52,8 +52,7 @@ class IdempotencyKeyReused(Conflict):
 
 def incidents_reported_by_mine(user) -> QuerySet[Incident]:
     """The "my school's reports" list: school staff see their school's reports, others what they reported."""
-    roles = roles_of(user)
-    if Role.SCHOOL_STAFF in roles and not roles & (COUNTY_ROLES | {Role.STATION_OFFICER}):
+    if scope_of(user).school_only:
         return incidents_visible(user)
     return incidents_visible(user).filter(reporter=user)
 

@@ -12,22 +12,21 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from campus.scope import officer_of, scope_of
-from campus.selectors import staff_school_id
-from common.roles import Capability, Role, can, roles_of
+from campus.scope import scope_of
+from common.roles import Capability, can
 from incidents.models import FollowUp, Incident, IncidentStatus, Rectification, Severity
 
-_BUREAU = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP}
 OPEN_STATUSES = (IncidentStatus.REPORTED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE)
 
 
 def is_bureau(user) -> bool:
-    """Schedulers, administrators and leadership: the brigade-wide view."""
-    return bool(roles_of(user) & _BUREAU)
+    """Schedulers, administrators and leadership: the brigade-wide view (the county scope)."""
+    return scope_of(user).county
 
 
 def may_see_inbox(user) -> bool:
-    return bool(roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP})
+    """Police roles that may read reports (handlers and leadership); school staff have their own list."""
+    return can(user, Capability.VIEW_INCIDENTS) and scope_of(user).registry_county
 
 
 def incidents_visible(user) -> QuerySet[Incident]:
@@ -116,13 +115,15 @@ def follow_ups_pending(user) -> QuerySet[FollowUp]:
     )
     if not can(user, Capability.FOLLOW_UP_INCIDENTS):
         return qs.none()
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
+    scope = scope_of(user)
+    if scope.county:
         return qs.order_by("due_at")
-    return qs.filter(incident__reporter=user, incident__school_id=staff_school_id(user)).order_by("due_at")
+    return qs.filter(incident__reporter=user, incident__school_id=scope.school_id).order_by("due_at")
 
 
 def may_see_rectifications(user) -> bool:
-    return bool(roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP})
+    """As the inbox: police roles that may read reports."""
+    return may_see_inbox(user)
 
 
 def rectifications_visible(user) -> QuerySet[Rectification]:
@@ -136,7 +137,5 @@ def may_clear_rectification(user, rectification: Rectification) -> bool:
     """Schedulers and administrators, or an officer of the responsible station."""
     if not can(user, Capability.HANDLE_INCIDENTS):
         return False
-    if roles_of(user) & {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}:
-        return True
-    officer = officer_of(user)
-    return officer is not None and officer.station_id is not None and officer.station_id == rectification.station_id
+    scope = scope_of(user)
+    return scope.county or rectification.station_id in scope.station_ids

@@ -11,7 +11,6 @@ from django.contrib import admin
 from patrol.models import (
     BellSchedule,
     BellTime,
-    CalendarOverride,
     CheckIn,
     DutyAssignment,
     DutyShift,
@@ -20,32 +19,9 @@ from patrol.models import (
     Leave,
     Post,
     Roster,
-    SchoolClosure,
     SwapRequest,
-    Term,
     WindowRule,
 )
-
-
-@admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
-    list_display = ["school_year", "name", "start_date", "end_date", "is_sample"]
-    list_filter = ["school_year", "is_sample"]
-
-
-@admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "note"]
-    list_filter = ["kind"]
-    date_hierarchy = "date"
-
-
-@admin.register(SchoolClosure)
-class SchoolClosureAdmin(admin.ModelAdmin):
-    list_display = ["school", "kind", "start_date", "end_date", "no_duty", "reason"]
-    list_filter = ["kind", "no_duty"]
-    search_fields = ["school__name", "school__code", "reason"]
-    raw_id_fields = ["school"]
 
 
 class BellTimeInline(admin.TabularInline):

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from campus.models import Gate, Officer, School, Station
+from campus.models import Gate, Officer, School, Station, Term
 from campus.sample.names import GIVEN_CHARS, SURNAMES
 from common.audit import audit_record
 from common.dates import monday_of
 from common.errors import DomainError
 from common.roles import SYSTEM
-from patrol.models import BellSchedule, BellTime, DutyRole, DutyShift, DutyStaff, Post, Term
+from patrol.models import BellSchedule, BellTime, DutyRole, DutyShift, DutyStaff, Post
 from patrol.schedule.services import check_bell_schedule, clean_requirements, post_default_requirements, term_create
 from patrol.schedule.shifts import ShiftBuildReport, duty_shifts_build
 

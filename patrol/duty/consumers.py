@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from campus.selectors import staff_school_id
-from common.roles import Capability, Role, can, roles_of
+from campus.scope import scope_of
+from common.roles import Capability, can
 from common.websockets import SessionBoundConsumer
 from patrol.duty.events import COUNTY_GROUP, school_group, station_group
 
@@ -23,9 +23,9 @@ def _scope_of(user) -> tuple[bool, int | None, bool]:
     """(may view duties, the staff member's school, is school staff only)."""
     if not can(user, Capability.VIEW_DUTY):
         return False, None, False
-    roles = roles_of(user)
-    staff_only = not (roles - {Role.SCHOOL_STAFF})
-    return True, staff_school_id(user) if staff_only else None, staff_only
+    scope = scope_of(user)
+    staff_only = not scope.registry_county
+    return True, scope.school_id if staff_only else None, staff_only
 
 
 @database_sync_to_async

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from campus.models import Term
 from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
 from patrol.duty.stats import term_default
-from patrol.models import DutyAssignment, DutyShift, Roster, Term
+from patrol.models import DutyAssignment, DutyShift, Roster
 from patrol.roster import selectors as roster_selectors
 
 MAX_LINES = 8

@@ -15,8 +15,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campus.selectors import staff_school_id
-from common.roles import Capability, Role, can, roles_of
+from campus.scope import scope_of
+from common.roles import Capability, can
 from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
 from patrol.roster.selectors import missing_roles
 
@@ -75,17 +75,14 @@ def grace() -> dt.timedelta:
 
 
 def shifts_visible(user) -> QuerySet[DutyShift]:
-    """Shifts the user may see: all for police roles, their own school's for school safety staff."""
+    """Shifts the user may see (VIEW_DUTY, the registry scope of ``campus.scope``): all for police roles,
+    their own school's for school safety staff."""
     qs = DutyShift.objects.select_related(
         "post", "post__gate", "post__gate__school", "post__gate__school__responsible_station"
     )
     if not can(user, Capability.VIEW_DUTY):
         return qs.none()
-    roles = roles_of(user)
-    if roles - {Role.SCHOOL_STAFF}:
-        return qs
-    school_id = staff_school_id(user)
-    return qs.filter(post__gate__school_id=school_id) if school_id else qs.none()
+    return scope_of(user).filter_schools(qs, school="post__gate__school")
 
 
 def assignments_visible(user) -> QuerySet[DutyAssignment]:
@@ -96,8 +93,10 @@ def assignments_visible(user) -> QuerySet[DutyAssignment]:
 
 
 def board_station_default(user) -> int | None:
-    """A station officer's board starts at their own station; others see the county."""
-    if Role.STATION_OFFICER not in roles_of(user):
+    """A station officer's board starts at their own station; others (the county scope, school staff) see
+    their whole scope."""
+    scope = scope_of(user)
+    if scope.county or not scope.registry_county:
         return None
     officer = getattr(user, "officer", None) if user.is_authenticated else None
     if officer is not None and officer.station_id:
@@ -131,10 +130,9 @@ def patrol_shifts_for(*, user, date: dt.date) -> QuerySet[DutyShift]:
     if not user.is_authenticated:
         return qs.none()
     mine = qs.filter(assignments__staff__user=user, assignments__staff__role=DutyRole.GUARD)
-    if Role.SCHOOL_STAFF in roles_of(user):
-        school_id = staff_school_id(user)
-        if school_id:
-            return (mine | qs.filter(post__gate__school_id=school_id)).distinct().order_by("start", "post_id")
+    school_id = scope_of(user).school_id
+    if school_id:
+        return (mine | qs.filter(post__gate__school_id=school_id)).distinct().order_by("start", "post_id")
     return mine.distinct().order_by("start", "post_id")
 
 

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campus.selectors import staff_school_id
+from campus.scope import scope_of
 from common.audit import audit_record, save_audited, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
 from common.geo import haversine_m
-from common.roles import Capability, Role, can, roles_of
+from common.roles import Capability, can
 from patrol.duty.events import board_publish_on_commit
 from patrol.duty.selectors import CHECKIN_OPENS_MIN, Equipment, grace
 from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
@@ -240,7 +240,7 @@ def check_patrol_recorder(*, shift: DutyShift, actor, staff: DutyStaff | None) -
     if not can(actor, Capability.STAND_DUTY):
         raise NotAllowed(_("Your role may not record patrols."))
     guards = DutyStaff.objects.filter(assignments__shift=shift, role=DutyRole.GUARD)
-    is_school_staff = Role.SCHOOL_STAFF in roles_of(actor) and staff_school_id(actor) == school.pk
+    is_school_staff = school.pk in scope_of(actor).school_ids
     own = guards.filter(user=actor).first() if getattr(actor, "pk", None) else None
     if own is None and not is_school_staff:
         raise NotAllowed(

@@ -16,10 +16,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.models import Term
 from common.dates import monday_of
 from common.xlsx import XlsxBook
 from patrol.duty.selectors import grace, patrol_due, shifts_visible, uncovered_roles
-from patrol.models import DutyAssignment, Term
+from patrol.models import DutyAssignment
 
 COUNT_FIELDS = (
     "shifts",

@@ -14,16 +14,16 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campus.models import Station
-from campus.selectors import staff_school_id
+from campus.models import Station, Term
+from campus.scope import scope_of
 from common.errors import DomainError
 from common.exports import Export, export_view
 from common.forms import form_errors
 from common.permissions import capability_required
-from common.roles import Capability, Role, roles_of
+from common.roles import Capability
 from patrol.duty import selectors, services, stats
 from patrol.duty.forms import GuardPatrolForm, PositionForm
-from patrol.models import DutyShift, Term
+from patrol.models import DutyShift
 
 
 def parse_day(value: str | None, default: dt.date) -> dt.date:
@@ -37,7 +37,8 @@ def station_param(value: str | None) -> int | None:
 
 
 def staff_only(user) -> bool:
-    return not (roles_of(user) - {Role.SCHOOL_STAFF})
+    """No police role: the registry scope (``campus.scope``) is at most the user's own school."""
+    return not scope_of(user).registry_county
 
 
 # --- my duties today ---------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def board_params(request, params) -> tuple[dt.date, int | None]:
 @capability_required(Capability.VIEW_DUTY)
 def duty_board(request):
     day, station_id = board_params(request, request.GET)
-    school_id = staff_school_id(request.user) if staff_only(request.user) else None
+    school_id = scope_of(request.user).school_id if staff_only(request.user) else None
     board = selectors.board_for(user=request.user, date=day, station_id=station_id)
     return render(
         request,

@@ -15,9 +15,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campus.models import Term
 from common.permissions import HasCapability
 from common.roles import Capability
-from patrol.models import Term
 from patrol.roster import selectors, services
 from patrol.roster.serializers import (
     AssignmentAddSerializer,

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.styles import PatternFill
 
+from campus.models import Term
 from common.xlsx import XlsxBook
-from patrol.models import DutyAssignment, DutyRole, DutyShift, Term
+from patrol.models import DutyAssignment, DutyRole, DutyShift
 from patrol.roster.selectors import missing_roles
 
 _UNCOVERED_FILL = PatternFill("solid", fgColor="FFE0E0")

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.models import Term
 from common.audit import audit_record
 from common.errors import DomainError, NotAllowed
 from common.roles import Capability, can
-from patrol.models import DutyAssignment, DutyShift, Roster, Term
+from patrol.models import DutyAssignment, DutyShift, Roster
 from patrol.roster.greedy import greedy_solve
 from patrol.roster.problem import Problem, problem_load, roster_violations
 from patrol.roster.solver import Assignment, roster_solve

@@ -8,9 +8,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campus.models import Term
 from common.permissions import HasCapability
 from common.roles import Capability
-from patrol.models import Roster, Term
+from patrol.models import Roster
 from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
 from patrol.roster.generate_views import report_for
 

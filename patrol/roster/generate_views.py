@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campus.selectors import staff_school_id
+from campus.models import Term
+from campus.scope import scope_of
 from common.errors import DomainError
 from common.permissions import capability_required
-from common.roles import Capability, Role, can, roles_of
-from patrol.models import Roster, Term
+from common.roles import Capability, can
+from patrol.models import Roster
 from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
 
 
@@ -28,10 +29,12 @@ class GenerateForm(forms.Form):
 
 
 def report_for(user, report: dict) -> dict:
-    """School safety staff see only their own school's uncovered posts and released duties."""
-    if not report or (roles_of(user) - {Role.SCHOOL_STAFF}):
+    """School safety staff see only their own school's uncovered posts and no released duties; police roles
+    (the registry scope is the county) see all."""
+    scope = scope_of(user)
+    if not report or scope.registry_county:
         return report
-    school_id = staff_school_id(user)
+    school_id = scope.school_id
     visible = dict(report)
     visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
     visible["released"] = []

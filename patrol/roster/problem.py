@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from campus.models import LiaisonAssignment
+from campus.models import LiaisonAssignment, Term
 from common.dates import monday_of
-from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Term, role_can_fill, travel_s
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, role_can_fill, travel_s
 from patrol.roster.conflicts import (
     Absence,
     Limits,

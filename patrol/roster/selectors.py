@@ -1,6 +1,7 @@
 """Reads for the roster: scoped assignments and shifts, week grids, coverage counts, swap requests.
 
-School safety staff see only their own school's shifts; every other reader sees everything.
+School safety staff see only their own school's shifts; police roles see every school's (the registry scope,
+``campus.scope``).
 """
 
 from __future__ import annotations
@@ -12,21 +13,12 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from campus.selectors import staff_school_id
+from campus.models import Term
+from campus.scope import scope_of
 from common.dates import monday_of
 from common.models import AuditLogEntry
-from common.roles import Capability, Role, can, roles_of
-from patrol.models import (
-    DutyAssignment,
-    DutyRole,
-    DutyShift,
-    DutyStaff,
-    Leave,
-    Roster,
-    SwapRequest,
-    Term,
-    WindowKind,
-)
+from common.roles import Capability, can
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Leave, Roster, SwapRequest, WindowKind
 from patrol.roster.conflicts import Absence, ShiftInfo, StaffInfo
 
 WINDOW_ORDER = {kind: index for index, kind in enumerate(WindowKind.values)}
@@ -34,14 +26,16 @@ REMOVE_ACTION = "patrol.assignment.remove"
 
 
 def school_scope(user) -> int | None | bool:
-    """The one school a school-staff user is limited to; ``False`` when the user is not limited.
+    """The one school a school-staff user is limited to; ``False`` when the user is not limited (police
+    roles: the registry scope is the county).
 
-    A school-staff user without a school gets ``None``: they see nothing.
+    A user without a school and without a police role (school staff without a school) gets ``None``: they
+    see nothing.
     """
-    roles = roles_of(user)
-    if Role.SCHOOL_STAFF in roles and not roles - {Role.SCHOOL_STAFF}:
-        return staff_school_id(user)
-    return False
+    scope = scope_of(user)
+    if scope.registry_county:
+        return False
+    return scope.school_id
 
 
 def staff_of_user(user) -> DutyStaff | None:
@@ -52,36 +46,24 @@ def staff_of_user(user) -> DutyStaff | None:
 
 def shifts_visible(user) -> QuerySet[DutyShift]:
     qs = DutyShift.objects.select_related("post", "post__gate", "post__gate__school", "term")
-    scope = school_scope(user)
-    if scope is False:
-        return qs
-    if scope is None:
-        return qs.none()
-    return qs.filter(post__gate__school_id=scope)
+    return scope_of(user).filter_schools(qs, school="post__gate__school")
 
 
 def assignments_visible(user) -> QuerySet[DutyAssignment]:
     qs = DutyAssignment.objects.select_related(
         "staff", "shift", "shift__post", "shift__post__gate", "shift__post__gate__school", "shift__term"
     )
-    scope = school_scope(user)
-    if scope is False:
-        return qs
-    if scope is None:
-        return qs.none()
-    return qs.filter(shift__post__gate__school_id=scope)
+    return scope_of(user).filter_schools(qs, school="shift__post__gate__school")
 
 
 def staff_visible(user) -> QuerySet[DutyStaff]:
     """People whose duties the user may look at: everyone, or for school staff their school's people."""
     qs = DutyStaff.objects.select_related("school", "station", "user")
-    scope = school_scope(user)
-    if scope is False:
+    scope = scope_of(user)
+    if scope.registry_county:
         return qs
     own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
-    if scope is None:
-        return qs.filter(own)
-    return qs.filter(own | Q(school_id=scope))
+    return qs.filter(own | Q(school_id__in=sorted(scope.school_ids)))
 
 
 def assignment_list(

@@ -13,10 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.models import Term
 from common.audit import audit_record, save_audited, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
 from common.roles import Capability, can
-from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Roster, SwapRequest, Term
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Roster, SwapRequest
 from patrol.roster import selectors
 from patrol.roster.conflicts import ConflictItem, assignment_conflicts
 

@@ -14,13 +14,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from campus.models import School, Station
+from campus.models import School, Station, Term
 from common.dates import monday_of
 from common.exports import Export, export_view
 from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
-from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest, Term
+from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest
 from patrol.roster import exports, ics, selectors, services
 from patrol.roster.forms import (
     AssignmentAddForm,

@@ -12,12 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from campus.models import School
+from campus.calendar.days import term_calendar
+from campus.models import CalendarOverride, School, Term
 from common.permissions import HasCapability
 from common.roles import Capability
-from patrol.models import CalendarOverride, Term, WindowRule
+from patrol.models import WindowRule
 from patrol.schedule import selectors, services
-from patrol.schedule.calendar import term_calendar
 from patrol.schedule.serializers import (
     BellScheduleSerializer,
     BuildInputSerializer,

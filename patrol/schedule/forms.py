@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from campus.models import Gate, Officer, School, Station
-from patrol.models import CalendarOverride, DutyRole, DutyStaff, Leave, SchoolClosure, WindowKind
+from campus.models import CalendarOverride, Gate, Officer, School, SchoolClosure, Station
+from patrol.models import DutyRole, DutyStaff, Leave, WindowKind
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from campus.models import Gate, School
-from campus.selectors import school_list_visible, staff_school_id
-from common.roles import Role, roles_of
-from patrol.models import (
-    BellSchedule,
-    BellTime,
-    CalendarOverride,
-    DutyRole,
-    DutyStaff,
-    Leave,
-    Post,
-    SchoolClosure,
-    Term,
-)
-
-_SEE_ALL = {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
+from campus.models import CalendarOverride, Gate, School, SchoolClosure, Term
+from campus.scope import scope_of
+from campus.selectors import school_list_visible
+from common.roles import Capability, can
+from patrol.models import BellSchedule, BellTime, DutyRole, DutyStaff, Leave, Post
 
 
 def sees_all(user) -> bool:
-    return bool(roles_of(user) & _SEE_ALL)
+    """VIEW_DUTY with a police role: the registry scope (``campus.scope``) is the county."""
+    return can(user, Capability.VIEW_DUTY) and scope_of(user).registry_county
 
 
 def term_list() -> QuerySet[Term]:
@@ -61,12 +51,9 @@ def gates_with_posts(school: School) -> QuerySet[Gate]:
 def staff_visible(user) -> QuerySet[DutyStaff]:
     """Police roles see every person; school safety staff see the guards and volunteers of their school."""
     qs = DutyStaff.objects.select_related("station", "school", "officer", "user")
-    if sees_all(user):
-        return qs
-    if Role.SCHOOL_STAFF in roles_of(user):
-        school_id = staff_school_id(user)
-        return qs.filter(school_id=school_id) if school_id else qs.none()
-    return qs.none()
+    if not can(user, Capability.VIEW_DUTY):
+        return qs.none()
+    return scope_of(user).filter_schools(qs, school="school")
 
 
 def staff_filtered(user, *, role: str = "", station: str = "", school: str = "", q: str = "") -> QuerySet[DutyStaff]:

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from patrol.models import (
-    BellSchedule,
-    BellTime,
-    CalendarOverride,
-    DutyStaff,
-    Leave,
-    Post,
-    SchoolClosure,
-    Term,
-    WindowKind,
-    WindowRule,
-)
+from campus.models import CalendarOverride, SchoolClosure, Term
+from patrol.models import BellSchedule, BellTime, DutyStaff, Leave, Post, WindowKind, WindowRule
 
 
 class TermSerializer(serializers.ModelSerializer):

@@ -15,24 +15,12 @@ from django.db import transaction
 from django.utils.dateparse import parse_time
 from django.utils.translation import gettext as _
 
-from campus.models import Gate, Officer, School
+from campus.calendar.days import base_is_workday
+from campus.models import CalendarOverride, Gate, Officer, School, SchoolClosure, Term
 from common.audit import audit_record, save_audited, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
 from common.roles import Capability, can
-from patrol.models import (
-    BellSchedule,
-    BellTime,
-    CalendarOverride,
-    DutyRole,
-    DutyStaff,
-    Leave,
-    Post,
-    SchoolClosure,
-    Term,
-    WindowKind,
-    WindowRule,
-)
-from patrol.schedule.calendar import base_is_workday
+from patrol.models import BellSchedule, BellTime, DutyRole, DutyStaff, Leave, Post, WindowKind, WindowRule
 from patrol.schedule.windows import DEFAULT_OFFSETS, KIND_ORDER, county_offsets, crosses_midnight, school_offsets
 
 

@@ -16,12 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from campus.models import School
+from campus.calendar.days import apply_closures, calendar_days
+from campus.models import School, SchoolClosure, Term
 from common.audit import audit_record
 from common.errors import Conflict, NotAllowed
 from common.roles import Capability, can
-from patrol.models import BellSchedule, DutyAssignment, DutyShift, Post, SchoolClosure, Term
-from patrol.schedule.calendar import apply_closures, calendar_days
+from patrol.models import BellSchedule, DutyAssignment, DutyShift, Post
 from patrol.schedule.windows import offsets_by_school, schedule_for_weekday, windows_for_bells
 
 

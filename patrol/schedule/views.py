@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campus.models import School, Station
+from campus.calendar.days import DAY_KIND_LABELS, DayKind, DayStatus, term_calendar
+from campus.models import CalendarOverride, School, Station, Term
 from common.errors import DomainError
 from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
-from patrol.models import BellSchedule, CalendarOverride, DutyRole, DutyStaff, Leave, Post, Term, WindowKind, WindowRule
+from patrol.models import BellSchedule, DutyRole, DutyStaff, Leave, Post, WindowKind, WindowRule
 from patrol.schedule import selectors, services
-from patrol.schedule.calendar import DAY_KIND_LABELS, DayKind, DayStatus, term_calendar
 from patrol.schedule.forms import (
     WEEKDAY_CHOICES,
     ClosureForm,

@@ -108,13 +108,13 @@ def schedule_for_weekday(schedules: Iterable[BellSchedule], weekday: int) -> Bel
 def duty_windows(*, school: School, day: dt.date) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """The school's duty windows on ``day`` as ``(kind, start, end)``, from the weekday's bell schedule.
 
-    Call it for school days (``patrol.schedule.calendar.school_days``). A weekday without a bell schedule
+    Call it for school days (``campus.calendar.days.school_days``). A weekday without a bell schedule
     has no windows, except a make-up weekend day (调休), which follows the Monday schedule.
     """
     schedules = BellSchedule.objects.filter(school=school).prefetch_related("bells")
     schedule = schedule_for_weekday(schedules, day.weekday())
     if schedule is None and day.weekday() >= 5:
-        from patrol.schedule.calendar import day_status
+        from campus.calendar.days import day_status
 
         if day_status(day=day, school=school).is_school_day:
             schedule = schedule_for_weekday(schedules, 0)  # a make-up weekend day (调休) follows the Monday bells

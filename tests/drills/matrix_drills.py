@@ -8,8 +8,8 @@ import io
 from django.utils import timezone
 from PIL import Image
 
+from campus.models import Term
 from drills.models import Attachment, CorrectiveAction, Drill, DrillRule, DrillType
-from patrol.models import Term
 from tests.permission_case import Case
 
 VIEW = "302 200 200 200 200 403 200"  # VIEW_DRILLS

@@ -155,7 +155,7 @@ CASES: list = [
 
 
 def build(world: dict) -> dict:
-    from patrol.models import Term
+    from campus.models import Term
 
     today = timezone.localdate()
     Term.objects.get_or_create(

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from campus.models import Term
 from drills.models import Activity
-from patrol.models import Term
 from tests.drills.factories import ActivityFactory
 from tests.drills.test_plans_service import make_world
 

@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from campus.models import Term
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
 from drills import activities
 from drills.files import UploadRefused
 from drills.models import Activity, Attachment
-from patrol.models import Term
 from tests.drills.factories import ActivityFactory
 from tests.drills.test_plans_service import make_world
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory

@@ -26,6 +26,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from campus.models import Term
 from common.audit import LEGACY_OBJECT_TYPES, audit_record, object_type_aliases, object_type_current
 from common.models import AuditLogEntry
 from common.roles import Role
@@ -42,7 +43,6 @@ from drills.models import (
 )
 from drills.plans_sample import load_plans_sample
 from drills.sample import load_sample_drills
-from patrol.models import Term
 from tests.factories import make_user
 
 MOVED = [DrillType, DrillRule, Drill, CorrectiveAction, EmergencyPlan, EmergencyPlanVersion, Activity, Attachment,

@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campus.models import LiaisonAssignment
+from campus.models import LiaisonAssignment, Term
 from common.roles import Role
 from drills.models import DrillRule, DrillType
-from patrol.models import Term
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user
 
 # Autumn 2025: the State Council calendar is known (National Day 1–8 October, make-up days 28 Sep, 11 Oct).

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from campus.models import SchoolClosure
 from drills.models import Drill, DrillRule
 from drills.scheduling import drill_propose_dates
-from patrol.models import DutyAssignment, DutyShift, DutyStaff, Post, SchoolClosure
+from patrol.models import DutyAssignment, DutyShift, DutyStaff, Post
 from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import GateFactory
 

@@ -7,6 +7,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from campus.models import Term
 from patrol.models import (
     BellSchedule,
     BellTime,
@@ -16,7 +17,6 @@ from patrol.models import (
     DutyStaff,
     Leave,
     Post,
-    Term,
     WindowKind,
 )
 from tests.factories import GateFactory, SchoolFactory, StationFactory

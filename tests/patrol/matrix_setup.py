@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from patrol.models import BellSchedule, BellTime, CalendarOverride, DutyRole, Leave, SchoolClosure, WindowRule
+from campus.models import CalendarOverride, SchoolClosure
+from patrol.models import BellSchedule, BellTime, DutyRole, Leave, WindowRule
 from tests.factories import GateFactory
 from tests.patrol.factories import DutyStaffFactory, PostFactory, TermFactory, local
 from tests.permission_case import Case

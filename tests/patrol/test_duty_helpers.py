@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from campus.models import Gate, School, Station
+from campus.models import Gate, School, Station, Term
 from common.roles import Role
-from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Post, Term, WindowKind
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Post, WindowKind
 from tests.factories import GateFactory, SchoolFactory, StationFactory, make_user, square
 from tests.patrol.factories import (
     DutyAssignmentFactory,

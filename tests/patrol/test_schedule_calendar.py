@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from campus.calendar.days import DayKind, DaySource, day_status, school_days, term_calendar
+from campus.models import CalendarOverride, SchoolClosure, Term
 from common.errors import Conflict
 from common.models import AuditLogEntry
 from common.roles import Role
-from patrol.models import CalendarOverride, SchoolClosure, Term
 from patrol.schedule import services
-from patrol.schedule.calendar import DayKind, DaySource, day_status, school_days, term_calendar
 from patrol.schedule.services import ScheduleError
 from tests.factories import SchoolFactory, make_user
 from tests.patrol.factories import TermFactory

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from campus.models import Gate, Officer, School
-from patrol.models import BellSchedule, DutyRole, DutyShift, DutyStaff, Post, Term
+from campus.models import Gate, Officer, School, Term
+from patrol.models import BellSchedule, DutyRole, DutyShift, DutyStaff, Post
 from patrol.sample import load_sample_patrol
 from patrol.schedule.windows import duty_windows
 

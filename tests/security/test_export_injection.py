@@ -17,10 +17,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from campus.models import Term
 from common.roles import Role
 from common.xlsx import csv_cell, looks_like_formula, xlsx_bytes
 from drones.models import Drone, Flight, TrackPoint
-from patrol.models import Term
 from tests.drills.factories import ActivityFactory, CorrectiveActionFactory, DrillFactory
 from tests.drills.test_drills_fixtures import fire, setup, term  # noqa: F401 - fixtures
 from tests.drills.test_plans_service import make_world

@@ -169,7 +169,7 @@ def test_the_audit_entry_names_the_filters_and_the_record(rw):  # noqa: F811
     url = reverse("patrol:roster-export", kwargs={"term_id": rw["term"].pk})
     assert client.get(url, {"type": "xlsx", "school": rw["school_b"].pk}).status_code == 200
     [entry] = export_entries("roster")
-    assert (entry.object_type, entry.object_id) == ("patrol.term", str(rw["term"].pk))
+    assert (entry.object_type, entry.object_id) == ("campus.term", str(rw["term"].pk))
     assert entry.after["filters"] == {"term": rw["term"].pk, "school": rw["school_b"].pk, "station": None}
     # school B has one shift, nobody on it: one row, its uncovered police place
     assert entry.after["rows"] == 1

@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from campus.models import Term
 from common.dates import monday_of
 from common.errors import DomainError
 from common.roles import SYSTEM
-from patrol.models import DutyAssignment, Term
+from patrol.models import DutyAssignment
 from patrol.sample import AUTUMN, SCHOOL_YEAR, SamplePatrolError, load_sample_patrol
 
 

@@ -18,8 +18,7 @@ import chinese_calendar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campus.models import School
-from patrol.models import CalendarOverride, SchoolClosure, Term
+from campus.models import CalendarOverride, School, SchoolClosure, Term
 
 
 class DayKind(StrEnum):
