@@ -95,11 +95,12 @@ def test_params_drive_behaviour(sim_copter: CopterUnderTest) -> None:
     (The simulator applies MAV_SYSID at once; ArduPilot may need a reboot for it.)"""
     gcs = sim_copter.gcs()
     gcs.request_streams(4)
-    param_set(gcs, "SIM_BATT_VOLTAGE", 11.1)
-    gcs.wait("SYS_STATUS", lambda m: m.voltage_battery == 11100, timeout_s=3)
+    sent = param_set(gcs, "SIM_BATT_VOLTAGE", 11.1)
+    gcs.wait("SYS_STATUS", lambda m: m.voltage_battery == 11100, since=sent, timeout_s=3)
     assert sim_copter.call(lambda v: v.params.get("WPNAV_SPEED")) == 1000.0
-    param_set(gcs, "WPNAV_SPEED", 300)
-    gcs.wait("PARAM_VALUE", lambda m: m.param_id == "WPNAV_SPEED" and m.param_value == 300, timeout_s=2)
+    # From the moment it was sent: the answer may arrive before the wait starts.
+    sent = param_set(gcs, "WPNAV_SPEED", 300)
+    gcs.wait("PARAM_VALUE", lambda m: m.param_id == "WPNAV_SPEED" and m.param_value == 300, since=sent, timeout_s=2)
     assert sim_copter.call(lambda v: v.params.get("WPNAV_SPEED")) == 300.0
-    param_set(gcs, "MAV_SYSID", 7, param_type=4)
-    gcs.wait("HEARTBEAT", lambda m: m.get_srcSystem() == 7, timeout_s=3)
+    sent = param_set(gcs, "MAV_SYSID", 7, param_type=4)
+    gcs.wait("HEARTBEAT", lambda m: m.get_srcSystem() == 7, since=sent, timeout_s=3)
