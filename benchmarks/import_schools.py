@@ -149,8 +149,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(Path(tmp) / "benchmark.sqlite3")
-        from campus.imports import services
-        from campus.models import ImportBatch, School
+        from campus.models import School
+        from imports import services
+        from imports.models import ImportBatch
 
         stations_csv, jurisdictions_json, schools_csv = county_files(args.stations, args.schools)
 

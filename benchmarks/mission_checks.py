@@ -59,7 +59,7 @@ def _polygon(rng: np.random.Generator, lat: float, lon: float, radius_m: float) 
 
 
 def make_zones(count: int, layout: str, seed: int = 2026) -> list:
-    from drones.missions.checks import Zone
+    from drones.missions.checks.zones import Zone
 
     rng = np.random.default_rng(seed)
     zones = []
@@ -130,7 +130,9 @@ def main() -> int:
     setup_django()
     from django.utils import translation
 
-    from drones.missions.checks import AirspaceIndex, Limits, check_route
+    from drones.missions.checks.limits import Limits
+    from drones.missions.checks.run import check_route
+    from drones.missions.checks.zones import AirspaceIndex
 
     translation.activate("en")
     route = make_route(args.waypoints)

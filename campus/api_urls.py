@@ -21,5 +21,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("coverage/", coverage.CoverageApi.as_view(), name="coverage"),
     path("map/layers/", maps.MapLayersApi.as_view(), name="map_layers"),
-    path("imports/", include("campus.imports.api_urls")),
+    path("imports/", include("imports.api_urls")),
 ]

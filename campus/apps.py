@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _can_import(user) -> bool:
-    from campus.imports.services import importable_kinds
+    from imports.services import importable_kinds
 
     return bool(importable_kinds(user))
 
@@ -19,6 +19,7 @@ class CampusConfig(AppConfig):
     verbose_name = _("School registry and liaison officers")
 
     def ready(self) -> None:
+        from campus.import_kinds import register_kinds
         from common.dashboard import overview_card_register, section_register
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
@@ -35,6 +36,7 @@ class CampusConfig(AppConfig):
             ]
         ):
             nav_entry_register(url_name, label, group="registry", order=order * 10, visible=visible)
+        register_kinds()  # the registry's eight import kinds
         section_register(key="liaison", provider="campus.dashboard.liaison_section", order=100)
         overview_card_register(
             key="my_school", template="campus/overview_my_school.html", context=_my_school_card, order=100

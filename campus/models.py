@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 # The school calendar's models live in campus.calendar; importing them here registers them with the app
 # and lets the rest of the code take them from campus.models with the schools they belong to.
 from campus.calendar.models import CalendarOverride, SchoolClosure, Term  # noqa: F401
-from common.geo import CRS_LABELS, GeometryError, point_problem, polygon_from_geojson
+from common.geo import GeometryError, point_problem, polygon_from_geojson
 
 LAT_VALIDATORS = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
 LON_VALIDATORS = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
@@ -413,75 +413,3 @@ class DepartmentPairing(AssignmentBase):
 
     def __str__(self) -> str:
         return f"{self.school} ← {self.department}"
-
-
-class ImportBatch(models.Model):
-    """One uploaded registry file: its dry-run report and, once applied, what it wrote.
-
-    The uploaded bytes are kept so "apply" after a preview re-reads the very same
-    file without a second upload; applying validates it again against the
-    database as it is then. ``status``: ``previewed`` = dry run without errors,
-    ready to apply; ``failed`` = the dry run or the apply found errors (nothing
-    was written); ``applied`` = written in one transaction.
-    """
-
-    class Kind(models.TextChoices):
-        SCHOOLS = "schools", _("Schools")
-        GATES = "gates", _("School gates")
-        STATIONS = "stations", _("Police stations")
-        JURISDICTIONS = "jurisdictions", _("Station jurisdictions")
-        ZONES = "zones", _("Urban zones")
-        DEPARTMENTS = "departments", _("Departments")
-        OFFICERS = "officers", _("Officers")
-        LIAISONS = "liaisons", _("Liaison officers")
-        # Imported by the drones app (drones.airspace.imports), for users who manage the fleet.
-        AIRSPACE = "airspace", _("Airspace zones")
-        MARKETS = "markets", _("Markets")
-
-    class Status(models.TextChoices):
-        PREVIEWED = "previewed", _("Previewed")
-        APPLIED = "applied", _("Applied")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    crs = models.CharField(
-        _("coordinate system"), max_length=8, choices=[(crs.value, label) for crs, label in CRS_LABELS.items()]
-    )
-    filename = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
-    size_bytes = models.PositiveIntegerField(_("size in bytes"))
-    content = models.BinaryField(_("uploaded file"))
-    is_sample = models.BooleanField(
-        _("sample data"), default=False, help_text=_("Mark the records this batch writes as sample data.")
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("Empty for imports run by a management command."),
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEWED)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    rows_total = models.PositiveIntegerField(_("records"), default=0)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
-    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("import batch")
-        verbose_name_plural = _("import batches")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.filename}"
-
-    @property
-    def can_apply(self) -> bool:
-        return self.status == self.Status.PREVIEWED and self.error_count == 0

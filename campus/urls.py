@@ -23,5 +23,5 @@ urlpatterns = [
     path("map/", maps.map_page, name="map"),
     path("coverage/", coverage.coverage_page, name="coverage"),
     path("coverage/export.xlsx", coverage.coverage_export, name="coverage_export"),
-    path("imports/", include("campus.imports.urls")),
+    path("imports/", include("imports.urls")),
 ]

@@ -17,6 +17,7 @@ from campus.scope import scope_of
 from common.forms import run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
+from common.sections import school_sections_for
 
 
 def overview_my_school(user) -> dict | None:
@@ -101,6 +102,7 @@ def school_detail(request, pk: int):
         "contacts": school.safety_contacts.all(),
         "can_assign": can(request.user, Capability.ASSIGN_LIAISON),
         "can_override": can(request.user, Capability.OVERRIDE_JURISDICTION),
+        "school_sections": school_sections_for(user=request.user, school=school),  # other apps' parts
     }
     if can(request.user, Capability.VIEW_COVERAGE):
         ctx["liaison_history"] = school.liaison_assignments.select_related("officer", "assigned_by", "ended_by")

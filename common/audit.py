@@ -41,6 +41,8 @@ LEGACY_OBJECT_TYPES: dict[str, str] = {
     "patrol.term": "campus.term",
     "patrol.calendaroverride": "campus.calendaroverride",
     "patrol.schoolclosure": "campus.schoolclosure",
+    # Import batches moved from campus to the imports app.
+    "campus.importbatch": "imports.importbatch",
 }
 
 

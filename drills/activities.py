@@ -23,7 +23,7 @@ from campus.scope import scope_of
 from common.audit import audit_record, snapshot
 from common.roles import Capability, can
 from drills.models import Activity, Attachment
-from drills.plans import check_school_scope
+from drills.plans.services import check_school_scope
 from drills.selectors import drill_schools_visible, liaison_officer, term_for_date
 
 Kind = Activity.Kind

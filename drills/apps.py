@@ -11,6 +11,7 @@ class DrillsConfig(AppConfig):
         from common.dashboard import section_register
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
+        from common.sections import school_section_register
 
         nav_group_register(key="drills", label=_("Drills"), order=400)
         for order, (url_name, label) in enumerate(
@@ -22,3 +23,10 @@ class DrillsConfig(AppConfig):
         ):
             nav_entry_register(url_name, label, group="drills", order=order * 10, visible=Capability.VIEW_DRILLS)
         section_register(key="drills", provider="drills.dashboard.drills_section", order=400)
+        # The school page's plans and activities: campus renders the section without knowing drills.
+        school_section_register(
+            key="drills",
+            template="drills/plans/_school_section.html",
+            context="drills.school_section.school_safety",
+            order=100,
+        )

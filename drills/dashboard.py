@@ -23,7 +23,7 @@ from drills.compliance import (
     term_periods,
 )
 from drills.models import Drill, DrillRule, EmergencyPlan, EmergencyPlanVersion
-from drills.plans import REVIEW_DUE_SOON, REVIEW_OVERDUE, required_scenarios, review_status
+from drills.plans.services import REVIEW_DUE_SOON, REVIEW_OVERDUE, required_scenarios, review_status
 from drills.rules import rules_active
 from drills.selectors import drill_schools_visible, drills_visible, term_default
 

@@ -11,6 +11,7 @@ class DronesConfig(AppConfig):
         from common.jobs import job_register
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
+        from drones.airspace.imports import register_kinds
         from drones.bridge.embedded import embedded_bridge_job
 
         nav_group_register(key="drones", label=_("Drones"), order=500)
@@ -26,3 +27,5 @@ class DronesConfig(AppConfig):
         section_register(key="drones", provider="drones.dashboard.drones_section", order=500)
         # The telemetry bridge in the web process when DRONE_BRIDGE_EMBEDDED is on (the default without Redis).
         job_register(name="embedded drone bridge", start=embedded_bridge_job)
+        # Airspace zones and markets are imported with the import framework (for users who manage the fleet).
+        register_kinds()

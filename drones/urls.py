@@ -1,9 +1,12 @@
+"""Drone pages (namespace ``drones``): the fleet, pilots and batteries, missions and flights
+(``drones.missions``), airspace zones and markets (``drones.airspace``)."""
+
 from __future__ import annotations
 
 from django.urls import path
 
 from drones import views
-from drones.airspace import urls as airspace_urls
+from drones.airspace import views as airspace_views
 from drones.missions import views as mission_views
 
 app_name = "drones"
@@ -24,7 +27,11 @@ urlpatterns = [
     path("missions/<int:pk>/", mission_views.mission_detail, name="mission_detail"),
     path("flights/", mission_views.flight_list, name="flight_list"),
     path("flights/<int:pk>/", mission_views.flight_detail, name="flight_detail"),
+    # Airspace zones and markets (drones.airspace).
+    path("airspace/", airspace_views.airspace_list, name="airspace_list"),
+    path("airspace/<int:pk>/", airspace_views.airspace_detail, name="airspace_detail"),
+    path("airspace/<int:pk>/edit/", airspace_views.airspace_edit, name="airspace_edit"),
+    path("airspace/<int:pk>/active/", airspace_views.airspace_toggle, name="airspace_toggle"),
+    path("airspace/markets/<int:pk>/", airspace_views.market_detail, name="market_detail"),
+    path("airspace/markets/<int:pk>/edit/", airspace_views.market_edit, name="market_edit"),
 ]
-
-# Airspace zones and markets (drones.airspace).
-urlpatterns += airspace_urls.urlpatterns

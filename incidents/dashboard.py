@@ -15,7 +15,7 @@ from common.dashboard import Level, Line, Section, Tile, level_if, page_url
 from common.roles import Capability, Role, can, roles_of
 from incidents import selectors
 from incidents.models import Incident, IncidentStatus, Rectification, Severity
-from incidents.report import incidents_reported_by_mine
+from incidents.report.services import incidents_reported_by_mine
 
 LINES_MAX = 5
 

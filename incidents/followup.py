@@ -82,7 +82,7 @@ def follow_up_record(
     *, incident: Incident, actor, satisfaction: str, comment: str = "", now: dt.datetime | None = None
 ) -> FollowUp:
     """Record the 回访 once; "unsatisfied" opens a rectification item for the responsible station."""
-    from incidents.handle import event_add
+    from incidents.handle.services import event_add
 
     now = now or timezone.now()
     incident = Incident.objects.select_for_update(of=("self",)).select_related("station").get(pk=incident.pk)
@@ -133,7 +133,7 @@ def rectification_clear(
     *, rectification: Rectification, actor, action_taken: str, now: dt.datetime | None = None
 ) -> Rectification:
     """Clear an open rectification item with the action taken (an officer of its station, or the bureau)."""
-    from incidents.handle import event_add
+    from incidents.handle.services import event_add
 
     now = now or timezone.now()
     item = Rectification.objects.select_for_update(of=("self",)).select_related("incident").get(pk=rectification.pk)

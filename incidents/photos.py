@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from common.images import ImageRefused, declared_pixels, jpeg_reencode
+from incidents.models import IncidentPhoto
+from incidents.selectors import incidents_visible
 
 
 @dataclass(frozen=True)
@@ -105,3 +108,21 @@ def photo_process(upload: PhotoUpload) -> ProcessedPhoto:
 def photos_process(uploads: Sequence[PhotoUpload]) -> list[ProcessedPhoto]:
     photos_check(uploads)
     return [photo_process(upload) for upload in uploads]
+
+
+def visible_photo(user, pk: int) -> IncidentPhoto:
+    """Photo ``pk`` of a report ``user`` may see; 404 otherwise (the photo page and the API alike)."""
+    photo = IncidentPhoto.objects.filter(pk=pk, incident__in=incidents_visible(user)).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
+def photo_response(photo: IncidentPhoto) -> HttpResponse:
+    """The stored JPEG, never sniffed as anything else, kept out of shared caches."""
+    response = HttpResponse(bytes(photo.image), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="incident-{photo.incident_id}-{photo.pk}.jpg"'
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

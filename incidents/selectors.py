@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from campus.scope import scope_of
 from common.roles import Capability, can
-from incidents.models import FollowUp, Incident, IncidentStatus, Rectification, Severity
+from incidents.models import FollowUp, Incident, IncidentStatus, Rectification
 
 OPEN_STATUSES = (IncidentStatus.REPORTED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE)
 
@@ -70,26 +70,13 @@ def incidents_with_flags(qs: QuerySet[Incident], *, now: dt.datetime | None = No
     )
 
 
-def incidents_filter(qs: QuerySet[Incident], params, *, now: dt.datetime | None = None) -> QuerySet[Incident]:
-    """Apply the inbox filters (status, severity, station, school, overdue) from a query dict."""
-    status = params.get("status", "")
-    if status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif status in IncidentStatus.values:
-        qs = qs.filter(status=status)
-    severity = params.get("severity", "")
-    if severity in Severity.values:
-        qs = qs.filter(severity=severity)
-    for key in ("station", "school"):
-        value = str(params.get(key, ""))
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
-    if params.get("overdue") in ("1", "true", "on"):
-        ack, resolve = overdue_q(now or timezone.now())
-        qs = qs.filter(ack | resolve)
-    if params.get("escalated") in ("1", "true", "on"):
-        qs = qs.filter(escalation__gt=Incident.Escalation.NONE)
-    return qs
+def incidents_open_first(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Open reports first, then the rest; newest first within each (the inbox order of page and API)."""
+    return qs.annotate(
+        open_rank=Case(
+            When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )  # fmt: skip
+    ).order_by("open_rank", "-created_at")
 
 
 def liaison_phone(incident: Incident) -> str:

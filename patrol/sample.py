@@ -23,7 +23,9 @@ from common.dates import monday_of
 from common.errors import DomainError
 from common.roles import SYSTEM
 from patrol.models import BellSchedule, BellTime, DutyRole, DutyShift, DutyStaff, Post
-from patrol.schedule.services import check_bell_schedule, clean_requirements, post_default_requirements, term_create
+from patrol.schedule.services.bells import check_bell_schedule
+from patrol.schedule.services.calendar import term_create
+from patrol.schedule.services.posts import clean_requirements, post_default_requirements
 from patrol.schedule.shifts import ShiftBuildReport, duty_shifts_build
 
 SCHOOL_YEAR = "2026-2027"

@@ -117,8 +117,15 @@ class GateFactory(factory.django.DjangoModelFactory):
     lon = CENTER_LON
 
 
-def make_user(role: Role | None, *, school: School | None = None, officer: Officer | None = None, username=None):
-    user = UserFactory(username=username or f"u_{role.value if role else 'none'}", roles=[role] if role else [])
+def make_user(
+    role: Role | None, *, school: School | None = None, officer: Officer | None = None, username=None, **fields
+):
+    """A user with ``role`` (or none); staff of ``school`` and/or the account of ``officer`` when given.
+
+    ``fields`` go to ``UserFactory`` (``password``, ``email``); the password is ``"pw"`` unless given.
+    """
+    username = username or f"u_{role.value if role else 'none'}"
+    user = UserFactory(username=username, roles=[role] if role else [], **fields)
     if school is not None:
         SchoolStaff.objects.create(user=user, school=school)
     if officer is not None:

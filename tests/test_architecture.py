@@ -2,7 +2,7 @@
 
 Every ``.py`` file of the apps is parsed (not imported) and every import is collected, including the
 ones inside functions and under ``TYPE_CHECKING``, relative imports, and dotted module paths in string
-literals that name an existing module of an app (``include("campus.imports.urls")``,
+literals that name an existing module of an app (``include("imports.urls")``,
 ``import_string`` registries): those load the module just the same. ``config/`` wires the apps
 together and may import any of them; tests and benchmarks are not apps.
 
@@ -19,28 +19,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Top-level packages that are apps (or will be: ``incidents``, ``drills`` and ``imports`` are still
-# packages inside ``campus`` while they move out).
-APP_ROOTS = ("common", "campus", "patrol", "drones", "simulators", "imports", "incidents", "drills")
-# Packages inside ``campus`` that are apps of their own by the conventions and are moving to the top level.
-CAMPUS_SUBAPPS = ("incidents", "drills", "imports")
-# The layer of each app; an import from a lower layer into a higher one is a violation.
-LAYER = {"common": 0, "campus": 1}  # everything else: 2
-REST_LAYER = 2
+# Top-level packages that are apps.
+APP_ROOTS = ("common", "campus", "patrol", "drones", "simulators", "imports", "incidents", "drills", "campaigns")
+# The layer of each app; an import from a lower layer into a higher one is a violation. ``imports`` (the
+# import framework) sits under every app that registers import kinds, campus included.
+LAYER = {"common": 0, "imports": 1, "campus": 2}  # everything else: 3
+REST_LAYER = 3
 
 
 def app_of(module: str) -> str | None:
-    """The app a dotted module path belongs to, or None when it is not one of ours.
-
-    ``campus.incidents.notify`` and ``incidents.notify`` both belong to ``incidents``, so the test reads
-    the same before, during and after a package's move out of ``campus``.
-    """
-    parts = module.split(".")
-    if parts[0] not in APP_ROOTS:
-        return None
-    if parts[0] == "campus" and len(parts) > 1 and parts[1] in CAMPUS_SUBAPPS:
-        return parts[1]
-    return parts[0]
+    """The app a dotted module path belongs to, or None when it is not one of ours."""
+    root = module.split(".")[0]
+    return root if root in APP_ROOTS else None
 
 
 @dataclass(frozen=True)
@@ -162,19 +152,10 @@ def _in_cycle(edges: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in edges if reaches(b, a)}
 
 
-# App-level edges that break the one-way rule today: they point from a lower layer up (common -> any
-# app, campus -> the rest) or lie on a cycle within one layer. Issue 12 shrinks this to empty.
-KNOWN_EDGES: set[tuple[str, str]] = {
-    # imports still lives inside campus: campus/urls.py and api_urls.py include the imports pages,
-    # campus/apps.py asks it which import kinds a user may run (for the nav), and campus's import_*
-    # management commands build on it. It goes when the package moves out to imports/.
-    ("campus", "imports"),
-    # A cycle: drones' airspace and market imports build on the import framework's columns and
-    # geometry, and the framework's kind registry (campus/imports/kinds/__init__.py) names drones'
-    # kinds. Drones should register its kinds in DronesConfig.ready().
-    ("drones", "imports"),
-    ("imports", "drones"),
-}
+# App-level edges that break the one-way rule: they point from a lower layer up (common -> any app,
+# imports -> an app, campus -> the rest) or lie on a cycle within one layer. Empty since issue 12; a
+# new one fails the test below.
+KNOWN_EDGES: set[tuple[str, str]] = set()
 
 # Modules of ``common`` that import an app (module, imported app): none. The apps register their nav
 # entries, overview sections and cards, and background jobs in ``AppConfig.ready()`` (common.nav,
@@ -230,12 +211,24 @@ def test_common_imports_no_app():
     assert not new and not gone, "\n".join(message)
 
 
-def test_module_paths_map_to_apps_before_and_after_the_moves():
-    assert app_of("campus.incidents.notify") == app_of("incidents.notify") == "incidents"
-    assert app_of("campus.drills.models") == app_of("drills.models") == "drills"
-    assert app_of("campus.imports.api") == app_of("imports.api") == "imports"
+def test_module_paths_map_to_apps():
+    assert app_of("incidents.notify") == "incidents" and app_of("drills.models") == "drills"
+    assert app_of("imports.api") == "imports" and app_of("campus.import_kinds.schools") == "campus"
     assert app_of("campus.models") == "campus" and app_of("common") == "common"
     assert app_of("django.db") is None and app_of("config.settings") is None
+
+
+def test_the_moved_packages_are_gone_from_campus_and_patrol():
+    """incidents, drills and imports left campus; the school calendar left patrol (issue 12)."""
+    for old in ("campus/incidents", "campus/drills", "campus/imports", "patrol/schedule/calendar.py"):
+        leftovers = [p for p in (ROOT / old).rglob("*.py")] if (ROOT / old).is_dir() else []
+        assert not leftovers and not (ROOT / old).is_file(), f"{old} should be gone: {leftovers}"
+
+
+def test_the_import_framework_sits_under_the_apps_that_register_kinds():
+    assert _violations({("campus", "imports"), ("drones", "imports"), ("imports", "common")}) == set()
+    assert _violations({("imports", "campus")}) == {("imports", "campus")}
+    assert _violations({("imports", "drones")}) == {("imports", "drones")}
 
 
 def test_upward_edges_and_cycles_within_a_layer_are_the_violations():

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from campus.imports.services import import_batch_preview
 from campus.models import DepartmentPairing, LiaisonAssignment
 from common.roles import Role
 from drones.missions.services import mission_save
 from drones.models import Airspace, Battery, ControlLock, Drone, DroneEvent, Flight, Market, Mission, Pilot
+from imports.services import import_batch_preview
 from tests.drills import matrix as drills_matrix
 from tests.factories import (
     DepartmentFactory,

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
+    "imports",
     "campus",
     "incidents",
     "drills",
@@ -178,7 +179,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ImportBatchStatusEnum": "campus.models.ImportBatch.Status",
+        "ImportBatchStatusEnum": "imports.models.ImportBatch.Status",
         "DashboardLevelEnum": "common.dashboard.LEVELS",
         "DroneStatusEnum": "drones.models.Drone.Status",
         "WindowKindEnum": "patrol.models.WindowKind",

@@ -1,4 +1,4 @@
-"""The ``airspace`` and ``markets`` import kinds of ``campus.imports`` (GeoJSON, KML, zipped Shapefile).
+"""The ``airspace`` and ``markets`` import kinds of the ``imports`` app (GeoJSON, KML, zipped Shapefile).
 
 Both run through the registry import machinery: the file's declared datum
 (WGS-84, GCJ-02, BD-09) is removed, every problem is reported by feature and
@@ -32,13 +32,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from campus.imports.columns import Checker, Choices, Column, Sheet, chunked
-from campus.imports.geometry import after_conversion, convert_points, convert_polygons, input_problem
-from campus.imports.kinds.base import (
+from campus.models import Station
+from common.geo import Crs, geometry_to_geojson, point_problem, to_wgs84
+from common.roles import Capability
+from drones.missions.frame import LocalFrame, circle_geojson
+from drones.missions.markets import parse_lunar_days
+from drones.models import Airspace, Market
+from imports.columns import Checker, Choices, Column, Sheet, chunked
+from imports.geometry import after_conversion, convert_points, convert_polygons, input_problem
+from imports.kind import (
     Diff,
     ImportContext,
     ImportKind,
@@ -48,13 +56,22 @@ from campus.imports.kinds.base import (
     sample_values,
     write_records,
 )
-from campus.imports.readers import GEO_FORMATS
-from campus.models import ImportBatch, Station
-from common.geo import Crs, geometry_to_geojson, point_problem, to_wgs84
-from common.roles import Capability
-from drones.missions.frame import LocalFrame, circle_geojson
-from drones.missions.markets import parse_lunar_days
-from drones.models import Airspace, Market
+from imports.readers import GEO_FORMATS
+
+
+class FleetImportKind(models.TextChoices):
+    """The keys and labels of drones' import kinds (``ImportBatch.kind``); ``DronesConfig.ready()`` registers them."""
+
+    AIRSPACE = "airspace", _lazy("Airspace zones")
+    MARKETS = "markets", _lazy("Markets")
+
+
+def register_kinds() -> None:
+    from imports.registry import kind_register
+
+    kind_register(AirspaceImport())
+    kind_register(MarketsImport())
+
 
 AIRSPACE_KINDS = Choices(
     (
@@ -193,7 +210,7 @@ def _buffer(polygon, distance_m: float):
 
 
 class AirspaceImport(_ManagedByFleet, ImportKind):
-    kind = ImportBatch.Kind.AIRSPACE
+    kind = FleetImportKind.AIRSPACE
     columns = (
         Column("name", "名称", required=True),
         Column("kind", "类型", required=True),
@@ -393,7 +410,7 @@ def _convert_lines(checker: Checker, geometries: np.ndarray, crs: Crs) -> list:
 
 
 class MarketsImport(_ManagedByFleet, ImportKind):
-    kind = ImportBatch.Kind.MARKETS
+    kind = FleetImportKind.MARKETS
     columns = (
         Column("name", "名称", required=True),
         Column("kind", "类型", required=True),

@@ -213,14 +213,11 @@ class SampleAirspaceError(Exception):
 
 
 def _load(kind: str, filename: str, content: bytes, crs: Crs) -> tuple[int, int]:
-    from campus.imports import services
-    from campus.imports.kinds import ImportContext
-    from campus.models import ImportBatch
+    from imports import services
+    from imports.kind import ImportContext
 
     ctx = ImportContext(crs=crs, system=True, is_sample=True)
-    report = services.import_evaluate(
-        kind=ImportBatch.Kind(kind), filename=filename, content=content, ctx=ctx, apply=False
-    )
+    report = services.import_evaluate(kind=kind, filename=filename, content=content, ctx=ctx, apply=False)
     if report.has_errors:
         raise SampleAirspaceError("; ".join(p.describe(report.unit) for p in report.errors))
     counts = report.counts()

@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from shapely import geometry as shp
 
-from campus.imports.geometry import explain_invalid
 from common.geo import GeometryError, point_problem, polygon_from_geojson
 from drones.missions.markets import market_in_session, next_sessions, parse_lunar_days
 from drones.models import Airspace, Market
+from imports.geometry import explain_invalid
 
 
 class ZonePolygonField(serializers.JSONField):

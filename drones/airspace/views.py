@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campus.models import ImportBatch
 from common.errors import DomainError
 from common.forms import save_form_with_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from drones.airspace import selectors, services
 from drones.airspace.forms import WEEKDAYS, AirspaceForm, MarketForm
+from drones.airspace.imports import FleetImportKind
 from drones.missions.markets import market_crowd_area, market_in_session, next_sessions
 from drones.models import Airspace, Market
 
@@ -76,8 +76,8 @@ def airspace_list(request):
             "kind": kind,
             "can_manage": can(request.user, Capability.MANAGE_FLEET),
             "import_url": reverse("campus:import_list"),
-            "airspace_kind": ImportBatch.Kind.AIRSPACE.value,
-            "markets_kind": ImportBatch.Kind.MARKETS.value,
+            "airspace_kind": FleetImportKind.AIRSPACE.value,
+            "markets_kind": FleetImportKind.MARKETS.value,
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
             "max_distance_m": getattr(settings, "DRONE_MAX_DISTANCE_M", 500),
             "reserve_pct": getattr(settings, "DRONE_BATTERY_RESERVE_PCT", 25),

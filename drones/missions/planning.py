@@ -12,7 +12,8 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drones.missions.checks import CheckResult, MissionInvalid, Violation, check_route
+from drones.missions.checks.results import CheckResult, MissionInvalid, Violation
+from drones.missions.checks.run import check_route
 from drones.missions.compile import compile_route, route_uses_speaker
 from drones.missions.execution import FlightPlan
 from drones.missions.fence import FenceError, rally_items

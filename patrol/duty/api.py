@@ -12,8 +12,8 @@ from common.errors import DomainError
 from common.permissions import HasCapability
 from common.roles import Capability
 from patrol.duty import selectors, services, stats
+from patrol.duty.params import board_params, stats_params
 from patrol.duty.serializers import CheckInSerializer, PositionSerializer
-from patrol.duty.views import board_params, stats_params
 
 ANY_DICT = inline_serializer("DutyBoard", {"date": serializers.DateField(), "counts": serializers.DictField(),
                                            "shifts": serializers.ListField(child=serializers.DictField())})  # fmt: skip

@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,17 +22,8 @@ from common.permissions import capability_required
 from common.roles import Capability
 from patrol.duty import selectors, services, stats
 from patrol.duty.forms import GuardPatrolForm, PositionForm
+from patrol.duty.params import board_params, parse_day, stats_params
 from patrol.models import DutyShift
-
-
-def parse_day(value: str | None, default: dt.date) -> dt.date:
-    return parse_date(value) if value and parse_date(value) else default
-
-
-def station_param(value: str | None) -> int | None:
-    if value and str(value).isdigit() and Station.objects.filter(pk=int(value)).exists():
-        return int(value)
-    return None
 
 
 def staff_only(user) -> bool:
@@ -163,16 +153,6 @@ def duty_patrol_record(request, pk: int):
 # --- the board ----------------------------------------------------------------------------------
 
 
-def board_params(request, params) -> tuple[dt.date, int | None]:
-    """The board's day and station filter; a station officer starts at their station."""
-    day = parse_day(params.get("date"), timezone.localdate())
-    if "station" in params:
-        station_id = station_param(params.get("station"))
-    else:
-        station_id = selectors.board_station_default(request.user)
-    return day, station_id
-
-
 @capability_required(Capability.VIEW_DUTY)
 def duty_board(request):
     day, station_id = board_params(request, request.GET)
@@ -194,21 +174,6 @@ def duty_board(request):
 
 
 # --- statistics ---------------------------------------------------------------------------------
-
-
-def stats_params(request, params) -> dict:
-    today = timezone.localdate()
-    monday, sunday = stats.current_week(today)
-    start = parse_day(params.get("start"), monday)
-    end = parse_day(params.get("end"), sunday)
-    term_value = params.get("term")
-    if term_value == "all":
-        term = None
-    elif term_value and str(term_value).isdigit():
-        term = Term.objects.filter(pk=int(term_value)).first()
-    else:
-        term = stats.term_default(today)
-    return {"start": start, "end": end, "term": term, "station_id": station_param(params.get("station"))}
 
 
 @export_view

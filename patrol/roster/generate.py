@@ -20,8 +20,9 @@ from common.errors import DomainError, NotAllowed
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyShift, Roster
 from patrol.roster.greedy import greedy_solve
+from patrol.roster.piece import Assignment
 from patrol.roster.problem import Problem, problem_load, roster_violations
-from patrol.roster.solver import Assignment, roster_solve
+from patrol.roster.solver import roster_solve
 
 MAX_TIME_LIMIT_S = 600.0
 

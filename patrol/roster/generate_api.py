@@ -12,8 +12,8 @@ from campus.models import Term
 from common.permissions import HasCapability
 from common.roles import Capability
 from patrol.models import Roster
+from patrol.roster import selectors
 from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
-from patrol.roster.generate_views import report_for
 
 
 class GenerateInputSerializer(serializers.Serializer):
@@ -41,7 +41,7 @@ class GenerateTermApi(APIView):
             {
                 "term": term.pk,
                 "generated_at": roster.generated_at if roster else None,
-                "report": report_for(request.user, roster.report if roster else {}),
+                "report": selectors.roster_report_for(request.user, roster.report if roster else {}),
             }
         )
 

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campus.models import Term
-from campus.scope import scope_of
 from common.errors import DomainError
 from common.permissions import capability_required
 from common.roles import Capability, can
 from patrol.models import Roster
+from patrol.roster import selectors
 from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
 
 
@@ -26,19 +26,6 @@ class GenerateForm(forms.Form):
                                 required=False)  # fmt: skip
     from_date = forms.DateField(label=gettext_lazy("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-
-
-def report_for(user, report: dict) -> dict:
-    """School safety staff see only their own school's uncovered posts and no released duties; police roles
-    (the registry scope is the county) see all."""
-    scope = scope_of(user)
-    if not report or scope.registry_county:
-        return report
-    school_id = scope.school_id
-    visible = dict(report)
-    visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
-    visible["released"] = []
-    return visible
 
 
 @capability_required(Capability.VIEW_DUTY)
@@ -73,7 +60,7 @@ def generate_term(request, pk: int):
             messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect("patrol:generate-term", pk=term.pk)
     roster = Roster.objects.filter(term=term).first()
-    report = report_for(request.user, roster.report if roster else {})
+    report = selectors.roster_report_for(request.user, roster.report if roster else {})
     return render(
         request,
         "patrol/roster/generate.html",

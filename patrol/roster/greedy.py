@@ -111,7 +111,8 @@ def greedy_fill(
 
 def greedy_solve(problem: Problem, *, replan: bool = False) -> tuple[list[tuple[int, int, str]], dict]:
     """The whole problem greedily, with the same pinning rules and report as the solver."""
-    from patrol.roster.solver import existing_check, roster_report
+    from patrol.roster.existing import existing_check
+    from patrol.roster.report import roster_report
 
     started = time.perf_counter()
     fixed, keep_all, released = existing_check(problem)

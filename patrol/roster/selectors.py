@@ -38,6 +38,19 @@ def school_scope(user) -> int | None | bool:
     return scope.school_id
 
 
+def roster_report_for(user, report: dict) -> dict:
+    """The part of a roster's solver report ``user`` may see: school safety staff only their own school's
+    uncovered posts and no released duties; police roles (the registry scope is the county) all of it."""
+    scope = scope_of(user)
+    if not report or scope.registry_county:
+        return report
+    school_id = scope.school_id
+    visible = dict(report)
+    visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
+    visible["released"] = []
+    return visible
+
+
 def staff_of_user(user) -> DutyStaff | None:
     if not user.is_authenticated:
         return None

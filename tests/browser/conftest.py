@@ -11,7 +11,9 @@ import shutil
 
 import pytest
 
+from common.roles import Role
 from tests.asgi_server import run_asgi_server
+from tests.county import County, build_county
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -46,6 +48,24 @@ def pytest_collection_modifyitems(config, items):
 def live_url(transactional_db):
     with run_asgi_server() as url:
         yield url
+
+
+@pytest.fixture
+def county(transactional_db) -> County:
+    """One station, 城关派出所, with three schools; 张警官 is the liaison officer of ``covered``.
+
+    The scheduler ``sched`` logs in with the password ``pw-sched-1``. Transactional: the server's threads
+    read what the test wrote.
+    """
+    return build_county(
+        stations={"station": {"name": "城关派出所", "half_deg": 0.1}},
+        schools={
+            key: {"lat": 36.18 + i * 0.01, "lon": 118.17} for i, key in enumerate(("covered", "school1", "school2"))
+        },
+        officers={"officer": {"station": "station", "name": "张警官"}},
+        liaisons={"covered": "officer"},
+        users={"sched": {"role": Role.BRIGADE_SCHEDULER, "password": "pw-sched-1"}},
+    )
 
 
 @pytest.fixture

@@ -9,27 +9,25 @@ and on one holding the sample county with its 护学岗 terms, shifts and roster
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection, migrations
-from django.db.migrations.executor import MigrationExecutor
+from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
-from django.urls import reverse
 
 from campus.calendar.days import day_status, school_days
 from campus.models import CalendarOverride, SchoolClosure, Term
-from common.audit import LEGACY_OBJECT_TYPES, audit_record, object_type_aliases, object_type_current
-from common.models import AuditLogEntry
-from common.roles import Role
+from common.audit import LEGACY_OBJECT_TYPES, audit_record, object_type_aliases
 from patrol.models import DutyShift, Roster
 from patrol.sample import AUTUMN, SCHOOL_YEAR
-from tests.factories import make_user
+from tests.migrations_helper import (
+    ModelMove,
+    assert_audit_shows_both_labels,
+    assert_models_and_migrations_agree,
+    restore_migration_data,
+)
 
 MOVED = [Term, CalendarOverride, SchoolClosure]
 # Before the move: campus 0009 takes the models over, so going back to campus 0008 also unapplies
@@ -40,6 +38,7 @@ MIGRATIONS = {
     "moved_out": ("patrol", "0004_calendar_moved_out"),
     "content_types": ("campus", "0010_content_types_from_patrol"),
 }
+MOVE = ModelMove(models=MOVED, old_app="patrol", new_app="campus", before=BEFORE_THE_MOVE)
 
 
 def test_models_belong_to_campus_and_keep_their_tables():
@@ -52,7 +51,7 @@ def test_models_belong_to_campus_and_keep_their_tables():
 
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
-    call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())  # exits 1 on a change
+    assert_models_and_migrations_agree()
 
 
 def test_migrations_run_in_order_without_a_cycle_and_touch_no_table():
@@ -76,38 +75,15 @@ def test_migrations_run_in_order_without_a_cycle_and_touch_no_table():
 
 @pytest.mark.django_db
 def test_empty_database_migrated_has_calendar_content_types_and_permissions():
-    for model in MOVED:
-        content_type = ContentType.objects.get_for_model(model)
-        assert content_type.app_label == "campus"
-        assert Permission.objects.filter(content_type=content_type).count() == 4
-    assert not ContentType.objects.filter(app_label="patrol", model__in=[m._meta.model_name for m in MOVED])
+    MOVE.assert_empty_database_migrated()
     term = Term.objects.create(school_year="2026-2027", name="Autumn", start_date=dt.date(2026, 9, 1),
                                end_date=dt.date(2027, 1, 22))  # fmt: skip
     assert Roster.objects.create(term=term).term == term
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
-def _restore_migration_data():
-    """The rows data migrations write, which an earlier transactional test's flush removed."""
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
-    window_rules = importlib.import_module("patrol.migrations.0002_default_window_rules")
-    window_rules.add_defaults(apps, None)
-
-
-def _ids(model) -> list[int]:
-    return sorted(model.objects.values_list("id", flat=True))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_content_types(client):
-    _restore_migration_data()
+    restore_migration_data("patrol.migrations.0002_default_window_rules:add_defaults")
     call_command("load_sample_county", stdout=io.StringIO())
     call_command("load_sample_patrol", "--time-limit", "5", stdout=io.StringIO())
     autumn = Term.objects.get(school_year=SCHOOL_YEAR, name=AUTUMN[0])
@@ -116,27 +92,19 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
     SchoolClosure.objects.create(school=school, start_date=dt.date(2026, 11, 2), end_date=dt.date(2026, 11, 3),
                                  reason="Sports days")  # fmt: skip
     assert Roster.objects.filter(term=autumn).exists()
-    expected = {m._meta.model_name: _ids(m) for m in MOVED}
+    expected = MOVE.row_ids()
     for name, ids in expected.items():
         assert ids, f"the sample has no {name}"
     shift_terms = sorted(DutyShift.objects.values_list("id", "term_id"))
     roster_terms = sorted(Roster.objects.values_list("id", "term_id"))
     days_before = school_days(term=autumn, school=school)
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    try:
-        # The database as it was before the move: the models are patrol's, and so are their content types.
-        old_apps = _migrate(BEFORE_THE_MOVE)
-        ContentType.objects.clear_cache()
+    # The database as it was before the move: the models are patrol's, and so are their content types.
+    with MOVE.migrated_back() as before:
+        old_apps = before.apps
         with pytest.raises(LookupError):
             old_apps.get_model("campus", "Term")
         OldTerm = old_apps.get_model("patrol", "Term")
         assert sorted(OldTerm.objects.values_list("id", flat=True)) == expected["term"]
-        old_ct = {ct.model: ct.id for ct in ContentType.objects.filter(app_label="patrol", model__in=list(expected))}
-        assert set(old_ct) == set(expected)
-        permissions = {
-            model: set(Permission.objects.filter(content_type_id=ct_id).values_list("codename", flat=True))
-            for model, ct_id in old_ct.items()
-        }
         # A term, an override and a closure written before the move, through the old models, with a
         # roster on the term and an audit entry under the old label.
         old_term = OldTerm.objects.create(school_year="2027-2028", name="Written before the move",
@@ -154,12 +122,8 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
         expected["schoolclosure"] = sorted([*expected["schoolclosure"], closure.id])
         roster_terms = sorted([*roster_terms, (old_roster.id, old_term.id)])
         audit_record(actor=None, action="term.create", object_type="patrol.term", object_id=old_term.id)
-    finally:
-        _migrate(leaves)
-        ContentType.objects.clear_cache()
 
-    for model in MOVED:
-        assert _ids(model) == expected[model._meta.model_name]
+    MOVE.assert_moved(before, expected)
     assert sorted(DutyShift.objects.values_list("id", "term_id")) == shift_terms
     assert sorted(Roster.objects.values_list("id", "term_id")) == roster_terms
     moved = Term.objects.get(id=old_term.id)
@@ -169,24 +133,8 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
     assert day_status(day=dt.date(2027, 9, 4)).note == "Written before the move"  # a Saturday, made a school day
     exam = day_status(day=dt.date(2027, 9, 6), school=school)
     assert (exam.kind, exam.has_duty) == ("exam", True)
-    moved_ct = {ct.model: ct.id for ct in ContentType.objects.filter(app_label="campus", model__in=list(expected))}
-    assert moved_ct == old_ct  # renamed in place: same ids, so the permissions on them stay attached
-    for model, ct_id in moved_ct.items():
-        assert (
-            set(Permission.objects.filter(content_type_id=ct_id).values_list("codename", flat=True))
-            == permissions[model]
-        )
-    assert not ContentType.objects.filter(app_label="patrol", model__in=list(expected)).exists()
-    assert ContentType.objects.get_for_model(Term).id == old_ct["term"]
-    entry = AuditLogEntry.objects.get(object_type="patrol.term", object_id=str(old_term.id))
-    assert object_type_current(entry.object_type) == "campus.term"
     # The entry written before the move is found under the new label, shown with it, and says how it was written.
-    client.force_login(make_user(Role.BUREAU_ADMIN))
-    client.post(reverse("set_language"), {"language": "en", "next": reverse("audit_log")})
-    page = client.get(reverse("audit_log"), {"object_type": "campus.term", "object_id": str(old_term.id)})
-    assert list(page.context["page"]) == [entry]
-    html = page.content.decode()
-    assert f"campus.term#{old_term.id}" in html and 'title="Recorded as patrol.term"' in html
+    MOVE.assert_old_audit_entry("patrol.term", old_term.id, client=client)
 
 
 @pytest.mark.django_db
@@ -210,20 +158,10 @@ def test_every_calendar_legacy_label_maps_to_a_moved_model():
 
 @pytest.mark.django_db
 def test_audit_page_and_api_show_entries_written_before_the_move(client):
-    old = audit_record(actor=None, action="closure.add", object_type="patrol.schoolclosure", object_id=41)
-    new = audit_record(actor=None, action="closure.add", object_type="campus.schoolclosure", object_id=41)
-    audit_record(actor=None, action="shift.build", object_type="patrol.dutyshift", object_id=41)
-    client.force_login(make_user(Role.BUREAU_ADMIN))
-    client.post(reverse("set_language"), {"language": "en", "next": reverse("audit_log")})
-
-    for label in ("campus.schoolclosure", "patrol.schoolclosure"):
-        page = client.get(reverse("audit_log"), {"object_type": label})
-        assert page.status_code == 200
-        assert list(page.context["page"]) == [new, old]
-        html = page.content.decode()
-        assert html.count("campus.schoolclosure#41") == 2
-        assert 'title="Recorded as patrol.schoolclosure"' in html
-        api = client.get(reverse("api_audit"), {"object_type": label})
-        assert [e["id"] for e in api.json()["results"]] == [new.id, old.id]
-        # The API returns what was written: the log is a record, not a view.
-        assert [e["object_type"] for e in api.json()["results"]] == ["campus.schoolclosure", "patrol.schoolclosure"]
+    assert_audit_shows_both_labels(
+        client,
+        old_label="patrol.schoolclosure",
+        new_label="campus.schoolclosure",
+        other_label="patrol.dutyshift",
+        actions=("closure.add", "closure.add", "shift.build"),
+    )

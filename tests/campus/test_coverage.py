@@ -10,26 +10,8 @@ from openpyxl import load_workbook
 
 from campus import services
 from campus.models import LiaisonAssignment
-from tests.factories import DepartmentFactory, OfficerFactory, SchoolFactory, StationFactory, square
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county(scheduler, admin_user):
-    north = StationFactory(code="N", name="North", jurisdiction=square(36.30, 118.17, 0.05), lat=36.30)
-    south = StationFactory(code="S", name="South", jurisdiction=square(36.18, 118.17, 0.05))
-    s1, s2, s3 = (SchoolFactory(lat=36.30 + i * 0.001, lon=118.17, name=f"North {i}") for i in range(3))
-    t1 = SchoolFactory(lat=36.18, lon=118.17, name="South 0")
-    SchoolFactory(lat=36.5, lon=118.9, name="Nowhere")  # outside every jurisdiction
-    n1 = OfficerFactory(station=north, name="Li")
-    n2 = OfficerFactory(station=north, name="Wang")
-    s_off = OfficerFactory(station=south, name="Zhao")
-    services.liaison_assign(school=s1, officer=n1, actor=scheduler)
-    services.liaison_assign(school=s2, officer=n2, actor=scheduler)
-    services.liaison_assign(school=t1, officer=n1, actor=admin_user, override_reason="South short of staff")
-    services.department_pair(school=s1, department=DepartmentFactory(), actor=scheduler)
-    return {"north": north, "south": south, "s1": s1, "s2": s2, "s3": s3, "t1": t1, "n1": n1, "n2": n2, "s_off": s_off}
 
 
 def test_report_lists_gaps_overrides_and_totals(client, leader, county):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from campus.imports.services import import_batch_run
-from campus.models import ImportBatch, LiaisonAssignment, School, Station, Zone
+from campus.models import LiaisonAssignment, School, Station, Zone
 from campus.selectors import coverage_report
+from imports.models import ImportBatch
+from imports.services import import_batch_run
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ORDER = [

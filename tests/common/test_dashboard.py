@@ -9,23 +9,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campus import services
 from common.dashboard import Line, Section, Tile, dashboard_for, level_if, section_as_dict
 from common.roles import Role
 from common.templatetags.dashboard_tags import dashboard_when
-from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user, square
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county(scheduler):
-    station = StationFactory(code="N", name="North", jurisdiction=square(36.30, 118.17, 0.05), lat=36.30)
-    school = SchoolFactory(lat=36.30, lon=118.17, name="North Primary")
-    SchoolFactory(lat=36.301, lon=118.17, name="North Middle")
-    officer = OfficerFactory(station=station, name="Li")
-    services.liaison_assign(school=school, officer=officer, actor=scheduler)
-    return {"station": station, "school": school, "officer": officer}
 
 
 def keys(user) -> list[str]:

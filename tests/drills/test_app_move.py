@@ -9,27 +9,16 @@ sample county with its drills, plans and activities.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
-import json
 from pathlib import Path
 
 import pytest
-import yaml
 from django.apps import apps
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from campus.models import Term
-from common.audit import LEGACY_OBJECT_TYPES, audit_record, object_type_aliases, object_type_current
-from common.models import AuditLogEntry
-from common.roles import Role
+from common.audit import LEGACY_OBJECT_TYPES, audit_record, object_type_aliases
 from drills.models import (
     Activity,
     Attachment,
@@ -41,13 +30,21 @@ from drills.models import (
     EmergencyPlanVersion,
     Reminder,
 )
-from drills.plans_sample import load_plans_sample
+from drills.plans.sample import load_plans_sample
 from drills.sample import load_sample_drills
-from tests.factories import make_user
+from tests.migrations_helper import (
+    SCHEMA_SNAPSHOTS_ARE_SQLITES,
+    ModelMove,
+    assert_api_schema_unchanged,
+    assert_audit_shows_both_labels,
+    assert_models_and_migrations_agree,
+    restore_migration_data,
+)
 
 MOVED = [DrillType, DrillRule, Drill, CorrectiveAction, EmergencyPlan, EmergencyPlanVersion, Activity, Attachment,
          Reminder]  # fmt: skip
 BEFORE_THE_MOVE = ("campus", "0007_incidents_moved_out")
+MOVE = ModelMove(models=MOVED, old_app="campus", new_app="drills", before=[BEFORE_THE_MOVE])
 SCHEMA_SNAPSHOT = Path(__file__).with_name("schema_drills.json")
 TODAY = dt.date(2025, 12, 20)  # inside the term made below, so the sample loaders have held drills to add
 
@@ -73,58 +70,27 @@ def test_models_belong_to_the_drills_app_and_keep_their_tables():
 
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
-    call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())  # exits 1 on a change
+    assert_models_and_migrations_agree()
 
 
 @pytest.mark.django_db
 def test_empty_database_migrated_has_drill_content_types_permissions_and_default_types():
-    for model in MOVED:
-        content_type = ContentType.objects.get_for_model(model)
-        assert content_type.app_label == "drills"
-        assert Permission.objects.filter(content_type=content_type).count() == 4
-    assert not ContentType.objects.filter(app_label="campus", model__in=[m._meta.model_name for m in MOVED])
+    MOVE.assert_empty_database_migrated()
     # campus 0006 (a data migration of the models before they moved) still fills in the defaults.
     assert DrillType.objects.filter(builtin=True).count() == 6
     assert DrillRule.objects.exists()
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
-
-
-class _MovedModels:
-    """What campus 0006 asks ``apps`` for, answered with today's models (its labels are from before the move)."""
-
-    @staticmethod
-    def get_model(app_label, model_name):
-        assert app_label == "campus"
-        return apps.get_model("drills", model_name)
-
-
-def _restore_migration_data():
-    """The rows data migrations write, which an earlier transactional test's flush removed."""
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
-    defaults = importlib.import_module("campus.migrations.0006_default_drill_types_rules")
-    defaults.forwards(_MovedModels(), None)
-
-
-def _ids(model) -> list[int]:
-    return sorted(model.objects.values_list("id", flat=True))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_content_types(client):
-    _restore_migration_data()
+    # campus 0006 (written before the move) asks for campus's drill types and rules: today's drills models.
+    restore_migration_data("campus.migrations.0006_default_drill_types_rules:forwards", renamed={"campus": "drills"})
     call_command("load_sample_county", stdout=io.StringIO())
     Term.objects.create(school_year="2025-2026", name="Autumn", start_date=dt.date(2025, 9, 1),
                         end_date=dt.date(2026, 1, 16))  # fmt: skip
     assert load_sample_drills(today=TODAY).drills
     load_plans_sample(today=TODAY)
-    expected = {m._meta.model_name: _ids(m) for m in MOVED}
+    expected = MOVE.row_ids()
     for name in ("drilltype", "drillrule", "drill", "correctiveaction", "emergencyplan", "emergencyplanversion",
                  "activity"):  # fmt: skip
         assert expected[name], f"the sample has no {name}"
@@ -133,20 +99,12 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
         "activity": sorted(Activity.officers.through.objects.values_list("activity_id", "officer_id")),
     }
     assert officer_links["drill"] and officer_links["activity"]
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    try:
-        # The database as it was before the move: the models are campus's, and so are their content types.
-        old_apps = _migrate([BEFORE_THE_MOVE])
-        ContentType.objects.clear_cache()
+    # The database as it was before the move: the models are campus's, and so are their content types.
+    with MOVE.migrated_back() as before:
+        old_apps = before.apps
         assert not old_apps.is_installed("drills") or not old_apps.all_models["drills"]
         OldDrill = old_apps.get_model("campus", "Drill")
         assert sorted(OldDrill.objects.values_list("id", flat=True)) == expected["drill"]
-        old_ct = {ct.model: ct.id for ct in ContentType.objects.filter(app_label="campus", model__in=list(expected))}
-        assert set(old_ct) == set(expected)
-        permissions = {
-            model: set(Permission.objects.filter(content_type_id=ct_id).values_list("codename", flat=True))
-            for model, ct_id in old_ct.items()
-        }
         # A drill recorded before the move, through the old models, with an officer, a photo, a reminder
         # and its audit entry.
         template = OldDrill.objects.filter(officers__isnull=False).first()
@@ -169,12 +127,8 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
         expected["reminder"] = sorted([*expected["reminder"], reminder.id])
         officer_links["drill"] = sorted([*officer_links["drill"], *((old.id, o.id) for o in template.officers.all())])
         audit_record(actor=None, action="drill.record", object_type="campus.drill", object_id=old.id)
-    finally:
-        _migrate(leaves)
-        ContentType.objects.clear_cache()
 
-    for model in MOVED:
-        assert _ids(model) == expected[model._meta.model_name]
+    MOVE.assert_moved(before, expected)
     assert sorted(Drill.officers.through.objects.values_list("drill_id", "officer_id")) == officer_links["drill"]
     assert (
         sorted(Activity.officers.through.objects.values_list("activity_id", "officer_id")) == officer_links["activity"]
@@ -183,23 +137,8 @@ def test_migrating_a_database_with_the_sample_county_keeps_rows_and_moves_conten
     assert moved.scenario == "Written before the move"
     assert moved.school.is_sample and moved.officers.exists()
     assert [a.name for a in moved.attachments.all()] == ["before.jpg"]
-    moved_ct = {ct.model: ct.id for ct in ContentType.objects.filter(app_label="drills")}
-    assert moved_ct == old_ct  # renamed in place: same ids, so the permissions on them stay attached
-    for model, ct_id in moved_ct.items():
-        assert (
-            set(Permission.objects.filter(content_type_id=ct_id).values_list("codename", flat=True))
-            == permissions[model]
-        )
-    assert not ContentType.objects.filter(app_label="campus", model__in=list(expected)).exists()
-    assert ContentType.objects.get_for_model(Drill).id == old_ct["drill"]
-    entry = AuditLogEntry.objects.get(object_type="campus.drill", object_id=str(old.id))
-    assert object_type_current(entry.object_type) == "drills.drill"
     # The entry written before the move is found under the new label, shown with it, and says how it was written.
-    client.force_login(make_user(Role.BUREAU_ADMIN))
-    page = client.get(reverse("audit_log"), {"object_type": "drills.drill", "object_id": str(old.id)})
-    assert list(page.context["page"]) == [entry]
-    html = page.content.decode()
-    assert f"drills.drill#{old.id}" in html and 'title="Recorded as campus.drill"' in html
+    MOVE.assert_old_audit_entry("campus.drill", old.id, client=client)
 
 
 @pytest.mark.django_db
@@ -222,48 +161,19 @@ def test_every_drills_legacy_label_maps_to_a_moved_model():
 
 @pytest.mark.django_db
 def test_audit_page_and_api_show_entries_written_before_the_move(client):
-    old = audit_record(actor=None, action="plan.version_add", object_type="campus.emergencyplan", object_id=41)
-    new = audit_record(actor=None, action="plan.version_add", object_type="drills.emergencyplan", object_id=41)
-    audit_record(actor=None, action="school.update", object_type="campus.school", object_id=41)
-    client.force_login(make_user(Role.BUREAU_ADMIN))
-
-    for label in ("drills.emergencyplan", "campus.emergencyplan"):
-        page = client.get(reverse("audit_log"), {"object_type": label})
-        assert page.status_code == 200
-        assert list(page.context["page"]) == [new, old]
-        html = page.content.decode()
-        assert html.count("drills.emergencyplan#41") == 2
-        assert 'title="Recorded as campus.emergencyplan"' in html
-        api = client.get(reverse("api_audit"), {"object_type": label})
-        assert [e["id"] for e in api.json()["results"]] == [new.id, old.id]
-        # The API returns what was written: the log is a record, not a view.
-        assert [e["object_type"] for e in api.json()["results"]] == ["drills.emergencyplan", "campus.emergencyplan"]
-
-
-def _drills_schema(schema: dict) -> dict:
-    """The drills API's paths and every component they reach, as JSON-comparable data."""
-    paths = {p: v for p, v in schema["paths"].items() if p.startswith("/api/drills/")}
-    components = schema["components"]["schemas"]
-    seen: dict[str, dict] = {}
-    todo = [json.dumps(paths)]
-    while todo:
-        text = todo.pop()
-        for name in {part.split('"')[0] for part in text.split("#/components/schemas/")[1:]}:
-            if name not in seen:
-                seen[name] = components[name]
-                todo.append(json.dumps(components[name]))
-    return {"paths": paths, "components": dict(sorted(seen.items()))}
+    assert_audit_shows_both_labels(
+        client,
+        old_label="campus.emergencyplan",
+        new_label="drills.emergencyplan",
+        other_label="campus.school",
+        actions=("plan.version_add", "plan.version_add", "school.update"),
+    )
 
 
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+    not SCHEMA_SNAPSHOTS_ARE_SQLITES,
     reason="integer limits in the schema come from the database backend; the snapshot is SQLite's",
 )
 def test_drills_api_schema_is_unchanged_by_the_move(tmp_path):
     """Against ``manage.py spectacular`` run before the move (SQLite, the site's language)."""
-    out = tmp_path / "schema.yml"
-    with translation.override(settings.LANGUAGE_CODE):
-        call_command("spectacular", "--file", str(out))
-    current = _drills_schema(yaml.safe_load(out.read_text()))
-    assert current["paths"], "no /api/drills/ paths in the schema"
-    assert json.loads(SCHEMA_SNAPSHOT.read_text()) == json.loads(json.dumps(current))
+    assert_api_schema_unchanged("/api/drills/", SCHEMA_SNAPSHOT, tmp_path)

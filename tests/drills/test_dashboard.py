@@ -10,15 +10,14 @@ from campus.models import School
 from common.roles import Role
 from drills.compliance import compliance_board
 from drills.dashboard import MAX_LINES, drills_section
-from drills.models import CorrectiveAction, Drill, DrillRule
-from drills.plans import plan_board
+from drills.models import Drill, DrillRule
+from drills.plans.services import plan_board
+from tests.drills.conftest import plan_version
 from tests.drills.factories import (
     CorrectiveActionFactory,
     DrillFactory,
     EmergencyPlanFactory,
-    EmergencyPlanVersionFactory,
 )
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import SchoolFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -30,41 +29,6 @@ TODAY = dt.date(2025, 11, 20)
 
 def _tiles(section) -> dict:
     return {tile.key: tile for tile in section.tiles}
-
-
-def _version(plan, *, review_due: dt.date, version: int = 1):
-    return EmergencyPlanVersionFactory(
-        plan=plan,
-        version=version,
-        effective_date=review_due - dt.timedelta(days=360),
-        approved_on=review_due - dt.timedelta(days=365),
-        review_due=review_due,
-    )
-
-
-@pytest.fixture
-def county(setup, term, fire, violence, only_rules):
-    """Alpha (staff_a's school) is up to date on its monthly fire drill; Beta missed September and October.
-
-    Both still owe November's drill (due within 14 days). Beta has one overdue corrective action; each school
-    has an overdue plan review and Alpha one due soon; Beta has no plan for fire (only an empty one). An
-    inactive school that is behind on everything must not count anywhere.
-    """
-    DrillRule.objects.create(drill_type=fire, period="month", count=1)
-    alpha, beta = setup["school"], setup["other"]
-    DrillFactory(school=alpha, drill_type=fire, date=dt.date(2025, 9, 10))
-    DrillFactory(school=alpha, drill_type=fire, date=dt.date(2025, 10, 10))
-    CorrectiveActionFactory(drill__school=beta, due_date=dt.date(2025, 11, 1))
-    CorrectiveActionFactory(drill__school=beta, due_date=dt.date(2025, 12, 1))  # not due yet
-    CorrectiveActionFactory(drill__school=beta, due_date=dt.date(2025, 11, 1), status=CorrectiveAction.Status.DONE)
-    _version(EmergencyPlanFactory(school=alpha, scenario=fire), review_due=dt.date(2025, 11, 1))
-    _version(EmergencyPlanFactory(school=alpha, scenario=violence), review_due=dt.date(2025, 11, 25))
-    EmergencyPlanFactory(school=beta, scenario=fire)  # no version: does not cover the scenario
-    _version(EmergencyPlanFactory(school=beta, scenario=violence), review_due=dt.date(2025, 10, 15))
-    closed = SchoolFactory(name="Closed school", active=False)
-    CorrectiveActionFactory(drill__school=closed, due_date=dt.date(2025, 10, 1))
-    _version(EmergencyPlanFactory(school=closed, scenario=violence), review_due=dt.date(2025, 10, 1))
-    return setup
 
 
 def test_no_section_without_the_drills_capability(db):
@@ -219,10 +183,10 @@ def test_query_count_does_not_grow_with_the_data(county, fire, violence, django_
         DrillFactory(school=school, drill_type=fire, status=Drill.Status.PLANNED, date=None,
                      planned_date=dt.date(2025, 11, 25))  # fmt: skip
         CorrectiveActionFactory(drill__school=school, due_date=dt.date(2025, 10, 1))
-        _version(EmergencyPlanFactory(school=school, scenario=violence), review_due=dt.date(2025, 10, 1))
+        plan_version(EmergencyPlanFactory(school=school, scenario=violence), review_due=dt.date(2025, 10, 1))
         fire_plan = EmergencyPlanFactory(school=school, scenario=fire)
-        _version(fire_plan, review_due=dt.date(2025, 10, 1))
-        _version(fire_plan, review_due=dt.date(2026, 10, 1), version=2)  # the current version: not overdue
+        plan_version(fire_plan, review_due=dt.date(2025, 10, 1))
+        plan_version(fire_plan, review_due=dt.date(2026, 10, 1), version=2)  # the current version: not overdue
     admin = make_user(Role.BUREAU_ADMIN, username="fresh_admin")  # roles not cached yet
     staff = type(county["staff"]).objects.get(pk=county["staff"].pk)  # nor the staff member's school
     with django_assert_max_num_queries(10):

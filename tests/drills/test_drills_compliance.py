@@ -9,7 +9,6 @@ from campus.models import School
 from drills.compliance import Status, compliance_board, month_periods, school_compliance
 from drills.models import Drill, DrillRule
 from tests.drills.factories import CorrectiveActionFactory, DrillFactory
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

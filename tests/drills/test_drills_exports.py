@@ -15,7 +15,6 @@ from tests.drills.factories import (
     DrillFactory,
     EmergencyPlanVersionFactory,
 )
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,6 @@ from PIL import Image
 from common.errors import NotAllowed
 from drills.models import Attachment, CorrectiveAction, Drill, DrillType, Reminder
 from drills.services import ActionInput, drill_record, drills_plan
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 11, 20)

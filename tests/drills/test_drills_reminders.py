@@ -9,7 +9,6 @@ from django.urls import reverse
 from drills.models import DrillRule, Reminder
 from drills.reminders import drill_reminders_due
 from tests.drills.factories import CorrectiveActionFactory, DrillFactory
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

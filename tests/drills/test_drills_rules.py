@@ -9,7 +9,6 @@ from common.errors import NotAllowed
 from common.models import AuditLogEntry
 from drills.models import DrillRule, DrillType
 from drills.rules import drill_rule_save, drill_type_save, rules_for_school
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db

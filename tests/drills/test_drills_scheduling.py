@@ -9,7 +9,6 @@ from campus.models import SchoolClosure
 from drills.models import Drill, DrillRule
 from drills.scheduling import drill_propose_dates
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, Post
-from tests.drills.test_drills_fixtures import *  # noqa: F403 (fixtures)
 from tests.factories import GateFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import plans
 from drills.models import DrillRule, EmergencyPlan, EmergencyPlanVersion
+from drills.plans import services as plans
 from tests.drills.factories import DrillRuleFactory
 from tests.drills.test_plans_service import make_world
 

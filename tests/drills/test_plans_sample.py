@@ -13,9 +13,9 @@ from django.utils import timezone
 from campus.models import LiaisonAssignment, School
 from campus.sample.names import SAMPLE_MARK
 from common.roles import SYSTEM
-from drills import plans
 from drills.models import Activity, EmergencyPlan, EmergencyPlanVersion
-from drills.plans_sample import ACTIVITY_COUNT, load_plans_sample
+from drills.plans import services as plans
+from drills.plans.sample import ACTIVITY_COUNT, load_plans_sample
 
 
 def counts() -> tuple[int, int, int]:

@@ -14,9 +14,9 @@ from campus.models import LiaisonAssignment
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
 from common.roles import Role
-from drills import plans
 from drills.files import UploadRefused
 from drills.models import Attachment, DrillRule, EmergencyPlan, EmergencyPlanVersion
+from drills.plans import services as plans
 from tests.drills.factories import DrillRuleFactory, DrillTypeFactory, EmergencyPlanFactory, EmergencyPlanVersionFactory
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user, square
 

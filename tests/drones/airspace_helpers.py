@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from drones.missions.checks import Zone
+from drones.missions.checks.zones import Zone
 from drones.missions.frame import LocalFrame
 from drones.missions.route import Waypoint
 

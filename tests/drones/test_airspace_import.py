@@ -1,4 +1,4 @@
-"""Importing airspace zones and markets through campus.imports: formats, datums, every bad input, who may."""
+"""Importing airspace zones and markets through the imports app: formats, datums, every bad input, who may."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from shapely import geometry as shp
 
-from campus.imports import services
-from campus.models import ImportBatch
 from common.errors import NotAllowed
 from common.geo import from_wgs84, haversine_m
 from common.models import AuditLogEntry
@@ -19,8 +17,11 @@ from common.roles import Role
 from drones.missions.frame import LocalFrame
 from drones.missions.markets import CHINA_TZ
 from drones.models import Airspace, Market
-from tests.campus.import_fixtures import bowtie, geo_frame, kml_bytes, shapefile_zip, square_polygon
+from imports import services
+from imports.models import ImportBatch
+from imports.registry import KINDS
 from tests.factories import StationFactory, make_user
+from tests.imports.fixtures import bowtie, geo_frame, kml_bytes, shapefile_zip, square_polygon
 
 pytestmark = pytest.mark.django_db
 
@@ -250,9 +251,9 @@ def test_only_fleet_managers_may_import_airspace_and_markets(pilot, scheduler):
     with pytest.raises(NotAllowed, match="registry data"):
         preview("schools", b"code,name\r\n", pilot, filename="s.csv")
     assert not ImportBatch.objects.exists()
-    assert services.importable_kinds(pilot) == [ImportBatch.Kind.AIRSPACE, ImportBatch.Kind.MARKETS]
+    assert services.importable_kinds(pilot) == ["airspace", "markets"]
     admin = make_user(Role.BUREAU_ADMIN)
-    assert len(services.importable_kinds(admin)) == len(ImportBatch.Kind.values)
+    assert len(services.importable_kinds(admin)) == len(KINDS) == 10
     # A batch of a kind the user may not import cannot be applied by them either.
     batch = services.import_batch_preview(
         kind="airspace", crs="wgs84", filename="z.geojson", content=ZONES, system=True

@@ -12,8 +12,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from shapely import geometry as shp
 
-from campus.imports import services as import_services
-from campus.models import ImportBatch
 from common.models import AuditLogEntry
 from common.roles import Role
 from drones.airspace.sample import (
@@ -29,8 +27,10 @@ from drones.airspace.sample import (
 from drones.missions.frame import LocalFrame
 from drones.missions.markets import CHINA_TZ
 from drones.models import Airspace, Market
-from tests.campus.import_fixtures import bowtie
+from imports import services as import_services
+from imports.models import ImportBatch
 from tests.factories import make_user, square
+from tests.imports.fixtures import bowtie
 
 pytestmark = pytest.mark.django_db
 

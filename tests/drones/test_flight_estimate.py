@@ -8,7 +8,8 @@ import math
 import pytest
 from django.core.management import call_command
 
-from drones.missions.checks import Limits, check_mission, check_route
+from drones.missions.checks.limits import Limits
+from drones.missions.checks.run import check_mission, check_route
 from drones.missions.flightlog import flight_stats
 from drones.missions.flighttime import RoutePoint, leg_time, route_flight_time
 from tests.drones.airspace_helpers import LAUNCH, wp

@@ -9,14 +9,11 @@ import pytest
 import shapely
 from shapely import geometry as shp
 
-from drones.missions.checks import (
-    AirspaceIndex,
-    Code,
-    Limits,
-    MissionInvalid,
-    check_route,
-    estimate_item_count,
-)
+from drones.missions.checks.estimate import estimate_item_count
+from drones.missions.checks.limits import Limits
+from drones.missions.checks.results import Code, MissionInvalid
+from drones.missions.checks.run import check_route
+from drones.missions.checks.zones import AirspaceIndex
 from drones.missions.fence import (
     FENCE_MAX_ITEMS,
     FENCE_POLYGON_VERTEX_EXCLUSION,
@@ -511,7 +508,7 @@ def mission(db):
 def test_check_mission_uses_the_zones_in_force_and_the_markets_in_session(mission):
     import datetime as dt
 
-    from drones.missions.checks import check_mission
+    from drones.missions.checks.run import check_mission
     from drones.missions.markets import CHINA_TZ
     from drones.models import Airspace, Market
 
@@ -539,7 +536,7 @@ def test_check_mission_uses_the_zones_in_force_and_the_markets_in_session(missio
 
 
 def test_check_mission_reports_an_unparseable_route(mission):
-    from drones.missions.checks import check_mission
+    from drones.missions.checks.run import check_mission
 
     mission.waypoints = [{"lat": 36.18, "lon": 118.17, "alt_m": 30}, {"lat": 118.17, "lon": 36.18, "alt_m": 30}]
     result = check_mission(mission)

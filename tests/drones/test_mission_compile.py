@@ -30,7 +30,9 @@ from drones.missions.compile import (
     item_count,
     route_uses_speaker,
 )
-from drones.missions.generators import market_broadcast, point_broadcast, school_patrol
+from drones.missions.generators.market import market_broadcast
+from drones.missions.generators.points import point_broadcast
+from drones.missions.generators.school import school_patrol
 from drones.missions.route import RouteError, Waypoint
 from drones.models.airspace import Market
 from drones.vehicle import MissionItem

@@ -24,16 +24,11 @@ from drones.missions.compile import (
     decompile,
     item_count,
 )
-from drones.missions.generators import (
-    ACCEL_MPS2,
-    CLIMB_MPS,
-    MAX_LOOP_VERTICES,
-    GeneratedMission,
-    GeneratorError,
-    market_broadcast,
-    point_broadcast,
-    school_patrol,
-)
+from drones.missions.generators.generated import GeneratedMission, GeneratorError
+from drones.missions.generators.market import market_broadcast
+from drones.missions.generators.paths import ACCEL_MPS2, CLIMB_MPS
+from drones.missions.generators.points import point_broadcast
+from drones.missions.generators.school import MAX_LOOP_VERTICES, school_patrol
 from drones.models.airspace import Market
 from simulators.arducopter.physics import offset_to_latlon
 from tests.factories import GateFactory, SchoolFactory

@@ -9,22 +9,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from drones.missions.compile import SpeakerConfig, compile_route
-from drones.missions.generators import market_broadcast, point_broadcast, school_patrol
-from drones.missions.interop import (
+from drones.missions.generators.market import market_broadcast
+from drones.missions.generators.points import point_broadcast
+from drones.missions.generators.school import school_patrol
+from drones.missions.interop.mission_plan import (
     FenceCircle,
     FencePolygon,
     MissionPlan,
-    PlanFileError,
     fence_from_geojson,
-    plan_dumps,
-    plan_export,
     plan_from_mission,
-    plan_import,
-    wpl_export,
-    wpl_export_plan,
-    wpl_import,
-    wpl_parse,
 )
+from drones.missions.interop.qgc_read import plan_import
+from drones.missions.interop.qgc_write import plan_dumps, plan_export
+from drones.missions.interop.reading import PlanFileError
+from drones.missions.interop.wpl import wpl_export, wpl_export_plan, wpl_import, wpl_parse
 from drones.missions.route import Waypoint
 from drones.models import Drone, Mission
 from drones.models.airspace import Market

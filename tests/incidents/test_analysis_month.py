@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 
 from common.roles import Role
-from incidents import analysis
+from incidents.analysis import figures as analysis_figures
+from incidents.analysis import selectors as analysis_selectors
 from incidents.models import Incident
 from tests.factories import SchoolFactory, StationFactory, make_user
 from tests.incidents.factories import FollowUpFactory, IncidentFactory, RectificationFactory
@@ -93,15 +94,15 @@ def month(db, limits):
 
 
 def test_percentile_interpolates_between_closest_ranks():
-    assert analysis.percentile([], 50) is None
-    assert analysis.percentile([5], 90) == 5
-    assert analysis.percentile([4, 1, 3, 2], 50) == 2.5
-    assert analysis.percentile([1, 2, 3, 4], 90) == pytest.approx(3.7)
-    assert analysis.percentile([10, 20, 30, 40, 50], 90) == pytest.approx(46)
+    assert analysis_figures.percentile([], 50) is None
+    assert analysis_figures.percentile([5], 90) == 5
+    assert analysis_figures.percentile([4, 1, 3, 2], 50) == 2.5
+    assert analysis_figures.percentile([1, 2, 3, 4], 90) == pytest.approx(3.7)
+    assert analysis_figures.percentile([10, 20, 30, 40, 50], 90) == pytest.approx(46)
 
 
 def test_counts_by_category_severity_school_station(month):
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
     assert report.total == 5
     cats = {row.key: row.count for row in report.by_category}
     assert cats == {**dict.fromkeys(cats, 0), "suspicious": 1, "traffic": 2, "fight": 1, "theft": 1}
@@ -113,7 +114,7 @@ def test_counts_by_category_severity_school_station(month):
 
 
 def test_hour_and_weekday_are_local_time_of_the_incident(month):
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
     hours = {int(r.key): r.count for r in report.by_hour if r.count}
     assert len(report.by_hour) == 24
     assert hours == {0: 1, 7: 1, 11: 1, 16: 1, 17: 1}
@@ -122,7 +123,7 @@ def test_hour_and_weekday_are_local_time_of_the_incident(month):
 
 
 def test_acknowledgement_and_resolution_medians_and_p90(month):
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
     ack = {r.key: r for r in report.ack_times}
     res = {r.key: r for r in report.resolve_times}
     assert (ack["all"].measured, ack["all"].open, ack["all"].median_min, ack["all"].p90_min) == (4, 1, 25.0, 37.0)
@@ -134,13 +135,13 @@ def test_acknowledgement_and_resolution_medians_and_p90(month):
 
 
 def test_satisfaction_counts_follow_ups_done_in_the_month(month):
-    sat = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW).satisfaction
+    sat = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW).satisfaction
     assert (sat.done, sat.satisfied, sat.basically, sat.unsatisfied) == (4, 2, 1, 1)
     assert sat.rate_pct == 75.0
 
 
 def test_previous_month_delta_per_category(month):
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
     rows = {r.key: (r.count, r.previous, r.delta) for r in report.by_category}
     assert rows["traffic"] == (2, 2, 0)
     assert rows["fire"] == (0, 1, -1)
@@ -149,7 +150,7 @@ def test_previous_month_delta_per_category(month):
 
 
 def test_escalations_overdue_and_rectifications(month):
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW)
     assert (report.escalated, report.escalated_to_head, report.escalated_to_brigade) == (2, 1, 1)
     # The high one was acknowledged after 40 of 15 minutes; the low one never was (and neither is resolved).
     assert (report.ack_overdue, report.resolve_overdue, report.overdue) == (2, 2, 2)
@@ -161,10 +162,10 @@ def test_station_filter_keeps_only_its_incidents(month):
     other = StationFactory(name="South station")
     school_b = SchoolFactory()
     IncidentFactory(school=school_b, station=other, created_at=local("2026-10-20 08:00"))
-    assert analysis.month_analysis(month=dt.date(2026, 10, 1), now=NOW).total == 6
-    report = analysis.month_analysis(month=dt.date(2026, 10, 1), station=month["station"], now=NOW)
+    assert analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), now=NOW).total == 6
+    report = analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), station=month["station"], now=NOW)
     assert report.total == 5
-    assert analysis.month_analysis(month=dt.date(2026, 10, 1), station=other, now=NOW).total == 1
+    assert analysis_selectors.month_analysis(month=dt.date(2026, 10, 1), station=other, now=NOW).total == 1
 
 
 def test_page_shows_the_month_with_charts_and_escaped_names(client, month):

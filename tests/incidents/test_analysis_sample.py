@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from campus.sample.names import SAMPLE_MARK
-from incidents import analysis
+from incidents.analysis import selectors as analysis_selectors
 from incidents.models import FollowUp, Incident, IncidentEvent, Rectification
 from incidents.sample import DAYS, load_sample_incidents
 
@@ -78,5 +78,5 @@ def test_sample_incidents_look_real_and_are_marked(db):
     assert Rectification.objects.count() == unsatisfied.count()
     assert FollowUp.objects.filter(status="done").count() >= 80
     # The analysis of the current month works on it.
-    report = analysis.month_analysis(month=timezone.localdate().replace(day=1))
+    report = analysis_selectors.month_analysis(month=timezone.localdate().replace(day=1))
     assert report.total > 0 and report.satisfaction.done > 0

@@ -15,22 +15,14 @@ from django.utils import timezone
 from common.roles import Role
 from incidents import selectors
 from incidents.dashboard import incidents_section
+from incidents.filters import InboxFilterSet
 from tests.factories import make_user
+from tests.incidents.conftest import T0
 from tests.incidents.factories import FollowUpFactory, RectificationFactory
-from tests.incidents.test_handle_fixtures import T0, build_county
 
 NOW = T0 + dt.timedelta(days=2)
 
-
-@pytest.fixture(autouse=True)
-def deadlines(settings):
-    settings.INCIDENT_ACK_MINUTES = {"urgent": 5, "high": 15, "medium": 60, "low": 240}
-    settings.INCIDENT_RESOLVE_HOURS = {"urgent": 4, "high": 24, "medium": 72, "low": 168}
-
-
-@pytest.fixture
-def county(db):
-    return build_county()
+pytestmark = pytest.mark.usefixtures("deadlines")
 
 
 def ago(**kwargs) -> dt.datetime:
@@ -101,7 +93,7 @@ def test_inbox_tiles_link_to_filters_that_list_exactly_the_counted_reports(count
     got = tiles(incidents_section(user=user, now=NOW))
     for key in ("open", "unacknowledged", "overdue", "escalated"):
         params = QueryDict(urlsplit(got[key].url).query)
-        listed = selectors.incidents_filter(selectors.incidents_inbox(user), params, now=NOW)
+        listed = InboxFilterSet(params, selectors.incidents_inbox(user), now=NOW).qs
         assert listed.count() == got[key].value, key
     assert query_of(got["escalated"].url) == {"status": ["reported"], "escalated": ["1"]}
 

@@ -10,17 +10,12 @@ from django.core.management import call_command
 
 from common.models import AuditLogEntry
 from incidents.escalation import incidents_escalate
-from incidents.handle import incident_transition
+from incidents.handle.services import incident_transition
 from incidents.models import Incident, IncidentEvent
 from incidents.selectors import incidents_with_flags
-from tests.incidents.test_handle_fixtures import T0, build_county
+from tests.incidents.conftest import T0
 
-
-@pytest.fixture
-def county(db, settings):
-    settings.INCIDENT_ACK_MINUTES = {"urgent": 5, "high": 15, "medium": 60, "low": 240}
-    settings.INCIDENT_RESOLVE_HOURS = {"urgent": 4, "high": 24, "medium": 72, "low": 168}
-    return build_county()
+pytestmark = pytest.mark.usefixtures("deadlines")
 
 
 def minutes(n: float) -> dt.datetime:

@@ -10,14 +10,9 @@ from django.utils import timezone
 from common.errors import Conflict, DomainError, NotAllowed
 from common.models import AuditLogEntry
 from incidents.followup import follow_up_record, rectification_clear
-from incidents.handle import incident_transition
+from incidents.handle.services import incident_transition
 from incidents.models import FollowUp, IncidentEvent, Rectification
-from tests.incidents.test_handle_fixtures import T0, build_county
-
-
-@pytest.fixture
-def county(db):
-    return build_county()
+from tests.incidents.conftest import T0
 
 
 def resolved(county, **kwargs):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from common.models import AuditLogEntry
 from incidents.models import FollowUp, IncidentEvent
-from tests.incidents.test_handle_fixtures import build_county
-
-
-@pytest.fixture
-def county(db):
-    return build_county()
 
 
 def test_officer_inbox_lists_their_station_and_schools_with_flags_and_phone(client, county):

@@ -14,11 +14,11 @@ from django.contrib.auth.models import AnonymousUser
 from common.roles import Role
 from incidents.consumers import IncidentConsumer
 from incidents.escalation import escalation_loop, incidents_escalate
-from incidents.handle import incident_transition
+from incidents.handle.services import incident_transition
 from incidents.models import IncidentEvent
 from incidents.notify import incident_notify_new
 from tests.factories import make_user
-from tests.incidents.test_handle_fixtures import T0, build_county
+from tests.incidents.conftest import T0, build_incident_county
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ async def test_anonymous_and_pilots_are_refused(role, code):
 
 
 async def test_new_report_reaches_liaison_duty_desk_and_brigade_not_another_station():
-    county = await sync_to_async(build_county)()
+    county = await sync_to_async(build_incident_county)()
     incident = await sync_to_async(county.incident)(severity="urgent")
     liaison = await connect(county.liaison_user)
     desk = await connect(county.desk_user)
@@ -69,7 +69,7 @@ async def test_new_report_reaches_liaison_duty_desk_and_brigade_not_another_stat
 
 
 async def test_liaison_of_another_station_gets_it_on_their_own_socket():
-    county = await sync_to_async(build_county)()
+    county = await sync_to_async(build_incident_county)()
     incident = await sync_to_async(county.incident)(station=county.station_b)
     liaison = await connect(county.liaison_user)
     other = await connect(county.other_user)  # station B's duty desk
@@ -81,7 +81,7 @@ async def test_liaison_of_another_station_gets_it_on_their_own_socket():
 
 
 async def test_status_change_reaches_the_schools_staff_after_commit():
-    county = await sync_to_async(build_county)()
+    county = await sync_to_async(build_incident_county)()
     incident = await sync_to_async(county.incident)()
     staff = await connect(county.staff)
     staff_b = await connect(county.staff_b)
@@ -101,7 +101,7 @@ async def test_status_change_reaches_the_schools_staff_after_commit():
 
 
 async def test_escalation_reaches_the_station_head_then_the_brigade():
-    county = await sync_to_async(build_county)()
+    county = await sync_to_async(build_incident_county)()
     await sync_to_async(county.incident)(severity="medium")
     head = await connect(county.head_user)
     brigade = await connect(county.scheduler)
@@ -119,7 +119,7 @@ async def test_escalation_reaches_the_station_head_then_the_brigade():
 
 async def test_escalation_loop_runs_passes_until_cancelled(settings):
     settings.INCIDENT_ACK_MINUTES = {"urgent": 1, "high": 1, "medium": 1, "low": 1}
-    county = await sync_to_async(build_county)()
+    county = await sync_to_async(build_incident_county)()
     await sync_to_async(county.incident)()  # reported at T0, long ago: due for both steps
     task = asyncio.create_task(escalation_loop(0.05))
     for _ in range(100):

@@ -10,14 +10,9 @@ from django.db import connection
 
 from common.errors import Conflict, DomainError, NotAllowed
 from common.models import AuditLogEntry
-from incidents.handle import incident_comment, incident_transition
+from incidents.handle.services import incident_comment, incident_transition
 from incidents.models import FollowUp, Incident, IncidentEvent
-from tests.incidents.test_handle_fixtures import T0, build_county
-
-
-@pytest.fixture
-def county(db):
-    return build_county()
+from tests.incidents.conftest import T0, build_incident_county
 
 
 def test_acknowledge_stamps_time_writes_event_and_audit(county):
@@ -86,7 +81,7 @@ def test_second_officer_acknowledging_from_a_stale_page_gets_a_clear_error(count
 def test_two_officers_acknowledging_at_once_make_one_change():
     if connection.vendor == "sqlite":
         pytest.skip("row locks need PostgreSQL; the stale-page test covers the check on SQLite")
-    county = build_county()
+    county = build_incident_county()
     incident = county.incident()
     barrier = threading.Barrier(2)
     results: list = []

@@ -14,7 +14,7 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
-from incidents.report import IdempotencyKeyReused
+from incidents.report.services import IdempotencyKeyReused
 from tests.incidents.test_report_support import World, english_fixture, photo  # noqa: F401
 
 THREADS = 8
@@ -24,7 +24,7 @@ RETRIES_PER_THREAD = 3
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_store_exactly_one_report(monkeypatch):
     world = World()
-    from incidents import report as report_module
+    from incidents.report import services as report_module
 
     inserts: list[int] = []
     real_insert = report_module._do_incident_report

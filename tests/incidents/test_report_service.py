@@ -13,9 +13,9 @@ from django.utils import timezone
 from campus.models import LiaisonAssignment
 from common.errors import NotAllowed
 from common.models import AuditLogEntry
-from incidents import report as report_module
 from incidents.models import Incident, IncidentEvent
-from incidents.report import IdempotencyKeyReused, incidents_visible
+from incidents.report import services as report_module
+from incidents.report.services import IdempotencyKeyReused, incidents_visible
 from tests.incidents.test_report_support import World, counts, english_fixture, photo, world_fixture  # noqa: F401
 
 

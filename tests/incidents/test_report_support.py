@@ -14,7 +14,7 @@ from common.models import AuditLogEntry
 from common.roles import Role
 from incidents.models import Incident, IncidentEvent, IncidentPhoto
 from incidents.photos import PhotoUpload
-from incidents.report import incident_report
+from incidents.report.services import incident_report
 from tests.factories import GateFactory, OfficerFactory, SchoolFactory, StationFactory, make_user, square
 
 

@@ -93,19 +93,19 @@ def test_small_county_with_forced_fallbacks_stays_valid(monkeypatch):
     from benchmarks.roster import county
     from common.roles import SYSTEM
     from patrol.models import DutyAssignment
-    from patrol.roster import solver as solver_module
+    from patrol.roster import piece as piece_module
     from patrol.roster.generate import roster_generate
     from patrol.roster.problem import problem_load
 
     term = county(schools=6, stations=2, staff=2 * 12 + 6 + 3, weeks=2, seed=3)
-    original = solver_module._Piece.solve
+    original = piece_module._Piece.solve
     calls: list[int] = []
 
     def sometimes(self, *args, **kwargs):
         calls.append(1)
         return original(self, *args, **kwargs) if len(calls) % 2 else ([], {"status": "unknown"}, {})
 
-    monkeypatch.setattr(solver_module._Piece, "solve", sometimes)
+    monkeypatch.setattr(piece_module._Piece, "solve", sometimes)
     roster = roster_generate(term=term, actor=SYSTEM, time_limit_s=5)
     report = roster.report
     assert report["coverage"]["share"] == 1.0

@@ -391,10 +391,10 @@ def _per_week(staff) -> dict[dt.date, int]:
 
 def test_timed_out_pieces_fall_back_to_greedy_without_double_counting(area, scheduler_user, monkeypatch):
     """Regression: the fallback filled a shift of two pools twice (duties above the weekly maximum)."""
-    from patrol.roster import solver as solver_module
+    from patrol.roster import piece as piece_module
 
     people, guard = _gate_term(area, weeks=2, police_count=2, max_per_week=3)
-    monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
+    monkeypatch.setattr(piece_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
     roster = run(area, scheduler_user)
     report = roster.report
     assert report["status"] == "partial" and set(report["pieces"]["by_status"]) == {"greedy_fallback"}
@@ -409,10 +409,10 @@ def test_timed_out_pieces_fall_back_to_greedy_without_double_counting(area, sche
 
 
 def test_cp_sat_answer_worse_than_greedy_is_not_taken(area, scheduler_user, monkeypatch):
-    from patrol.roster import solver as solver_module
+    from patrol.roster import piece as piece_module
 
     _gate_term(area, weeks=1, police_count=2)
-    monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "feasible"}, {}))
+    monkeypatch.setattr(piece_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "feasible"}, {}))
     roster = run(area, scheduler_user)
     assert roster.report["pieces"]["by_status"] == {"greedy_better": 1}
     assert roster.report["coverage"]["share"] == 1.0
@@ -477,7 +477,7 @@ def test_final_validator_refuses_a_broken_solution_and_writes_nothing(area, sche
 @pytest.mark.parametrize("engine", ["greedy", "cp-sat fallback"])
 def test_greedy_never_takes_someone_pinned_later_the_same_morning(area, scheduler_user, monkeypatch, engine):
     """Regression: the greedy fill gave an earlier free slot to a person pinned on an overlapping later shift."""
-    from patrol.roster import solver as solver_module
+    from patrol.roster import piece as piece_module
     from patrol.roster.generate import roster_generate_greedy
 
     school = school_at(area)
@@ -490,7 +490,7 @@ def test_greedy_never_takes_someone_pinned_later_the_same_morning(area, schedule
     if engine == "greedy":
         roster = roster_generate_greedy(term=area["term"], actor=scheduler_user, replan=True, from_date=MON)
     else:
-        monkeypatch.setattr(solver_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
+        monkeypatch.setattr(piece_module._Piece, "solve", lambda self, *a, **k: ([], {"status": "unknown"}, {}))
         roster = run(area, scheduler_user, replan=True, from_date=MON)
     assert staff_on(a) == set() and staff_on(b) == {second.id}
     assert reasons(roster) == {a.id: "all_busy"}

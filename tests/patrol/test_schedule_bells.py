@@ -10,7 +10,7 @@ from django.urls import reverse
 from common.roles import Role
 from patrol.models import BellSchedule, BellTime, WindowRule
 from patrol.schedule import services
-from patrol.schedule.services import ScheduleError
+from patrol.schedule.services.checks import ScheduleError
 from patrol.schedule.windows import duty_windows
 from tests.factories import SchoolFactory, make_user
 from tests.patrol.factories import local

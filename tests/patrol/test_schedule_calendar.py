@@ -13,7 +13,7 @@ from common.errors import Conflict
 from common.models import AuditLogEntry
 from common.roles import Role
 from patrol.schedule import services
-from patrol.schedule.services import ScheduleError
+from patrol.schedule.services.checks import ScheduleError
 from tests.factories import SchoolFactory, make_user
 from tests.patrol.factories import TermFactory
 

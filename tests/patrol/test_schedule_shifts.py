@@ -10,7 +10,8 @@ from campus.models import School
 from common.roles import Role
 from patrol.models import DutyShift, DutyStaff, Leave, Post
 from patrol.schedule import services
-from patrol.schedule.services import ScheduleError, post_default_requirements
+from patrol.schedule.services.checks import ScheduleError
+from patrol.schedule.services.posts import post_default_requirements
 from patrol.schedule.shifts import duty_shifts_build
 from tests.factories import GateFactory, SchoolFactory, StationFactory, make_user
 from tests.patrol.factories import DutyAssignmentFactory, DutyStaffFactory, TermFactory, local

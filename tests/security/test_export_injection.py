@@ -21,8 +21,8 @@ from campus.models import Term
 from common.roles import Role
 from common.xlsx import csv_cell, looks_like_formula, xlsx_bytes
 from drones.models import Drone, Flight, TrackPoint
+from tests.drills.conftest import fire, setup, term  # noqa: F401 - fixtures
 from tests.drills.factories import ActivityFactory, CorrectiveActionFactory, DrillFactory
-from tests.drills.test_drills_fixtures import fire, setup, term  # noqa: F401 - fixtures
 from tests.drills.test_plans_service import make_world
 from tests.factories import OfficerFactory, SchoolFactory, StationFactory, make_user
 from tests.incidents.factories import IncidentFactory

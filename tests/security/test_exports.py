@@ -25,12 +25,12 @@ from common import exports
 from common.exports import Export, ExportCancelled, ExportToken, build_export, run_export
 from common.models import AuditLogEntry
 from common.roles import Role
-from drones.missions.generators import point_broadcast
+from drones.missions.generators.points import point_broadcast
 from drones.models import Drone, Flight, Mission, TrackPoint
 from patrol.models import DutyShift
 from patrol.roster.exports import roster_xlsx
+from tests.drills.conftest import fire, setup, term  # noqa: F401 - fixtures
 from tests.drills.factories import ActivityFactory, CorrectiveActionFactory, DrillFactory
-from tests.drills.test_drills_fixtures import fire, setup, term  # noqa: F401 - fixtures
 from tests.drills.test_plans_service import make_world
 from tests.drones.test_mission_generators import LAUNCH, at
 from tests.factories import SchoolFactory, make_user

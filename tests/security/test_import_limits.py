@@ -24,11 +24,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from shapely.geometry import Point, Polygon
 
-from campus.imports import services
-from campus.imports.readers import read_xlsx
-from campus.models import ImportBatch
-from tests.campus.import_fixtures import counts, csv_bytes, geo_frame, preview, shapefile_zip
+from imports import services
+from imports.models import ImportBatch
+from imports.readers import read_xlsx
 from tests.factories import StationFactory, square
+from tests.imports.fixtures import counts, csv_bytes, geo_frame, preview, shapefile_zip
 
 pytestmark = pytest.mark.django_db
 

@@ -7,36 +7,13 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from campus.models import LiaisonAssignment
 from campus.scope import Scope, scope_of
 from common.roles import Role
-from tests.factories import CENTER_LAT, CENTER_LON, OfficerFactory, SchoolFactory, StationFactory, make_user
+from tests.factories import make_user
 from tests.incidents.factories import IncidentFactory, RectificationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county():
-    north = StationFactory(name="North", lat=CENTER_LAT + 0.2, lon=CENTER_LON)
-    south = StationFactory(name="South", lat=CENTER_LAT - 0.2, lon=CENTER_LON)
-    north_school = SchoolFactory(name="North school", lat=north.lat, lon=north.lon)
-    south_school = SchoolFactory(name="South school", lat=south.lat, lon=south.lon)
-    liaised_south_school = SchoolFactory(name="South school liaised from North", lat=south.lat, lon=south.lon + 0.01)
-    assert north_school.responsible_station == north and south_school.responsible_station == south
-    officer = OfficerFactory(station=north)
-    LiaisonAssignment.objects.create(officer=officer, school=liaised_south_school, started_at=timezone.now())
-    user = make_user(Role.STATION_OFFICER, officer=officer, username="north_officer")
-    incidents = {
-        "north": IncidentFactory(school=north_school, reporter_phone="13900000001"),
-        "south": IncidentFactory(school=south_school, reporter_phone="13900000002"),
-        "liaised": IncidentFactory(school=liaised_south_school),
-        # routed to North's duty desk although the school is South's (a school moved zones since)
-        "routed": IncidentFactory(school=south_school, station=north),
-    }
-    return {"user": user, "officer": officer, "incidents": incidents, "north": north, "south": south}
 
 
 def ids(response) -> set[int]:
@@ -44,12 +21,12 @@ def ids(response) -> set[int]:
     return {row["id"] for row in body.get("results", body)}
 
 
-def test_a_station_officer_reads_only_their_station_and_liaison_schools(client, county):
-    client.force_login(county["user"])
+def test_a_station_officer_reads_only_their_station_and_liaison_schools(client, county, incidents):
+    client.force_login(county["users"]["officer"])
     seen = ids(client.get(reverse("incidents_api:report-list")))
-    mine = {county["incidents"][k].pk for k in ("north", "liaised", "routed")}
+    mine = {incidents[k].pk for k in ("north", "liaised", "routed")}
     assert seen == mine
-    south = county["incidents"]["south"]
+    south = incidents["south"]
     assert client.get(reverse("incidents_api:report-detail", args=[south.pk])).status_code == 404
     assert client.get(reverse("incidents:handle-detail", args=[south.pk])).status_code == 404
     assert client.get(reverse("incidents_api:handle-detail", args=[south.pk])).status_code == 404
@@ -57,9 +34,9 @@ def test_a_station_officer_reads_only_their_station_and_liaison_schools(client, 
     assert ids(client.get(reverse("incidents_api:handle-list"))) == mine
 
 
-def test_a_station_officer_cannot_act_on_another_stations_report(client, county):
-    client.force_login(county["user"])
-    south = county["incidents"]["south"]
+def test_a_station_officer_cannot_act_on_another_stations_report(client, county, incidents):
+    client.force_login(county["users"]["officer"])
+    south = incidents["south"]
     response = client.post(
         reverse("incidents_api:handle-transition", args=[south.pk]),
         {"to_status": "acknowledged"},
@@ -70,26 +47,26 @@ def test_a_station_officer_cannot_act_on_another_stations_report(client, county)
     assert south.status == "reported"
 
 
-def test_rectification_items_follow_the_same_rule(client, county):
-    mine = RectificationFactory(incident=IncidentFactory(school=county["incidents"]["north"].school, status="closed"))
-    theirs = RectificationFactory(incident=IncidentFactory(school=county["incidents"]["south"].school, status="closed"))
-    client.force_login(county["user"])
+def test_rectification_items_follow_the_same_rule(client, county, incidents):
+    mine = RectificationFactory(incident=IncidentFactory(school=incidents["north"].school, status="closed"))
+    theirs = RectificationFactory(incident=IncidentFactory(school=incidents["south"].school, status="closed"))
+    client.force_login(county["users"]["officer"])
     seen = ids(client.get(reverse("incidents_api:handle-rectification-list")))
     assert mine.pk in seen and theirs.pk not in seen
 
 
-def test_the_bureau_still_sees_the_county_and_staff_their_school(client, county):
+def test_the_bureau_still_sees_the_county_and_staff_their_school(client, county, incidents):
     scheduler = make_user(Role.BRIGADE_SCHEDULER)
     client.force_login(scheduler)
-    assert ids(client.get(reverse("incidents_api:report-list"))) == {i.pk for i in county["incidents"].values()}
-    north_school = county["incidents"]["north"].school
+    assert ids(client.get(reverse("incidents_api:report-list"))) == {i.pk for i in incidents.values()}
+    north_school = incidents["north"].school
     staff = make_user(Role.SCHOOL_STAFF, school=north_school, username="north_staff")
     client.force_login(staff)
-    assert ids(client.get(reverse("incidents_api:report-list"))) == {county["incidents"]["north"].pk}
+    assert ids(client.get(reverse("incidents_api:report-list"))) == {incidents["north"].pk}
 
 
-def test_the_scope_rule(county):
-    scope = scope_of(county["user"])
+def test_the_scope_rule(county, incidents):
+    scope = scope_of(county["users"]["officer"])
     assert not scope.county and scope.station_ids == {county["north"].pk}
     assert scope.officer_ids == {county["officer"].pk}
     assert scope_of(make_user(Role.LEADERSHIP, username="boss")).county
@@ -98,5 +75,5 @@ def test_the_scope_rule(county):
     # An officer moved to another station reads the new station's reports from the next request on.
     county["officer"].station = county["south"]
     county["officer"].save(update_fields=["station"])
-    user = type(county["user"]).objects.get(pk=county["user"].pk)
+    user = type(county["users"]["officer"]).objects.get(pk=county["users"]["officer"].pk)
     assert scope_of(user).station_ids == {county["south"].pk}

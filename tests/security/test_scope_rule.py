@@ -1,8 +1,9 @@
 """Issue 12: who sees what is one rule, ``campus.scope``, and every scoped list follows it.
 
-One small county: stations North and South, school A (North's), B and C (South's), and a North officer
-who is liaison officer (一校一警) for C across the station boundary. For each scoped list a station
-officer, the safety staff of A, a drone operator and the bureau see exactly the rows the rule gives:
+One small county (``county`` and ``rows`` in tests/security/conftest.py): stations North and South,
+school A (North's), B and C (South's), and a North officer who is liaison officer (一校一警) for C across the
+station boundary. For each scoped list a station officer, the safety staff of A, a drone operator and the
+bureau see exactly the rows the rule gives:
 
 - records handled by a station (incident reports): the bureau the county, the officer their station's
   and their liaison schools', staff their school, drone operators none;
@@ -17,31 +18,17 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from campus.models import LiaisonAssignment
 from campus.scope import Scope, scope_of
 from campus.selectors import school_list_visible
-from common.roles import Role
 from drills.activities import activities_visible
-from drills.plans import plans_visible
+from drills.plans.services import plans_visible
 from drills.selectors import corrective_actions_visible, drills_visible
 from incidents.selectors import incidents_visible
 from patrol.duty import selectors as duty_selectors
 from patrol.roster import selectors as roster_selectors
 from patrol.schedule import selectors as schedule_selectors
-from tests.drills.factories import ActivityFactory, CorrectiveActionFactory, DrillFactory, EmergencyPlanFactory
-from tests.factories import (
-    CENTER_LAT,
-    CENTER_LON,
-    GateFactory,
-    OfficerFactory,
-    SchoolFactory,
-    StationFactory,
-    make_user,
-)
-from tests.incidents.factories import IncidentFactory
-from tests.patrol.factories import DutyShiftFactory, DutyStaffFactory, PostFactory, TermFactory
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,49 +37,12 @@ APPS = ("campus", "common", "config", "drills", "drones", "incidents", "patrol",
 RULE_MODULES = {Path("campus/scope.py"), Path("common/roles.py")}
 
 
-@pytest.fixture
-def county():
-    north = StationFactory(name="North", lat=CENTER_LAT + 0.2, lon=CENTER_LON)
-    south = StationFactory(name="South", lat=CENTER_LAT - 0.2, lon=CENTER_LON)
-    schools = {
-        "A": SchoolFactory(name="School A", lat=north.lat, lon=north.lon),
-        "B": SchoolFactory(name="School B", lat=south.lat, lon=south.lon),
-        "C": SchoolFactory(name="School C", lat=south.lat, lon=south.lon + 0.01),
-    }
-    assert schools["A"].responsible_station == north
-    assert schools["B"].responsible_station == schools["C"].responsible_station == south
-    officer = OfficerFactory(station=north)
-    LiaisonAssignment.objects.create(officer=officer, school=schools["C"], started_at=timezone.now())
-    term = TermFactory()
-    rows: dict[str, dict[str, object]] = {}
-    for key, school in schools.items():
-        gate = GateFactory(school=school, lat=school.lat, lon=school.lon)
-        drill = DrillFactory(school=school)
-        rows[key] = {
-            "school": school,
-            "incident": IncidentFactory(school=school),
-            "drill": drill,
-            "action": CorrectiveActionFactory(drill=drill),
-            "plan": EmergencyPlanFactory(school=school),
-            "activity": ActivityFactory(school=school),
-            "shift": DutyShiftFactory(term=term, post=PostFactory(gate=gate)),
-            "guard": DutyStaffFactory(role="guard", school=school, station=None),
-        }
-    users = {
-        "officer": make_user(Role.STATION_OFFICER, officer=officer, username="north_officer"),
-        "staff_a": make_user(Role.SCHOOL_STAFF, school=schools["A"], username="staff_a"),
-        "pilot": make_user(Role.DRONE_OPERATOR, username="pilot"),
-        "bureau": make_user(Role.BRIGADE_SCHEDULER, username="bureau"),
-    }
-    return {"rows": rows, "users": users, "north": north, "south": south, "officer": officer}
-
-
 def pks(qs) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
-def of(county, kind: str, *keys: str) -> set[int]:
-    return {county["rows"][key][kind].pk for key in keys}
+def of(rows, kind: str, *keys: str) -> set[int]:
+    return {rows[key][kind].pk for key in keys}
 
 
 ALL = ("A", "B", "C")
@@ -119,39 +69,39 @@ REGISTRY_LISTS = [
 
 
 @pytest.mark.parametrize(("name", "selector", "kind", "expected"), REGISTRY_LISTS, ids=[r[0] for r in REGISTRY_LISTS])
-def test_registry_level_lists_follow_the_scope(county, name, selector, kind, expected):
+def test_registry_level_lists_follow_the_scope(county, rows, name, selector, kind, expected):
     for who, schools in expected.items():
-        assert pks(selector(county["users"][who])) == of(county, kind, *schools), (name, who)
+        assert pks(selector(county["users"][who])) == of(rows, kind, *schools), (name, who)
 
 
-def test_incident_reports_follow_the_station_rule(county):
+def test_incident_reports_follow_the_station_rule(county, rows):
     expected = {"officer": ("A", "C"), "staff_a": ("A",), "pilot": (), "bureau": ALL}
     for who, schools in expected.items():
-        assert pks(incidents_visible(county["users"][who])) == of(county, "incident", *schools), who
+        assert pks(incidents_visible(county["users"][who])) == of(rows, "incident", *schools), who
 
 
-def test_rosters_and_assignments_follow_the_scope(county):
+def test_rosters_and_assignments_follow_the_scope(county, rows):
     for who in ("officer", "staff_a", "bureau"):
         user = county["users"][who]
         assert pks(roster_selectors.shifts_visible(user)) == pks(duty_selectors.shifts_visible(user)), who
     staff_a = county["users"]["staff_a"]
-    assert roster_selectors.school_scope(staff_a) == county["rows"]["A"]["school"].pk
+    assert roster_selectors.school_scope(staff_a) == rows["A"]["school"].pk
     assert roster_selectors.school_scope(county["users"]["officer"]) is False
-    assert pks(roster_selectors.staff_visible(staff_a)) == of(county, "guard", "A")
-    assert pks(schedule_selectors.staff_visible(staff_a)) == of(county, "guard", "A")
-    assert pks(schedule_selectors.staff_visible(county["users"]["bureau"])) >= of(county, "guard", *ALL)
+    assert pks(roster_selectors.staff_visible(staff_a)) == of(rows, "guard", "A")
+    assert pks(schedule_selectors.staff_visible(staff_a)) == of(rows, "guard", "A")
+    assert pks(schedule_selectors.staff_visible(county["users"]["bureau"])) >= of(rows, "guard", *ALL)
     assert not schedule_selectors.staff_visible(county["users"]["pilot"]).exists()
 
 
-def test_the_scope_of_each_role(county):
+def test_the_scope_of_each_role(county, rows):
     users = county["users"]
     officer = scope_of(users["officer"])
     assert officer.registry_county and not officer.county
     assert officer.station_ids == {county["north"].pk} and officer.officer_ids == {county["officer"].pk}
     staff = Scope.of(users["staff_a"])
-    school_a = county["rows"]["A"]["school"].pk
+    school_a = rows["A"]["school"].pk
     assert staff.school_only and staff.school_id == school_a and not staff.registry_county
-    assert staff.sees_school(school_a) and not staff.sees_school(county["rows"]["B"]["school"].pk)
+    assert staff.sees_school(school_a) and not staff.sees_school(rows["B"]["school"].pk)
     pilot = scope_of(users["pilot"])
     assert pilot.empty and pilot.registry_county and pilot.sees_school(school_a)
     bureau = scope_of(users["bureau"])

@@ -1,10 +1,10 @@
-"""``manage.py import_stations FILE --crs CRS [--dry-run] [--user USERNAME]``: see campus.imports.command."""
+"""``manage.py import_stations FILE --crs CRS [--dry-run] [--user USERNAME]``: see imports.command."""
 
 from __future__ import annotations
 
-from campus.imports.command import ImportCommand
-from campus.models import ImportBatch
+from campus.import_kinds import RegistryKind
+from imports.command import ImportCommand
 
 
 class Command(ImportCommand):
-    kind = ImportBatch.Kind.STATIONS
+    kind = RegistryKind.STATIONS

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from drills.plans_sample import SamplePlansError, load_plans_sample
+from drills.plans.sample import SamplePlansError, load_plans_sample
 
 
 class Command(BaseCommand):

@@ -2,14 +2,14 @@
 
 GeoJSON, KML or a zipped Shapefile.
 
-See ``drones.airspace.imports`` for the attributes and ``campus.imports.command`` for the options.
+See ``drones.airspace.imports`` for the attributes and ``imports.command`` for the options.
 """
 
 from __future__ import annotations
 
-from campus.imports.command import ImportCommand
-from campus.models import ImportBatch
+from drones.airspace.imports import FleetImportKind
+from imports.command import ImportCommand
 
 
 class Command(ImportCommand):
-    kind = ImportBatch.Kind.AIRSPACE
+    kind = FleetImportKind.AIRSPACE

@@ -1,0 +1,1 @@
+"""The monthly incident analysis: its parameters, figures, reads, page, export and API."""

@@ -1,0 +1,1 @@
+"""Handling incidents: the inbox, acknowledging, attending, resolving, closing and commenting."""

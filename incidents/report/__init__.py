@@ -1,0 +1,1 @@
+"""Reporting an incident: the report form and API, photos kept with it, idempotent submission."""
