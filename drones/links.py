@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from drones.vehicle import Vehicle, VehicleError
 
 if TYPE_CHECKING:
-    from drones.missions.compile import SpeakerConfig
+    from drones.missions.speaker import SpeakerConfig
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from drones.models import Battery, Drone, DroneEvent, Payload, Pilot, TrackPoint
 
 
 class DroneSpeakerSerializer(serializers.Serializer):
-    """The loudspeaker output, named as ``drones.missions.compile.SpeakerConfig.as_dict()`` names it.
+    """The loudspeaker output, named as ``drones.missions.speaker.SpeakerConfig.as_dict()`` names it.
 
     Every key is optional on a write: the ones left out keep their value.
     """

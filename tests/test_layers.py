@@ -6,6 +6,8 @@ never import each other.
 - Entry layers: an API module (``api.py``, ``*_api.py``) never imports a views module (``views.py``,
   ``*_views.py``), nor the other way round. Code both need lives below them (selectors, services, forms,
   exports, or a small module of the app named for its concept).
+- Size: no module of the apps (migrations aside) is longer than ``MAX_MODULE_LINES``; a longer one is
+  split by concept.
 
 Files are parsed, not imported, and every import counts: the ones inside functions, under
 ``TYPE_CHECKING``, and relative ones.
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOT_APPS = {"tests", "benchmarks", "docs", "locale", "static", "templates", "samples"}
 URL_MODULES = {"urls.py", "api_urls.py"}
+MAX_MODULE_LINES = 600
 
 
 def top_packages(root: Path) -> list[str]:
@@ -115,6 +118,15 @@ def test_the_apps_have_their_url_modules():
 
 def test_api_and_views_modules_never_import_each_other():
     assert entry_layer_violations(ROOT) == [], "move what both need into selectors, services or a shared module"
+
+
+def test_no_module_of_the_apps_is_longer_than_600_lines():
+    too_long = []
+    for path in app_files(ROOT):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"{path.relative_to(ROOT).as_posix()}: {lines} lines")
+    assert too_long == [], f"longer than {MAX_MODULE_LINES} lines, split by concept: {', '.join(too_long)}"
 
 
 # --- the checks themselves, on a small tree ----------------------------------------------------------

@@ -274,7 +274,7 @@ class Bridge:
     # --- publishing --------------------------------------------------------------------------
 
     async def _on_flight(self, flight_id: int, kind: str, data: dict[str, Any]) -> None:
-        from drones.missions.services import flight_report_apply
+        from drones.missions.flights import flight_report_apply
 
         if kind in ("started", "landed"):
             # The flight's statistics time it by these reports' vehicle clock: store them before they are read.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from drones.vehicle import CommandTimeout, LinkLost, NotReady, Telemetry, Vehicle, VehicleError, VehicleEvent
 
 if TYPE_CHECKING:
-    from drones.missions.compile import SpeakerConfig
+    from drones.missions.speaker import SpeakerConfig
 
 from drones.links import watch_speaker
 

@@ -1,4 +1,5 @@
-"""Missions and flights API under /api/drones/. Writes go through drones.missions.services."""
+"""Missions and flights API under /api/drones/. Writes go through drones.missions.services (missions) and
+drones.missions.flights (flights)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from campus.models import School
 from common.exports import Export, export_view
 from common.permissions import HasCapability
 from common.roles import Capability, can
-from drones.missions import services
+from drones.missions import flights, services
 from drones.missions.flightlog import EXPORTS, flight_events, flight_outcome, flight_stats, flight_track
 from drones.models import ControlLock, Drone, Flight, Market, Mission
 from drones.serializers import ControlLockStateSerializer, DroneEventSerializer, TrackPointSerializer
@@ -218,7 +219,7 @@ class MissionViewSet(
         """Open a flight of this mission (preflight). You must hold the drone's control."""
         if not can(request.user, Capability.COMMAND_DRONES):
             raise PermissionDenied(_("You may not command drones."))
-        flight = services.flight_create(mission=self.get_object(), actor=request.user)
+        flight = flights.flight_create(mission=self.get_object(), actor=request.user)
         return Response(FlightSerializer(flight, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -275,7 +276,7 @@ class ApprovalSerializer(serializers.Serializer):
 
 
 class FlightCommandSerializer(serializers.Serializer):
-    command = serializers.ChoiceField(choices=list(services.FLIGHT_COMMANDS))
+    command = serializers.ChoiceField(choices=list(flights.FLIGHT_COMMANDS))
 
 
 class FlightViewSet(viewsets.ReadOnlyModelViewSet):
@@ -313,21 +314,21 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         """Evaluate the preflight checklist now (reads the vehicle's state and failsafe parameters)."""
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        items = services.flight_preflight(flight=self.get_object(), actor=request.user, **body.validated_data)
+        items = flights.flight_preflight(flight=self.get_object(), actor=request.user, **body.validated_data)
         return Response({"ok": all(i.ok for i in items), "items": [i.as_dict() for i in items]})
 
     @extend_schema(request=None, responses=inline_serializer("ParamsSet", {"params": serializers.DictField()}))
     @action(detail=True, methods=["post"], url_path="fix-params")
     def fix_params(self, request, pk=None):
         """Set the failsafe parameters the checklist requires (audited)."""
-        return Response({"params": services.flight_fix_params(flight=self.get_object(), actor=request.user)})
+        return Response({"params": flights.flight_fix_params(flight=self.get_object(), actor=request.user)})
 
     @extend_schema(request=ApprovalSerializer, responses=FlightSerializer)
     @action(detail=True, methods=["post"])
     def approval(self, request, pk=None):
         body = ApprovalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        flight = services.flight_set_approval(flight=self.get_object(), actor=request.user, **body.validated_data)
+        flight = flights.flight_set_approval(flight=self.get_object(), actor=request.user, **body.validated_data)
         return Response(self.get_serializer(flight).data)
 
     @extend_schema(request=ConfirmSerializer, responses=FlightSerializer)
@@ -336,7 +337,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         """Checklist, then upload and verify fence, rally and mission, arm, AUTO. Refused with the failing items."""
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        flight = services.flight_start(flight=self.get_object(), actor=request.user, **body.validated_data)
+        flight = flights.flight_start(flight=self.get_object(), actor=request.user, **body.validated_data)
         return Response(self.get_serializer(flight).data)
 
     @extend_schema(request=FlightCommandSerializer, responses=FlightSerializer)
@@ -345,7 +346,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
         """pause, resume, abort (return to launch) or land: the same checks, errors and audit as the live map."""
         body = FlightCommandSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        flight = services.flight_command(
+        flight = flights.flight_command(
             flight=self.get_object(),
             actor=request.user,
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -357,7 +358,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a flight that never took off (preflight, or starting with no mission running). Audited."""
-        flight = services.flight_cancel(
+        flight = flights.flight_cancel(
             flight=self.get_object(), actor=request.user, ip_address=request.META.get("REMOTE_ADDR")
         )
         return Response(self.get_serializer(flight).data)

@@ -278,3 +278,36 @@ def preflight_fix_values(
                 value if name != "FENCE_TYPE" else float(int(current) | FENCE_TYPE_ALT_MAX | FENCE_TYPE_POLYGON)
             )
     return fixes
+
+
+# --- checks other apps add (campaigns: the sortie's flight application) -------------------------
+
+PreflightCheck = Callable[[Any], "CheckItem | None"]
+_REGISTERED_CHECKS: dict[str, PreflightCheck] = {}
+
+
+def preflight_check_register(key: str, fn: PreflightCheck) -> None:
+    """Add a blocking item to every flight's preflight: ``fn(flight)`` returns a ``CheckItem``, or None when
+    the check says nothing about that flight. An app registers in its ``AppConfig.ready()``, so drones
+    never imports it; registering a key again replaces the earlier check."""
+    _REGISTERED_CHECKS[key] = fn
+
+
+def preflight_check_unregister(key: str) -> None:
+    _REGISTERED_CHECKS.pop(key, None)
+
+
+def preflight_registered_items(flight) -> list[CheckItem]:
+    """The items of the registered checks for ``flight``, in registration order.
+
+    A check that raises fails closed: its item blocks the flight and names the error, so a broken check
+    can never let a flight through unchecked."""
+    items = []
+    for key, fn in list(_REGISTERED_CHECKS.items()):
+        try:
+            item = fn(flight)
+        except Exception as exc:  # noqa: BLE001 - any failure of another app's check blocks, it never passes
+            item = CheckItem(key, key, False, _("the check could not run: %(error)s") % {"error": type(exc).__name__})
+        if item is not None:
+            items.append(item)
+    return items

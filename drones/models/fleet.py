@@ -20,7 +20,7 @@ from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Station, clean_point
 from drones.linkpolicy import SCHEMES, connection_problem
 
 if TYPE_CHECKING:
-    from drones.missions.compile import SpeakerConfig
+    from drones.missions.speaker import SpeakerConfig
 
 
 class Payload(models.TextChoices):
@@ -177,8 +177,8 @@ class Drone(models.Model):
         return Payload.LOUDSPEAKER in (self.payloads or [])
 
     def speaker_config(self) -> SpeakerConfig:
-        """How missions switch this drone's loudspeaker (``drones.missions.compile.SpeakerConfig``)."""
-        from drones.missions.compile import SpeakerConfig
+        """How missions switch this drone's loudspeaker (``drones.missions.speaker.SpeakerConfig``)."""
+        from drones.missions.speaker import SpeakerConfig
 
         return SpeakerConfig(
             output=self.speaker_output,

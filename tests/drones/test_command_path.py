@@ -22,7 +22,7 @@ from common.roles import Role
 from drones import services
 from drones.bridge.protocol import BridgeUnavailable
 from drones.commands import CommandFailed, CommandInvalid, drone_command, fence_problem
-from drones.missions import services as flight_services
+from drones.missions import flights as flight_services
 from drones.models import Drone, Flight, Mission, Pilot
 from tests.factories import make_user
 
@@ -55,7 +55,7 @@ class FakeBridge:
 def bridge(monkeypatch) -> FakeBridge:
     fake = FakeBridge()
     monkeypatch.setattr("drones.commands.call_bridge", fake)
-    monkeypatch.setattr("drones.missions.services.call_bridge", fake)
+    monkeypatch.setattr("drones.missions.flights.call_bridge", fake)
     return fake
 
 

@@ -12,7 +12,7 @@ from common.roles import Role
 from drones.mavlink.messaging import FailsafeNamer
 from drones.missions.api import FlightSerializer
 from drones.missions.flightlog import export_geojson, flight_outcome
-from drones.missions.services import flight_note_operator_command, flight_report_apply
+from drones.missions.flights import flight_note_operator_command, flight_report_apply
 from drones.models import Drone, Flight, TrackPoint
 from tests.factories import make_user
 

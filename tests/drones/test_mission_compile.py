@@ -13,7 +13,12 @@ import math
 import pytest
 
 from drones.links import open_vehicle
-from drones.missions.compile import (
+from drones.missions.compile import compile_route, item_count, route_uses_speaker
+from drones.missions.decompile import decompile, decompile_items
+from drones.missions.generators.market import market_broadcast
+from drones.missions.generators.points import point_broadcast
+from drones.missions.generators.school import school_patrol
+from drones.missions.items import (
     CMD_DO_CHANGE_SPEED,
     CMD_DO_SET_RELAY,
     CMD_DO_SET_SERVO,
@@ -23,17 +28,9 @@ from drones.missions.compile import (
     CMD_NAV_WAYPOINT,
     MAX_MISSION_ITEMS,
     DecompileError,
-    SpeakerConfig,
-    compile_route,
-    decompile,
-    decompile_items,
-    item_count,
-    route_uses_speaker,
 )
-from drones.missions.generators.market import market_broadcast
-from drones.missions.generators.points import point_broadcast
-from drones.missions.generators.school import school_patrol
 from drones.missions.route import RouteError, Waypoint
+from drones.missions.speaker import SpeakerConfig
 from drones.models.airspace import Market
 from drones.vehicle import MissionItem
 from simulators.arducopter.physics import offset_to_latlon

@@ -13,22 +13,21 @@ from shapely import geometry as shp
 from shapely import union_all
 
 from campus.models import School, validate_polygon_geojson
-from drones.missions.compile import (
+from drones.missions.compile import compile_route, item_count
+from drones.missions.decompile import decompile
+from drones.missions.generators.generated import GeneratedMission, GeneratorError
+from drones.missions.generators.market import market_broadcast
+from drones.missions.generators.paths import ACCEL_MPS2, CLIMB_MPS
+from drones.missions.generators.points import point_broadcast
+from drones.missions.generators.school import MAX_LOOP_VERTICES, school_patrol
+from drones.missions.items import (
     CMD_DO_CHANGE_SPEED,
     CMD_DO_SET_RELAY,
     CMD_NAV_LOITER_TIME,
     CMD_NAV_RETURN_TO_LAUNCH,
     CMD_NAV_TAKEOFF,
     CMD_NAV_WAYPOINT,
-    compile_route,
-    decompile,
-    item_count,
 )
-from drones.missions.generators.generated import GeneratedMission, GeneratorError
-from drones.missions.generators.market import market_broadcast
-from drones.missions.generators.paths import ACCEL_MPS2, CLIMB_MPS
-from drones.missions.generators.points import point_broadcast
-from drones.missions.generators.school import MAX_LOOP_VERTICES, school_patrol
 from drones.models.airspace import Market
 from simulators.arducopter.physics import offset_to_latlon
 from tests.factories import GateFactory, SchoolFactory

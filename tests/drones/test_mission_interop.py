@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from drones.missions.compile import SpeakerConfig, compile_route
+from drones.missions.compile import compile_route
 from drones.missions.generators.market import market_broadcast
 from drones.missions.generators.points import point_broadcast
 from drones.missions.generators.school import school_patrol
@@ -24,6 +24,7 @@ from drones.missions.interop.qgc_write import plan_dumps, plan_export
 from drones.missions.interop.reading import PlanFileError
 from drones.missions.interop.wpl import wpl_export, wpl_export_plan, wpl_import, wpl_parse
 from drones.missions.route import Waypoint
+from drones.missions.speaker import SpeakerConfig
 from drones.models import Drone, Mission
 from drones.models.airspace import Market
 from tests.drones.test_mission_generators import L_SHAPE, LAUNCH, STREET, at, rotated_rectangle, school

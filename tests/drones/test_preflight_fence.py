@@ -7,7 +7,7 @@ import pytest
 from common.geo import haversine_m
 from drones.links import open_vehicle
 from drones.missions import preflight
-from drones.missions.services import _mission_max_distance_m
+from drones.missions.flights import _mission_max_distance_m
 from drones.models import Drone, Flight, Mission
 from simulators.arducopter.physics import offset_to_latlon
 from tests.factories import make_user

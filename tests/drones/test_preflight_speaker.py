@@ -8,7 +8,7 @@ silent while every DO item counts as done.
 from __future__ import annotations
 
 from drones.missions import preflight
-from drones.missions.compile import SpeakerConfig
+from drones.missions.speaker import SpeakerConfig
 
 SERVO = SpeakerConfig(output="servo", servo=9, on_pwm=1900, off_pwm=1100)
 RELAY = SpeakerConfig()

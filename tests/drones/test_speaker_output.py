@@ -17,15 +17,11 @@ from drones.bridge.session import DroneLink, DroneSession
 from drones.links import open_vehicle
 from drones.mavlink.telemetry import TelemetryState
 from drones.missions import interop
-from drones.missions.compile import (
-    CMD_DO_SET_RELAY,
-    CMD_DO_SET_SERVO,
-    DEFAULT_SPEAKER,
-    SpeakerConfig,
-    compile_route,
-)
+from drones.missions.compile import compile_route
+from drones.missions.items import CMD_DO_SET_RELAY, CMD_DO_SET_SERVO
 from drones.missions.planning import mission_items
 from drones.missions.route import Waypoint, parse_route
+from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.models import Drone, Mission
 from simulators.arducopter.physics import offset_to_latlon
 from simulators.arducopter.vehicle import DEFAULT_HOME

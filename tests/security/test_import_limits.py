@@ -26,7 +26,7 @@ from shapely.geometry import Point, Polygon
 
 from imports import services
 from imports.models import ImportBatch
-from imports.readers import read_xlsx
+from imports.readers.tables import read_xlsx
 from tests.factories import StationFactory, square
 from tests.imports.fixtures import counts, csv_bytes, geo_frame, preview, shapefile_zip
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from shapely import geometry as shp
 
 from common.geo import point_problem
-from drones.missions.compile import SPEED_RANGE_MPS
 from drones.missions.generators.generated import GeneratorError
+from drones.missions.items import SPEED_RANGE_MPS
 
 MAX_LAPS = 100
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
-from drones.missions.compile import MAX_HOLD_S
 from drones.missions.frame import LocalFrame
 from drones.missions.generators.generated import KIND_POINT_BROADCAST, GeneratedMission, GeneratorError
 from drones.missions.generators.inputs import _check_point, _check_positive, _check_speed
@@ -19,6 +18,7 @@ from drones.missions.generators.paths import (
     _out_and_back_m,
     _path_length,
 )
+from drones.missions.items import MAX_HOLD_S
 from drones.missions.route import Waypoint
 
 

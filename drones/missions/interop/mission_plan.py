@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from drones.missions.compile import DEFAULT_SPEAKER, SpeakerConfig, compile_route
+from drones.missions.compile import compile_route
 from drones.missions.route import Waypoint, parse_route
+from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.vehicle import MissionItem
 
 

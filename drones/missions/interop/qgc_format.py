@@ -4,7 +4,7 @@ that carry a position, and the names of QGC's complex items."""
 
 from __future__ import annotations
 
-from drones.missions.compile import CMD_NAV_LOITER_TIME, CMD_NAV_TAKEOFF, CMD_NAV_WAYPOINT
+from drones.missions.items import CMD_NAV_LOITER_TIME, CMD_NAV_TAKEOFF, CMD_NAV_WAYPOINT
 
 PLAN_FILE_VERSION = 1
 PLAN_MISSION_VERSION = 2

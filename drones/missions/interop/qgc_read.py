@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from shapely import geometry as shp
 
 from common.geo import point_problem
-from drones.missions.compile import CMD_NAV_WAYPOINT, DEFAULT_SPEAKER, SpeakerConfig
 from drones.missions.generators.inputs import invalid_reason
 from drones.missions.interop.mission_plan import FenceCircle, FencePolygon, MissionPlan
 from drones.missions.interop.qgc_format import (
@@ -27,6 +26,8 @@ from drones.missions.interop.qgc_format import (
     POSITIONED_COMMANDS,
 )
 from drones.missions.interop.reading import PlanFileError, _read_text, _to_plan, _zero_nan
+from drones.missions.items import CMD_NAV_WAYPOINT
+from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.vehicle import MissionItem
 
 

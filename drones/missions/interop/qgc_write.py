@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from drones.missions.compile import CMD_NAV_TAKEOFF, SpeakerConfig
 from drones.missions.generators.paths import DEFAULT_CRUISE_MPS
 from drones.missions.interop.mission_plan import MissionPlan
 from drones.missions.interop.qgc_format import (
@@ -19,6 +18,8 @@ from drones.missions.interop.qgc_format import (
     POSITIONED_COMMANDS,
     VEHICLE_QUADROTOR,
 )
+from drones.missions.items import CMD_NAV_TAKEOFF
+from drones.missions.speaker import SpeakerConfig
 
 
 def plan_export(

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from drones.missions.compile import DecompileError, SpeakerConfig, decompile
+from drones.missions.decompile import decompile
 from drones.missions.interop.mission_plan import MissionPlan
+from drones.missions.items import DecompileError
 from drones.missions.route import RouteError
+from drones.missions.speaker import SpeakerConfig
 from drones.vehicle import MissionItem
 
 

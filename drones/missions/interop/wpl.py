@@ -12,9 +12,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from common.geo import point_problem
-from drones.missions.compile import DEFAULT_SPEAKER, SpeakerConfig
 from drones.missions.interop.mission_plan import MissionPlan
 from drones.missions.interop.reading import PlanFileError, _read_text, _to_plan, _zero_nan
+from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.vehicle import MissionItem
 
 WPL_HEADER = "QGC WPL 110"
