@@ -41,6 +41,7 @@ sample: migrate
 	$(PY) manage.py load_sample_county
 	$(PY) manage.py load_sample_airspace
 	$(PY) manage.py load_sample_fleet --sim-base-port $(SIM_BASE_PORT)
+	$(PY) manage.py load_sample_campaigns
 	$(PY) manage.py load_sample_patrol
 	$(PY) manage.py load_sample_incidents
 	$(PY) manage.py load_sample_drills

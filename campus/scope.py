@@ -31,8 +31,8 @@ from common.roles import Role, roles_of
 
 # Roles whose scope is the whole county.
 COUNTY_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.LEADERSHIP})
-# Police roles: every role but school safety staff. Their registry scope is the county.
-POLICE_ROLES = frozenset(Role) - {Role.SCHOOL_STAFF}
+# Police roles: every role but school safety staff and the publicity office. Their registry scope is the county.
+POLICE_ROLES = frozenset(Role) - {Role.SCHOOL_STAFF, Role.PUBLICITY_OFFICER}
 
 
 @dataclass(frozen=True)

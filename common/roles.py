@@ -22,6 +22,7 @@ class Role(StrEnum):
     SCHOOL_STAFF = "school_staff"
     DRONE_OPERATOR = "drone_operator"
     LEADERSHIP = "leadership"
+    PUBLICITY_OFFICER = "publicity_officer"
 
 
 ROLE_LABELS = {
@@ -31,6 +32,7 @@ ROLE_LABELS = {
     Role.SCHOOL_STAFF: _("School safety staff"),
     Role.DRONE_OPERATOR: _("Drone operator"),
     Role.LEADERSHIP: _("Leadership (read only)"),
+    Role.PUBLICITY_OFFICER: _("Publicity office (宣传)"),
 }
 
 
@@ -58,15 +60,22 @@ class Capability(StrEnum):
     RECORD_DRILLS = "record_drills"  # plan and record drills, upload plans (school staff: own school)
     MANAGE_DRILL_RULES = "manage_drill_rules"  # drill types and requirement rules
     RECORD_ACTIVITIES = "record_activities"  # police-school activities and liaison visits
+    VIEW_CAMPAIGNS = "view_campaigns"  # publicity campaigns, their schedule, reach and reports
+    PLAN_CAMPAIGNS = "plan_campaigns"  # create campaigns, build occurrences, schedule sorties, file applications
+    EDIT_CLIPS = "edit_clips"  # upload and edit broadcast clips and playlists, submit clips for approval
+    APPROVE_CLIPS = "approve_clips"  # approve or return submitted clips (the publicity office)
 
 
 _ALL = frozenset(Role)
+# The publicity office writes and approves broadcast clips and reads the campaigns; it sees nothing of the
+# registry, duty, incidents or drills.
+_POLICE_AND_SCHOOLS = _ALL - {Role.PUBLICITY_OFFICER}
 _READERS = frozenset(
     {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.DRONE_OPERATOR, Role.LEADERSHIP}
 )
 
 CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
-    Capability.VIEW_REGISTRY: _ALL,
+    Capability.VIEW_REGISTRY: _POLICE_AND_SCHOOLS,
     Capability.EDIT_REGISTRY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.IMPORT_DATA: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.ASSIGN_LIAISON: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
@@ -77,19 +86,25 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_FLEET: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
     Capability.PLAN_MISSIONS: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
     Capability.COMMAND_DRONES: frozenset({Role.DRONE_OPERATOR}),
-    Capability.VIEW_DUTY: _ALL - {Role.DRONE_OPERATOR},
+    Capability.VIEW_DUTY: _POLICE_AND_SCHOOLS - {Role.DRONE_OPERATOR},
     Capability.MANAGE_DUTY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.REPORT_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.SCHOOL_STAFF}),
-    Capability.VIEW_INCIDENTS: _ALL - {Role.DRONE_OPERATOR},
+    Capability.VIEW_INCIDENTS: _POLICE_AND_SCHOOLS - {Role.DRONE_OPERATOR},
     Capability.HANDLE_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER}),
     Capability.FOLLOW_UP_INCIDENTS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.SCHOOL_STAFF}),
     Capability.ANALYZE_INCIDENTS: frozenset(
         {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.LEADERSHIP}
     ),
-    Capability.VIEW_DRILLS: _ALL - {Role.DRONE_OPERATOR},
+    Capability.VIEW_DRILLS: _POLICE_AND_SCHOOLS - {Role.DRONE_OPERATOR},
     Capability.RECORD_DRILLS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.SCHOOL_STAFF}),
     Capability.MANAGE_DRILL_RULES: frozenset({Role.BUREAU_ADMIN}),
     Capability.RECORD_ACTIVITIES: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER}),
+    Capability.VIEW_CAMPAIGNS: frozenset(
+        {Role.BUREAU_ADMIN, Role.DRONE_OPERATOR, Role.LEADERSHIP, Role.PUBLICITY_OFFICER}
+    ),
+    Capability.PLAN_CAMPAIGNS: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR}),
+    Capability.EDIT_CLIPS: frozenset({Role.BUREAU_ADMIN, Role.DRONE_OPERATOR, Role.PUBLICITY_OFFICER}),
+    Capability.APPROVE_CLIPS: frozenset({Role.BUREAU_ADMIN, Role.PUBLICITY_OFFICER}),
     Capability.STAND_DUTY: frozenset(
         {Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER, Role.STATION_OFFICER, Role.SCHOOL_STAFF}
     ),

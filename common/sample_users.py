@@ -13,4 +13,5 @@ SAMPLE_USERS = {
     Role.SCHOOL_STAFF: "sample_staff",
     Role.DRONE_OPERATOR: "sample_pilot",
     Role.LEADERSHIP: "sample_leader",
+    Role.PUBLICITY_OFFICER: "sample_publicity",
 }

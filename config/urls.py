@@ -25,6 +25,7 @@ urlpatterns = [
     path("patrol/", include("patrol.urls")),
     path("incidents/", include("incidents.urls")),
     path("drills/", include("drills.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -51,6 +52,7 @@ urlpatterns = [
     path("api/patrol/", include("patrol.api_urls")),
     path("api/incidents/", include("incidents.api_urls")),
     path("api/drills/", include("drills.api_urls")),
+    path("api/campaigns/", include("campaigns.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

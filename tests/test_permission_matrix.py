@@ -21,6 +21,10 @@ from common.roles import Role
 from drones.missions.services import mission_save
 from drones.models import Airspace, Battery, ControlLock, Drone, DroneEvent, Flight, Market, Mission, Pilot
 from imports.services import import_batch_preview
+from tests.campaigns import matrix_content as campaigns_content_matrix
+from tests.campaigns import matrix_planning as campaigns_planning_matrix
+from tests.campaigns import matrix_reporting as campaigns_reporting_matrix
+from tests.campaigns import matrix_sheets as campaigns_sheets_matrix
 from tests.drills import matrix as drills_matrix
 from tests.factories import (
     DepartmentFactory,
@@ -529,6 +533,10 @@ MATRIX: list[Case] = [
 MATRIX += patrol_matrix.CASES
 MATRIX += incidents_matrix.CASES
 MATRIX += drills_matrix.CASES
+MATRIX += campaigns_planning_matrix.CASES
+MATRIX += campaigns_content_matrix.CASES
+MATRIX += campaigns_sheets_matrix.CASES
+MATRIX += campaigns_reporting_matrix.CASES
 
 # URL names that are not ours to test here: Django admin has its own staff-only checks.
 EXCLUDED_NAMESPACES = {"admin"}
@@ -607,6 +615,7 @@ def _build_world() -> dict:
         Role.SCHOOL_STAFF: make_user(Role.SCHOOL_STAFF, school=school_a),
         Role.DRONE_OPERATOR: make_user(Role.DRONE_OPERATOR),
         Role.LEADERSHIP: make_user(Role.LEADERSHIP),
+        Role.PUBLICITY_OFFICER: make_user(Role.PUBLICITY_OFFICER),
     }
     drone = Drone.objects.create(
         name="D1",
@@ -662,6 +671,10 @@ def _build_world() -> dict:
     objects.update(patrol_matrix.build(objects))
     objects.update(incidents_matrix.build(objects))
     objects.update(drills_matrix.build(objects))
+    objects.update(campaigns_planning_matrix.build(objects))
+    objects.update(campaigns_content_matrix.build(objects))
+    objects.update(campaigns_sheets_matrix.build(objects))
+    objects.update(campaigns_reporting_matrix.build(objects))
     return objects
 
 

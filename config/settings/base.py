@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drills",
     "patrol",
     "drones",
+    "campaigns",
     "simulators",
 ]
 
@@ -204,6 +205,10 @@ SPECTACULAR_SETTINGS = {
         "DrillStatusEnum": "drills.models.Drill.Status",
         "DrillRulePeriodEnum": "drills.models.DrillRule.Period",
         "CorrectiveActionStatusEnum": "drills.models.CorrectiveAction.Status",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "OccurrenceStatusEnum": "campaigns.models.Occurrence.Status",
+        "SortieStatusEnum": "campaigns.models.Sortie.Status",
+        "FlightApplicationStatusEnum": "campaigns.models.FlightApplication.Status",
     },
 }
 
@@ -380,3 +385,30 @@ DRILL_REMINDER_DAYS = env_int("DRILL_REMINDER_DAYS", 14, min_value=1, max_value=
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, min_value=1, max_value=65535)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "schoolsafe@localhost")
+
+# --- publicity campaigns: broadcast clips ---
+# An uploaded clip (MP3, WAV or M4A, recognised by its content) may be at most this long and this large;
+# the size is checked before the file is read.
+CAMPAIGN_CLIP_MAX_S = env_int("CAMPAIGN_CLIP_MAX_S", 600, min_value=1, max_value=3600)
+CAMPAIGN_CLIP_MAX_BYTES = env_int("CAMPAIGN_CLIP_MAX_BYTES", 20 * 1024 * 1024, min_value=1024)
+
+# --- campaigns ---
+# Scheduling sorties (campaigns.planning.schedule): per pilot and day, road travel between launch points
+# (straight line x 1.3 at this speed) plus set-up, the time a used battery pack takes to recharge, and the
+# solver's time limit.
+CAMPAIGN_MAX_SORTIES_PER_PILOT_DAY = env_int("CAMPAIGN_MAX_SORTIES_PER_PILOT_DAY", 4, min_value=1, max_value=20)
+CAMPAIGN_MAX_FLYING_MIN_PER_PILOT_DAY = env_int(
+    "CAMPAIGN_MAX_FLYING_MIN_PER_PILOT_DAY", 180, min_value=10, max_value=720
+)
+CAMPAIGN_ROAD_SPEED_KMH = env_float("CAMPAIGN_ROAD_SPEED_KMH", 40.0, min_value=1.0, max_value=120.0)
+CAMPAIGN_SETUP_MIN = env_float("CAMPAIGN_SETUP_MIN", 15.0, min_value=0.0, max_value=120.0)
+CAMPAIGN_RECHARGE_MIN = env_float("CAMPAIGN_RECHARGE_MIN", 60.0, min_value=0.0, max_value=600.0)
+CAMPAIGN_SOLVER_TIME_S = env_float("CAMPAIGN_SOLVER_TIME_S", 20.0, min_value=0.1, max_value=600.0)
+# Reach (campaigns.reporting): the bureau's publicity target for the year (the 2023 plan, section 七: 300,000
+# people) and last year's reach (200,000), shown beside it.
+CAMPAIGN_YEAR_TARGET = env_int("CAMPAIGN_YEAR_TARGET", 300_000, min_value=1, max_value=100_000_000)
+CAMPAIGN_LAST_YEAR_REACH = env_int("CAMPAIGN_LAST_YEAR_REACH", 200_000, min_value=0, max_value=100_000_000)
+# Day sheets: the alarm of a sortie in the pilot's calendar feed; flight applications are due this many
+# days before the flight (the day before, under the 2024 rules).
+CAMPAIGN_SORTIE_ALARM_MIN = env_int("CAMPAIGN_SORTIE_ALARM_MIN", 60, min_value=0, max_value=1440)
+CAMPAIGN_APPLICATION_LEAD_DAYS = env_int("CAMPAIGN_APPLICATION_LEAD_DAYS", 1, min_value=0, max_value=30)

@@ -34,3 +34,5 @@ AUDIT_LOG_ALLOW_PURGE = True  # lets pytest flush the database; the append-only 
 # Close connections at the end of each request so servers run in threads by the tests
 # (uvicorn for browser and websocket tests) leave none open when the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Uploaded files (broadcast clips) go to a directory of this test process, never into var/media.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"schoolsafe-test-media-{os.getpid()}"

@@ -40,7 +40,7 @@ class MarketForm(forms.ModelForm):
 
     class Meta:
         model = Market
-        fields = ["name", "kind", "station", "lunar_days", "weekdays", "opens", "closes", "min_alt_m"]
+        fields = ["name", "kind", "station", "lunar_days", "weekdays", "opens", "closes", "min_alt_m", "attendance"]
         widgets = {"opens": _TIME, "closes": _TIME}
 
     def __init__(self, *args, **kwargs):

@@ -44,6 +44,7 @@ from common.roles import Capability
 from drones.missions.frame import LocalFrame, circle_geojson
 from drones.missions.markets import parse_lunar_days
 from drones.models import Airspace, Market
+from drones.models.airspace import MAX_ATTENDANCE
 from imports.columns import Checker, Choices, Column, Sheet, chunked
 from imports.geometry import after_conversion, convert_points, convert_polygons, input_problem
 from imports.kind import (
@@ -189,6 +190,19 @@ def _numbers_in_range(checker: Checker, name: str, low: float, high: float) -> n
         lambda v: _("%(value)s is outside %(low)g..%(high)g.") % {"value": v, "low": low, "high": high},
     )
     numbers[bad] = np.nan
+    return numbers
+
+
+def _whole_numbers_in_range(checker: Checker, name: str, low: int, high: int) -> np.ndarray | None:
+    """A column of whole numbers from ``low`` to ``high`` (people): anything else is an error at its cell."""
+    numbers = _numbers_in_range(checker, name, low, high)
+    if numbers is None:
+        return None
+    cells = checker.sheet.text(name)
+    with np.errstate(invalid="ignore"):
+        fractional = ~np.isnan(numbers) & (numbers != np.round(numbers))
+    checker.errors(fractional, name, cells, lambda v: _("%(value)s is not a whole number of people.") % {"value": v})
+    numbers[fractional] = np.nan
     return numbers
 
 
@@ -420,12 +434,14 @@ class MarketsImport(_ManagedByFleet, ImportKind):
         Column("closes", "闭市"),
         Column("min_alt_m", "最低高度"),
         Column("station_code", "派出所代码"),
+        Column("attendance", "赶集人数"),
     )
 
     def validate(self, sheet: Sheet, checker: Checker, ctx: ImportContext) -> Plan:
         c = checker
         count = len(sheet)
         name = c.text("name", required=True, max_length=max_length(Market, "name"))
+        attendance = _whole_numbers_in_range(c, "attendance", 0, MAX_ATTENDANCE)
         kind = c.choice("kind", MARKET_KINDS, required=True)
         c.duplicates(name, "name", what=_("Market name"))
         lunar_days = self._parsed(c, "lunar_days", parse_lunar_days)
@@ -458,6 +474,8 @@ class MarketsImport(_ManagedByFleet, ImportKind):
             values["min_alt_m"] = [30.0 if math.isnan(v) else float(v) for v in min_alt]
         if station_ids is not None:
             values["station_id"] = station_ids.tolist()
+        if attendance is not None:
+            values["attendance"] = [None if math.isnan(v) else int(v) for v in attendance]
         for index in range(count):
             if not lunar_days[index] and not weekdays[index] and not c.bad[index]:
                 c.error(

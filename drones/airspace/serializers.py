@@ -160,6 +160,7 @@ class MarketSerializer(serializers.ModelSerializer):
             "opens",
             "closes",
             "min_alt_m",
+            "attendance",
             "is_sample",
             "in_session",
             "next_sessions",

@@ -99,6 +99,10 @@ def validate_line_geojson(value) -> None:
         raise ValidationError(_("A market street needs at least two different points."))
 
 
+# The most people one market session can draw (the county seat's biggest fair is far below this).
+MAX_ATTENDANCE = 200_000
+
+
 class Market(models.Model):
     """A rural periodic market (大集, on lunar days such as 逢一六) or a night market (夜市, on weekdays).
 
@@ -147,6 +151,13 @@ class Market(models.Model):
     closes = models.TimeField(_("closes"), default=dt.time(12, 0))
     min_alt_m = models.FloatField(
         _("minimum height over it (m)"), default=30.0, validators=[MinValueValidator(0), MaxValueValidator(120)]
+    )
+    attendance = models.PositiveIntegerField(
+        _("expected attendance per session (people)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ATTENDANCE)],
+        help_text=_("How many people come to one session; publicity campaigns estimate their reach from it."),
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
 

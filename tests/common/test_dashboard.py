@@ -25,12 +25,12 @@ def test_each_role_sees_the_areas_it_may_see(county, admin_user, scheduler, lead
     staff = make_user(Role.SCHOOL_STAFF, school=county["school"])
     officer = make_user(Role.STATION_OFFICER, officer=county["officer"])
     pilot = make_user(Role.DRONE_OPERATOR)
-    assert keys(admin_user) == ["liaison", "duty", "incidents", "drills", "drones"]
-    assert keys(leader) == ["liaison", "duty", "incidents", "drills", "drones"]
+    assert keys(admin_user) == ["liaison", "duty", "incidents", "drills", "drones", "campaigns"]
+    assert keys(leader) == ["liaison", "duty", "incidents", "drills", "drones", "campaigns"]
     assert "drones" not in keys(scheduler) and "liaison" in keys(scheduler)
     assert "liaison" in keys(officer) and "drones" not in keys(officer)
     assert "liaison" not in keys(staff) and "drones" not in keys(staff) and "incidents" in keys(staff)
-    assert keys(pilot) == ["drones"]
+    assert keys(pilot) == ["drones", "campaigns"]
 
 
 def test_zero_is_never_a_warning():

@@ -55,6 +55,17 @@ MENU = [
     ),
     ("drills", ["drills:drill-board", "drills:plan-list", "drills:activity-list"]),
     ("drones", ["drones:live_map", "drones:fleet_list", "drones:mission_list", "drones:airspace_list"]),
+    (
+        "campaigns",
+        [
+            "campaigns:campaign-list",
+            "campaigns:sheet-day",
+            "campaigns:application-list",
+            "campaigns:clip-list",
+            "campaigns:playlist-list",
+            "campaigns:reach-year",
+        ],
+    ),
     (None, ["audit_log"]),
 ]
 
@@ -72,6 +83,7 @@ def test_the_apps_register_the_menu_in_its_order():
         "incidents": "Incidents",
         "drills": "Drills",
         "drones": "Drones",
+        "campaigns": "Campaigns",
     }
 
 
@@ -121,7 +133,15 @@ def _extra_section(*, user, now):
 @pytest.mark.django_db
 def test_a_registered_section_shows_where_its_order_puts_it(extra_section, admin_user):
     section_register(key="extra", provider=_extra_section, order=250)  # after duty, before incidents
-    assert [s.key for s in dashboard_for(admin_user)] == ["liaison", "duty", "extra", "incidents", "drills", "drones"]
+    assert [s.key for s in dashboard_for(admin_user)] == [
+        "liaison",
+        "duty",
+        "extra",
+        "incidents",
+        "drills",
+        "drones",
+        "campaigns",
+    ]
     section_register(key="extra", provider="tests.common.test_registry._extra_section", order=1000)  # replaced
     assert [s.key for s in dashboard_for(admin_user)][-1] == "extra"
 

@@ -318,6 +318,9 @@ def test_markets_import_expands_schedules_and_defaults_the_hours(pilot):
         ({"name": "M", "kind": "夜市", "weekdays": "5", "opens": "25:00"}, "opens", "is not a time of day"),
         ({"name": "M", "kind": "大集", "lunar_days": "1", "station_code": "NOPE"}, "station_code", "no station"),
         ({"name": "M", "kind": "大集", "lunar_days": "1", "min_alt_m": 200}, "min_alt_m", "outside 0..120"),
+        ({"name": "M", "kind": "大集", "lunar_days": "1", "attendance": 2500.5}, "attendance", "not a whole number"),
+        ({"name": "M", "kind": "大集", "lunar_days": "1", "attendance": -3}, "attendance", "outside 0..200000"),
+        ({"name": "M", "kind": "大集", "lunar_days": "1", "attendance": "many"}, "attendance", "number"),
     ],
 )
 def test_each_bad_market_gets_a_clear_error(pilot, properties, column, message):
@@ -339,3 +342,17 @@ def test_market_street_in_gcj02_is_converted(pilot):
     apply("markets", geojson([({"name": "M", "kind": "大集", "lunar_days": "1"}, line)]), pilot, crs="gcj02")
     for (x, y), (ex, ey) in zip(Market.objects.get().street["coordinates"], STREET["coordinates"], strict=True):
         assert haversine_m(y, x, ey, ex) < 1.0
+
+
+def test_market_attendance_is_imported_and_an_empty_cell_leaves_it_unknown(pilot):
+    """Publicity campaigns estimate their reach from each market's attendance per session."""
+    rows = [
+        ({"name": "青石岭大集", "kind": "大集", "lunar_days": "1", "attendance": 3600}, STREET),
+        ({"name": "城关夜市", "kind": "夜市", "weekdays": "5", "attendance": ""}, STREET),
+    ]
+    batch = apply("markets", geojson(rows), pilot, filename="markets.geojson")
+    assert batch.status == ImportBatch.Status.APPLIED, batch.report["problems"]
+    assert dict(Market.objects.values_list("name", "attendance")) == {"青石岭大集": 3600, "城关夜市": None}
+    rows[0][0]["attendance"] = 4000
+    again = apply("markets", geojson(rows), pilot, filename="markets.geojson")
+    assert (again.updated_count, Market.objects.get(name="青石岭大集").attendance) == (1, 4000)

@@ -121,11 +121,14 @@ def test_market_page_shows_the_next_sessions_and_edits_the_schedule(client, pilo
             "opens": "06:30",
             "closes": "11:00",
             "min_alt_m": "35",
+            "attendance": "4200",
         },
     )
     assert saved.status_code == 302
     market.refresh_from_db()
     assert market.lunar_days == [3, 8, 13, 18, 23, 28] and market.min_alt_m == 35
+    assert market.attendance == 4200  # what publicity campaigns estimate their reach from
+    assert "4200" in client.get(reverse("drones:market_detail", args=[market.pk])).content.decode()
     bad = client.post(
         reverse("drones:market_edit", args=[market.pk]),
         {

@@ -1,0 +1,1 @@
+"""Flown, counted, reported: measuring flown sorties, reach aggregates, the reach pages, API and report."""
