@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Occurrence, Sortie
+from campaigns.models import Campaign, FlightApplication, Occurrence, Sortie
 from campaigns.planning.problem import CHINA_TZ, Flight, Problem, schedule_problem_load
 from campaigns.planning.reasons import REASON_CODES, occurrence_reason
 from campaigns.planning.rules import Ledger, schedule_violations
@@ -322,6 +322,17 @@ def _write(
         batch_size=500,
     )
     Mission.objects.filter(id__in=retire_missions).update(status=Mission.Status.ARCHIVED)
+    # A flight application names the drone, the pilot, the area and the times: one filed for a sortie that
+    # was planned again no longer holds, so it goes back to draft (and the preflight refuses until filed).
+    FlightApplication.objects.filter(sortie__in=[s for s, _m in to_update]).exclude(
+        status=FlightApplication.Status.DRAFT
+    ).update(
+        status=FlightApplication.Status.DRAFT,
+        reference="",
+        submitted_at=None,
+        decided_at=None,
+        note=_("The sortie was planned again: file its application again."),
+    )
     Occurrence.objects.bulk_update(list(occurrences.values()), ["status", "reason"], batch_size=500)
     if campaign.status == Campaign.Status.DRAFT:
         campaign.status = Campaign.Status.SCHEDULED

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from campaigns.models import Occurrence, Sortie
+from campaigns.models import FlightApplication, Occurrence, Sortie
 from campaigns.planning import solver
 from campaigns.planning.occurrences import occurrences_build
 from campaigns.planning.problem import Flight
@@ -135,6 +135,27 @@ def test_replan_after_a_drone_goes_out_of_service_changes_few_and_never_flown():
     # The moved sorties' old missions are archived, the new ones ready.
     for sortie in on_one[1:]:
         assert Mission.objects.get(id=sortie.mission_id).status == Mission.Status.ARCHIVED
+
+
+def test_a_sortie_planned_again_needs_its_flight_application_filed_again():
+    builders.street_market("集")
+    one = builders.drone("一号")
+    two = builders.drone("二号")
+    builders.pilot("a")
+    campaign = week_campaign(days=1)
+    campaign_schedule(campaign=campaign, actor=SYSTEM)
+    sortie = Sortie.objects.get()
+    moved_off = one if sortie.drone_id == one.id else two
+    application = FlightApplication.objects.create(
+        sortie=sortie, status=FlightApplication.Status.APPROVED, reference="民航局-2026-001"
+    )
+    Drone.objects.filter(id=moved_off.id).update(status=Drone.Status.MAINTENANCE)
+    campaign_replan(campaign=campaign, actor=SYSTEM, reason="drone in maintenance", first=MONDAY)
+    sortie.refresh_from_db()
+    application.refresh_from_db()
+    assert sortie.drone_id != moved_off.id
+    assert (application.status, application.reference) == ("draft", "")
+    assert "planned again" in application.note
 
 
 def test_replan_needs_a_reason():
