@@ -244,7 +244,7 @@ def _write(
     by_occ = {f.occ_id: f for f in chosen}
     occurrences = {
         o.id: o
-        for o in Occurrence.objects.select_for_update()
+        for o in Occurrence.objects.select_for_update(of=("self",))
         .filter(id__in=list(problem.occ_by_id))
         .select_related("market", "school")
     }

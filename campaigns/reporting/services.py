@@ -140,7 +140,7 @@ def check_sortie_measure(*, sortie: Sortie, actor) -> Flight:
 
 def _locked(sortie_id: int) -> Sortie:
     return (
-        Sortie.objects.select_for_update()
+        Sortie.objects.select_for_update(of=("self",))
         .select_related("occurrence__campaign__playlist", "occurrence__market", "occurrence__school", "flight")
         .get(pk=sortie_id)
     )

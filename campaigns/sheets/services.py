@@ -120,7 +120,11 @@ def _save(application: FlightApplication, *, actor, action: str, before: dict, r
 
 
 def _locked(application: FlightApplication) -> FlightApplication:
-    return FlightApplication.objects.select_for_update().select_related("sortie__occurrence").get(pk=application.pk)
+    return (
+        FlightApplication.objects.select_for_update(of=("self",))
+        .select_related("sortie__occurrence")
+        .get(pk=application.pk)
+    )
 
 
 @transaction.atomic
@@ -272,7 +276,7 @@ def sortie_fly(*, sortie: Sortie, actor) -> Flight:
 @transaction.atomic
 def _do_sortie_fly(*, sortie_id: int, actor) -> Flight:
     sortie = (
-        Sortie.objects.select_for_update()
+        Sortie.objects.select_for_update(of=("self",))
         .select_related("occurrence", "pilot", "mission__drone", "flight", "application")
         .get(pk=sortie_id)
     )

@@ -115,7 +115,7 @@ def test_upload_approve_and_play_a_clip_then_make_a_playlist(world, browser, liv
     clip = Clip.objects.get(title="反诈提醒")
     assert page.url.endswith(f"/campaigns/clips/{clip.pk}/")
     # The player really loads the recording through the audio view.
-    page.wait_for_function("document.querySelector('audio.clip-player').duration > 1.9")
+    page.wait_for_function("() => document.querySelector('audio.clip-player').duration > 1.9")
     assert "不听、不信、不转账。" in page.inner_text("#clip-script") and fits(page)
     page.click("#clip-submit")
     page.wait_for_selector("#clip-approve")
