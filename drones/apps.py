@@ -13,6 +13,7 @@ class DronesConfig(AppConfig):
         from common.roles import Capability
         from drones.airspace.imports import register_kinds
         from drones.bridge.embedded import embedded_bridge_job
+        from drones.tracks import track_purge_job
 
         nav_group_register(key="drones", label=_("Drones"), order=500)
         for order, (url_name, label) in enumerate(
@@ -27,5 +28,7 @@ class DronesConfig(AppConfig):
         section_register(key="drones", provider="drones.dashboard.drones_section", order=500)
         # The telemetry bridge in the web process when DRONE_BRIDGE_EMBEDDED is on (the default without Redis).
         job_register(name="embedded drone bridge", start=embedded_bridge_job)
+        # The daily clean-up of track points past DRONE_TRACK_RETENTION_DAYS (flights' points are kept).
+        job_register(name="track point clean-up", start=track_purge_job)
         # Airspace zones and markets are imported with the import framework (for users who manage the fleet).
         register_kinds()

@@ -257,6 +257,12 @@ DRONE_LINK_HOSTS = env_list("DRONE_LINK_HOSTS", ["localhost"])
 DRONE_LINK_PORTS = env_str("DRONE_LINK_PORTS", "1024-65535")
 # An operator's control lock lapses this many seconds after its last renewal.
 DRONE_CONTROL_LOCK_S = env_int("DRONE_CONTROL_LOCK_S", 120, min_value=10, max_value=3600)
+# Track points: a parked drone (disarmed, not moving) is stored once every DRONE_TRACK_PARKED_S seconds
+# instead of every second (0: every second); points older than DRONE_TRACK_RETENTION_DAYS are deleted
+# daily (every DRONE_TRACK_PURGE_INTERVAL_S; 0 turns the job off), except those of flights.
+DRONE_TRACK_PARKED_S = env_float("DRONE_TRACK_PARKED_S", 60.0, min_value=0.0, max_value=3600.0)
+DRONE_TRACK_RETENTION_DAYS = env_int("DRONE_TRACK_RETENTION_DAYS", 90, min_value=0, max_value=36500)
+DRONE_TRACK_PURGE_INTERVAL_S = env_float("DRONE_TRACK_PURGE_INTERVAL_S", 86400.0, min_value=0.0, max_value=604800.0)
 
 # --- 护学岗 (patrol) ---
 # Travel between consecutive posts is the straight-line distance at this speed (a patrol car in town).

@@ -40,6 +40,7 @@ from django.db import close_old_connections
 
 from drones.bridge.protocol import FLEET_GROUP, command_group, event_message, fleet_update_message
 from drones.bridge.session import DroneLink, DroneSession
+from drones.bridge.tracking import StoredPoint, keep_track_point
 from drones.live import alive_states_put_many
 from drones.vehicle import Vehicle, VehicleEvent
 
@@ -152,6 +153,7 @@ class Bridge:
         reload_s: float = 30.0,
         vehicle_factory: Callable[..., Vehicle] | None = None,
         persist: bool = True,
+        track_parked_s: float | None = None,
     ) -> None:
         if not 0 <= shard < shards:
             raise ValueError(f"shard {shard} is not in 0..{shards - 1}")
@@ -170,6 +172,12 @@ class Bridge:
         self.reload_s = reload_s
         self.vehicle_factory = vehicle_factory
         self.persist = persist
+        if track_parked_s is None:
+            from django.conf import settings
+
+            track_parked_s = getattr(settings, "DRONE_TRACK_PARKED_S", 60.0)
+        self.track_parked_s = track_parked_s
+        self._stored: dict[int, StoredPoint] = {}  # the last track point kept per drone (drones.bridge.tracking)
         self.sessions: dict[int, DroneSession] = {}
         self._session_tasks: dict[int, asyncio.Task] = {}
         self._events: list[tuple[int, VehicleEvent]] = []
@@ -359,13 +367,29 @@ class Bridge:
                 log.exception("persisting %d event(s) failed", len(events))
                 self._events = events + self._events
 
+    def _keep(self, drone_id: int, now: dt.datetime, t) -> bool:
+        """Whether this second's state becomes a track point (a parked drone's only now and then)."""
+        at_s = now.timestamp()
+        keep = keep_track_point(
+            self._stored.get(drone_id),
+            at_s=at_s,
+            lat=t.lat,
+            lon=t.lon,
+            armed=bool(t.armed),
+            groundspeed_mps=_finite(t.groundspeed_mps),
+            parked_period_s=self.track_parked_s,
+        )
+        if keep:
+            self._stored[drone_id] = StoredPoint(at_s, t.lat, t.lon, bool(t.armed))
+        return keep
+
     async def _record(self, final: bool = False) -> None:
         now = dt.datetime.now(tz=dt.UTC)
         track = []
         if not final:
             for session in self.sessions.values():
                 t = session.latest
-                if t.link_ok and _on_earth(t.lat, t.lon):
+                if t.link_ok and _on_earth(t.lat, t.lon) and self._keep(session.drone_id, now, t):
                     track.append(
                         {
                             "drone_id": session.drone_id,
