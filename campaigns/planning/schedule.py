@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.content.selectors import playlist_ready
 from campaigns.models import Campaign, FlightApplication, Occurrence, Sortie
 from campaigns.planning.problem import CHINA_TZ, Flight, Problem, schedule_problem_load
 from campaigns.planning.reasons import REASON_CODES, occurrence_reason
@@ -153,6 +154,14 @@ def check_campaign_schedule(
             % {"playlist": campaign.playlist},
             code="empty_playlist",
             details=[{"field": "playlist"}],
+        )
+    ready, problems = playlist_ready(campaign.playlist)
+    if not ready:  # a clip changed since the campaign was planned goes back to the publicity office first
+        raise ScheduleError(
+            _("Playlist “%(playlist)s” may not be broadcast yet: %(problems)s")
+            % {"playlist": campaign.playlist, "problems": " ".join(problems)},
+            code="playlist_not_approved",
+            details=[{"field": "playlist", "message": problem} for problem in problems],
         )
     if not any(d.has_loudspeaker and d.status == Drone.Status.AVAILABLE for d in Drone.objects.all()):
         problems = _drone_problems()

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.content.selectors import playlist_ready
 from campaigns.models import FlightApplication, Sortie
 from campaigns.sheets import selectors
 from campaigns.sheets.models import PilotCalendarToken, new_calendar_token
@@ -253,6 +254,13 @@ def check_sortie_fly(*, sortie: Sortie, actor, today: dt.date | None = None) -> 
         )
     if sortie.mission is None:
         raise DomainError(_("%(sortie)s has no mission to fly.") % {"sortie": what}, code="no_mission")
+    ready, problems = playlist_ready(sortie.occurrence.campaign.playlist)
+    if not ready:  # only what the publicity office approved is broadcast, even if a clip changed since
+        raise DomainError(
+            _("%(sortie)s cannot be flown: its playlist may not be broadcast: %(problems)s")
+            % {"sortie": what, "problems": " ".join(problems)},
+            code="playlist_not_approved",
+        )
     if flight is not None and flight.status == Flight.Status.PREFLIGHT:
         return flight
     return None

@@ -158,6 +158,21 @@ def test_a_sortie_planned_again_needs_its_flight_application_filed_again():
     assert "planned again" in application.note
 
 
+def test_a_playlist_with_a_clip_not_approved_is_not_scheduled():
+    from campaigns.models import Clip
+
+    builders.street_market("集")
+    builders.drone("一号")
+    builders.pilot("a")
+    campaign = week_campaign(days=1)
+    clip = campaign.playlist.items.first().clip
+    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.SUBMITTED)
+    with pytest.raises(ScheduleError) as caught:
+        campaign_schedule(campaign=campaign, actor=SYSTEM)
+    assert caught.value.code == "playlist_not_approved" and clip.title in caught.value.message
+    assert not Sortie.objects.exists()
+
+
 def test_replan_needs_a_reason():
     builders.street_market()
     builders.drone()

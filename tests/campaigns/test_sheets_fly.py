@@ -93,6 +93,19 @@ def test_refusals_say_why_and_open_no_flight(fleet, setup, code, words):
     assert entry.after["code"] == code
 
 
+def test_a_sortie_whose_playlist_changed_since_approval_is_refused(fleet):
+    """Only what the publicity office approved is broadcast: an edited clip goes back to draft."""
+    from campaigns.models import Clip
+
+    sortie = today_sortie(fleet)
+    clip = sortie.occurrence.campaign.playlist.items.first().clip
+    Clip.objects.filter(pk=clip.pk).update(status=Clip.Status.DRAFT)
+    with pytest.raises(DomainError) as caught:
+        services.sortie_fly(sortie=sortie, actor=fleet["pilot"].user)
+    assert caught.value.code == "playlist_not_approved" and clip.title in caught.value.message
+    assert not Flight.objects.exists()
+
+
 def test_a_sortie_of_another_day_is_refused(fleet):
     sortie = sortie_on(timezone.localdate() + dt.timedelta(days=1), pilot=fleet["pilot"], drone=fleet["drone"],
                        application="approved", reference="R")  # fmt: skip
