@@ -91,3 +91,39 @@ def login(page, live_url: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_url}/")
+
+
+@pytest.fixture
+def signed_in(live_url, monkeypatch):
+    """``open(username, password, width, language)``: a page signed in at a phone (390) or desktop (1280)
+    width in ``zh-hans`` or ``en``, collecting what the browser refused (``page.refusals``: CSP refusals
+    and script errors). Every context opened is closed at the end of the test."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.pages import LOCALES, SIZES
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        contexts = []
+
+        def open_page(username: str, password: str, width: int = 1280, language: str = "zh-hans"):
+            context = chromium.new_context(locale=LOCALES[language], viewport=SIZES[width])
+            context.add_cookies([{"name": "django_language", "value": language, "url": live_url}])
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(20000)
+            page.refusals = []
+            page.on("console", lambda msg: page.refusals.append(msg.text) if "Refused to" in msg.text else None)
+            page.on("pageerror", lambda exc: page.refusals.append(f"script error: {exc}"))
+            page.goto(f"{live_url}/accounts/login/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_url}/")
+            return page
+
+        yield open_page
+        for context in contexts:
+            context.close()
+        chromium.close()

@@ -10,13 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from campaigns.content.services import clip_create, playlist_create
 from campaigns.models import Clip, Playlist
 from common.roles import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.pages import fits
 from tests.campaigns.clip_files import wav_bytes
 from tests.factories import make_user
 
 PASSWORD = "clips-2026-pages"
-LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
-SIZES = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 800}}
 TEXT = {
     "zh-hans": {
         "clips": "宣传音频",
@@ -54,38 +52,9 @@ def world(transactional_db, settings, tmp_path):
 
 
 @pytest.fixture
-def browser(live_url, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        contexts = []
-
-        def open_page(width: int, language: str):
-            context = chromium.new_context(locale=LOCALES[language], viewport=SIZES[width])
-            context.add_cookies([{"name": "django_language", "value": language, "url": live_url}])
-            contexts.append(context)
-            page = context.new_page()
-            page.set_default_timeout(20000)
-            page.refusals = []
-            page.on("console", lambda msg: page.refusals.append(msg.text) if "Refused to" in msg.text else None)
-            page.on("pageerror", lambda exc: page.refusals.append(f"script error: {exc}"))
-            page.goto(f"{live_url}/accounts/login/")
-            page.fill("input[name=username]", "publicity")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_url}/")
-            return page
-
-        yield open_page
-        for context in contexts:
-            context.close()
-        chromium.close()
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+def browser(signed_in):
+    """``browser(width, language)``: a page signed in as the test's user."""
+    return lambda width, language: signed_in("publicity", PASSWORD, width, language)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

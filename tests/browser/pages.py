@@ -1,0 +1,12 @@
+"""What the browser tests share beyond fixtures: the phone and desktop sizes, the languages, and the
+check that a page fits its width (no sideways scrolling)."""
+
+from __future__ import annotations
+
+LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
+SIZES = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 800}}
+
+
+def fits(page) -> bool:
+    """The page is no wider than the window."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
