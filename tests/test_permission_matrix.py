@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -678,27 +679,39 @@ def _build_world() -> dict:
     return objects
 
 
-@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLE_IDS)
-@pytest.mark.parametrize(
-    "case", MATRIX, ids=[f"{c.name}[{c.method}{(' ' + c.label) if c.label else ''}]" for c in MATRIX]
-)
-def test_permission_matrix(client, world, case: Case, role_index: int):
-    user = world["users"][ROLES[role_index]]
-    if user is not None:
-        client.force_login(user)
+def _request(client, world, case: Case):
     url = reverse(case.name, kwargs=case.kwargs(world) if case.kwargs else None)
     body = case.data(world) if case.data else {}
     send = getattr(client, case.method)
     if case.json:
-        response = send(url, body, content_type="application/json")
-    elif case.method == "get":
-        response = send(url)
-    else:
-        response = send(url, body)
-    expected = case.codes()[role_index]
-    assert response.status_code == expected, (
-        f"{case.method.upper()} {url} as {ROLE_IDS[role_index]}: {response.status_code}, expected {expected}; "
-        f"{getattr(response, 'content', b'')[:300]!r}"
-    )
-    if expected == 302 and ROLES[role_index] is None and case.name not in ("logout", "set_language"):
-        assert reverse("login") in response["Location"]
+        return url, send(url, body, content_type="application/json")
+    if case.method == "get":
+        return url, send(url)
+    return url, send(url, body)
+
+
+@pytest.mark.parametrize(
+    "case", MATRIX, ids=[f"{c.name}[{c.method}{(' ' + c.label) if c.label else ''}]" for c in MATRIX]
+)
+def test_permission_matrix(world, case: Case):
+    """The case's request once per role (anonymous first), each in its own savepoint so what one role's
+    request writes is undone before the next; every role's mismatch is reported at once."""
+    mismatches = []
+    for role_index, role in enumerate(ROLES):
+        client = Client()
+        user = world["users"][role]
+        if user is not None:
+            client.force_login(user)
+        with transaction.atomic():
+            url, response = _request(client, world, case)
+            transaction.set_rollback(True)
+        expected = case.codes()[role_index]
+        if response.status_code != expected:
+            mismatches.append(
+                f"{case.method.upper()} {url} as {ROLE_IDS[role_index]}: {response.status_code}, expected {expected}; "
+                f"{getattr(response, 'content', b'')[:300]!r}"
+            )
+        elif expected == 302 and role is None and case.name not in ("logout", "set_language"):
+            if reverse("login") not in response["Location"]:
+                mismatches.append(f"{url} as anonymous redirects to {response['Location']}, not to the login page")
+    assert not mismatches, "\n".join(mismatches)
