@@ -107,3 +107,17 @@ def pytest_sessionfinish(session, exitstatus):
         return
     for suffix in ("", "-wal", "-shm"):
         Path(name + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets a fresh channel layer.
+
+    A test that fails mid-receive can leave a channels_redis layer holding a lock bound to its event
+    loop; every later test in another loop would then fail with "bound to a different event loop"
+    (one flaky link-up timeout in CI took two more tests down with it this way).
+    """
+    yield
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
