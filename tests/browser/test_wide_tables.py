@@ -1,0 +1,48 @@
+"""Pages whose tables are wider than a phone: the import history, the audit log and the incident inbox keep
+the page itself at the window's width (the table scrolls in its box) at 390 px and 1280 px, in Chinese and
+English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from common.audit import audit_record
+from common.roles import Role
+from imports.models import ImportBatch
+from tests.browser.pages import fits
+from tests.factories import SchoolFactory, make_user
+from tests.incidents.factories import IncidentFactory
+
+PASSWORD = "wide-tables-2026"
+
+
+@pytest.fixture
+def world(transactional_db):
+    admin = make_user(Role.BUREAU_ADMIN, username="wideadmin")
+    admin.set_password(PASSWORD)
+    admin.save()
+    school = SchoolFactory(name="城关镇第一实验小学（北校区）")
+    IncidentFactory(school=school, created_at=timezone.now() - dt.timedelta(hours=2))
+    ImportBatch.objects.create(
+        kind="schools", crs="wgs84", filename="县教育局学校名录二〇二六年秋季学期.csv", sha256="0" * 64, size_bytes=3,
+        content=b"a,b",
+    )  # fmt: skip
+    audit_record(
+        actor=admin, action="campus.school.update", obj=school, reason="学校更名：按县教育局通知调整校区名称",
+        before={"name": "城关一小"}, after={"name": school.name},
+    )  # fmt: skip
+    return admin
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_wide_tables_scroll_in_their_box_not_the_page(signed_in, live_url, world, language):
+    for width in (390, 1280):
+        page = signed_in("wideadmin", PASSWORD, width, language)
+        for path in ("/campus/imports/", "/audit/", "/incidents/handle/"):
+            page.goto(f"{live_url}{path}")
+            assert page.locator(".table-scroll table").count() >= 1, path
+            assert fits(page), f"{path} scrolls sideways at {width} px ({language})"
+            assert not page.refusals, (path, page.refusals)
