@@ -8,7 +8,21 @@ from pathlib import Path
 
 from common.env import sqlite_database_options
 
-from .base import *  # noqa: F403
+
+def _redis_url_of_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker (``gw0``, ``gw1``, ...) gets a Redis database of its own (1, 2, ...):
+    the cache keys (drone states by id) and channel-layer groups of one worker's tests must not reach
+    another's. The same for the bridge and web processes a test starts: they inherit the rewritten URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{int(worker.removeprefix('gw')) + 1}"))
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("REDIS_URL", "").startswith("redis"):
+    os.environ["REDIS_URL"] = _redis_url_of_worker(os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
+
+from .base import *  # noqa: E402, F403
 
 if not os.environ.get("DATABASE_URL"):
     # A SQLite *file* with the embedded default's options (WAL, busy timeout, immediate
