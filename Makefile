@@ -55,13 +55,18 @@ run: sample
 dev: sample
 	DEBUG=1 $(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; a test file stays in one process). Much of it
+# waits on simulated flights and browsers, so two processes pay even on two cores. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
+
 test: install-dev messages
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 # While iterating: everything but the tests marked slow (whole simulated flights, long replays) or sitl.
 # PYTEST_ARGS still applies; a -m in it replaces this one (pytest keeps the last).
 test-fast: install-dev messages
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -m "not slow and not sitl" $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(XDIST) -m "not slow and not sitl" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
