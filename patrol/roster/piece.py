@@ -99,6 +99,47 @@ class _Piece:
         slots = (slot for pool in self.lane.pools for slot in self.slots(pool))
         return sum(max(0, need - counts[(shift.id, role)]) for shift, role, need in slots)
 
+    def _groups(self):
+        """Per pool, its role groups with their demand this week: ``(members, demand)``. A pool that needs
+        auxiliary officers but has none counts that demand on its police (they may fill it)."""
+        for pool in self.lane.pools:
+            demand: dict[str, int] = defaultdict(int)
+            for _shift, role, need in self.slots(pool):
+                demand[role] += need
+            groups: dict[str, list[Staff]] = defaultdict(list)
+            for person in pool.staff:
+                groups[person.role].append(person)
+            if AUXILIARY in demand and not groups.get(AUXILIARY):
+                demand[POLICE] += demand.pop(AUXILIARY)
+            for role, members in groups.items():
+                if members and demand.get(role):
+                    yield members, demand[role]
+
+    def _band(self, members: list[Staff], demand: int) -> tuple[int, int]:
+        """The target load of a role group after this week: the group's load spread evenly."""
+        base = sum(self.state.ledger.load[p.id] for p in members)
+        target = (base + demand) / len(members)
+        return math.floor(target), math.ceil(target)
+
+    def unfairness(self, chosen: list[Assignment]) -> int:
+        """The model's fairness term for ``chosen``: over every role group of the lane, how far each
+        person's load (carried from earlier weeks plus this week's duties) falls outside the group's
+        target band. Zero when everyone is within one duty of an even share."""
+        mine: dict[int, int] = defaultdict(int)
+        for _shift_id, staff_id, _role in chosen:
+            mine[staff_id] += 1
+        total = 0
+        for members, demand in self._groups():
+            low, high = self._band(members, demand)
+            for person in members:
+                load = self.state.ledger.load[person.id] + mine[person.id]
+                total += max(load - high, low - load, 0)
+        return total
+
+    def rank(self, chosen: list[Assignment]) -> tuple[int, int]:
+        """How a candidate roster of this piece compares: coverage first, then fairness (lower is better)."""
+        return self.uncovered(chosen), self.unfairness(chosen)
+
     def solve(self, time_limit_s: float, workers: int, hint: list[Assignment]) -> tuple[list[Assignment], dict, dict]:
         problem, state, w = self.problem, self.state, WEIGHTS
         model = cp_model.CpModel()
@@ -174,30 +215,17 @@ class _Piece:
         # Fairness per role group of each pool: each person's cumulative load (carried from earlier weeks)
         # near the group's target; a sum of deviations, cheaper than max - min and as good in practice.
         deviations: list[tuple[cp_model.IntVar, int, int, int, list]] = []
-        for pool in self.lane.pools:
-            demand: dict[str, int] = defaultdict(int)
-            for _shift, role, need in self.slots(pool):
-                demand[role] += need
-            groups: dict[str, list[Staff]] = defaultdict(list)
-            for person in pool.staff:
-                groups[person.role].append(person)
-            if AUXILIARY in demand and not groups.get(AUXILIARY):
-                demand[POLICE] += demand.pop(AUXILIARY)
-            for role, members in groups.items():
-                if not members or not demand.get(role):
-                    continue
-                base = sum(state.ledger.load[p.id] for p in members)
-                target = (base + demand[role]) / len(members)
-                low, high = math.floor(target), math.ceil(target)
-                for person in members:
-                    mine = [v for _s, v in by_person.get(person.id, ())]
-                    carried = state.ledger.load[person.id]
-                    top = max(abs(carried - low), abs(carried + len(mine) - high)) + 1
-                    dev = model.new_int_var(0, top, "")
-                    load = carried + cp_model.LinearExpr.sum(mine)
-                    model.add(dev >= load - high)
-                    model.add(dev >= low - load)
-                    deviations.append((dev, carried, low, high, [(person.id, s.id) for s, _v in by_person[person.id]]))
+        for members, demand in self._groups():
+            low, high = self._band(members, demand)
+            for person in members:
+                mine = [v for _s, v in by_person.get(person.id, ())]
+                carried = state.ledger.load[person.id]
+                top = max(abs(carried - low), abs(carried + len(mine) - high)) + 1
+                dev = model.new_int_var(0, top, "")
+                load = carried + cp_model.LinearExpr.sum(mine)
+                model.add(dev >= load - high)
+                model.add(dev >= low - load)
+                deviations.append((dev, carried, low, high, [(person.id, s.id) for s, _v in by_person[person.id]]))
 
         bonus = [(weight, var) for name in ("keep", "liaison", "continuity") for weight, var in terms[name]]
         objective_vars = [u for u, _n, _k in slack] + [d for d, *_rest in deviations] + [v for _w, v in bonus]

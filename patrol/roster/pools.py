@@ -70,7 +70,3 @@ def lanes_build(pools: list[Pool], weeks: int) -> list[Lane]:
     if current.pools:
         lanes.append(current)
     return lanes
-
-
-def _pool_key(shift: Shift, role: str) -> str:
-    return f"school:{shift.school_id}" if role in SCHOOL_ROLES else f"station:{shift.station_id}"

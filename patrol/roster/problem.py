@@ -8,10 +8,15 @@ since the epoch (UTC), so overlap, travel and rest are integer arithmetic; posit
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from campus.models import LiaisonAssignment, Term
@@ -56,9 +61,9 @@ class Shift:
     window: str  # "07:20–08:00", local time, for people
     requirements: dict[str, int]
 
-    @property
+    @cached_property
     def week(self) -> dt.date:
-        """Monday of the shift's week."""
+        """Monday of the shift's week (asked hundreds of thousands of times by a term's solve)."""
         return monday_of(self.date)
 
 
@@ -136,7 +141,8 @@ class Problem:
         return None
 
     def on_leave(self, staff_id: int, shift: Shift) -> bool:
-        return any(start < shift.end_s and shift.start_s < end for start, end in self.leaves.get(staff_id, ()))
+        spans = self.leaves.get(staff_id)
+        return bool(spans) and any(start < shift.end_s and shift.start_s < end for start, end in spans)
 
     def qualified(self, staff: Staff, shift: Shift, role: str) -> bool:
         """Role and place: guards and volunteers at their own school, police at their station's schools."""
@@ -155,37 +161,60 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
     """Everything the solver needs about ``term`` from ``from_date`` on, in four queries or so."""
     tz = timezone.get_current_timezone()
     shifts: list[Shift] = []
+    # Plain rows, not model instances: no school or station geometry is read, and a shift's staffing
+    # (JSON) is decoded once per distinct text, not once per shift.
     rows = (
         DutyShift.objects.filter(term=term, date__gte=from_date)
-        .select_related("post__gate__school")
+        .annotate(needs=Cast("requirements", TextField()))
         .order_by("start", "post_id", "id")
+        .values_list(
+            "id",
+            "post_id",
+            "post__name",
+            "post__gate__name",
+            "post__gate__school_id",
+            "post__gate__school__name",
+            "post__gate__school__responsible_station_id",
+            "post__gate__lat",
+            "post__gate__lon",
+            "date",
+            "kind",
+            "start",
+            "end",
+            "needs",
+        )
     )
-    for row in rows:
-        gate = row.post.gate
-        school = gate.school
-        start_local = row.start.astimezone(tz)
-        end_local = row.end.astimezone(tz)
+    needs_of: dict[str | None, dict[str, int]] = {}
+    windows: dict[tuple[dt.datetime, dt.datetime], str] = {}
+    for (id_, post_id, post_name, gate_name, school_id, school_name, station_id, lat, lon, date, kind, start,
+         end, needs) in rows:  # fmt: skip
+        requirements = needs_of.get(needs)
+        if requirements is None:
+            requirements = needs_of[needs] = {
+                str(role): int(count)
+                for role, count in (json.loads(needs) if needs else {}).items()
+                if role in ROLES and int(count) > 0
+            }
+        window = windows.get((start, end))
+        if window is None:
+            window = windows[(start, end)] = f"{start.astimezone(tz):%H:%M}–{end.astimezone(tz):%H:%M}"
         shifts.append(
             Shift(
-                id=row.id,
-                post_id=row.post_id,
-                post_name=row.post.name,
-                gate_name=gate.name,
-                school_id=school.id,
-                school_name=school.name,
-                station_id=school.responsible_station_id,
-                lat=gate.lat,
-                lon=gate.lon,
-                date=row.date,
-                kind=row.kind,
-                start_s=_epoch_s(row.start),
-                end_s=_epoch_s(row.end),
-                window=f"{start_local:%H:%M}–{end_local:%H:%M}",
-                requirements={
-                    str(role): int(count)
-                    for role, count in (row.requirements or {}).items()
-                    if role in ROLES and int(count) > 0
-                },
+                id=id_,
+                post_id=post_id,
+                post_name=post_name,
+                gate_name=gate_name,
+                school_id=school_id,
+                school_name=school_name,
+                station_id=station_id,
+                lat=lat,
+                lon=lon,
+                date=date,
+                kind=kind,
+                start_s=_epoch_s(start),
+                end_s=_epoch_s(end),
+                window=window,
+                requirements=requirements,
             )
         )
 
@@ -201,7 +230,9 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
             max_per_day=s.max_per_day if s.max_per_day is not None else day_default,
             max_per_week=s.max_per_week if s.max_per_week is not None else week_default,
         )
-        for s in DutyStaff.objects.filter(active=True).order_by("id")
+        for s in DutyStaff.objects.filter(active=True)
+        .order_by("id")
+        .only("id", "name", "role", "station_id", "school_id", "max_per_day", "max_per_week")
     ]
 
     leaves: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -263,12 +294,12 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
     )
 
 
-def _shift_info(shift: Shift) -> ShiftInfo:
+def _shift_info(shift: Shift, instant: Callable[[int], dt.datetime]) -> ShiftInfo:
     return ShiftInfo(
         shift_id=shift.id,
         date=shift.date,
-        start=dt.datetime.fromtimestamp(shift.start_s, tz=dt.UTC),
-        end=dt.datetime.fromtimestamp(shift.end_s, tz=dt.UTC),
+        start=instant(shift.start_s),
+        end=instant(shift.end_s),
         lat=shift.lat,
         lon=shift.lon,
         school_id=shift.school_id,
@@ -323,10 +354,20 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
     staff_infos: dict[int, StaffInfo] = {}
     absences: dict[int, list[Absence]] = {}
 
+    instants: dict[int, dt.datetime] = {}
+
+    def instant(epoch_s: int) -> dt.datetime:
+        # A term's shifts start and end at a few hundred distinct instants.
+        found = instants.get(epoch_s)
+        if found is None:
+            found = instants[epoch_s] = dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC)
+        return found
+
     def shift_info(shift: Shift) -> ShiftInfo:
-        if shift.id not in shift_infos:
-            shift_infos[shift.id] = _shift_info(shift)
-        return shift_infos[shift.id]
+        info = shift_infos.get(shift.id)
+        if info is None:
+            info = shift_infos[shift.id] = _shift_info(shift, instant)
+        return info
 
     def staff_info(person: Staff) -> StaffInfo:
         if person.id not in staff_infos:

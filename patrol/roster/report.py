@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from patrol.roster.greedy import Ledger
 from patrol.roster.piece import WEIGHTS, Assignment
-from patrol.roster.pools import pools_build
+from patrol.roster.pools import Pool, pools_build
 from patrol.roster.problem import ROLES, Problem, Shift
 
 
@@ -73,20 +73,22 @@ def roster_report(
     solve_time_s: float,
     pieces: list[dict],
     objective: dict,
+    pools: list[Pool] | None = None,
 ) -> dict:
-    """The JSON report stored on the roster: coverage, what is uncovered and why, fairness, preferences."""
-    ledger = Ledger(problem)
+    """The JSON report stored on the roster: coverage, what is uncovered and why, fairness, preferences.
+
+    ``pools``: the problem's pools if the caller has built them already (``pools_build``)."""
     on_shift: dict[tuple[int, str], list[int]] = defaultdict(list)
     staff_on: dict[int, set[int]] = defaultdict(set)
+    load: dict[int, int] = defaultdict(int, problem.prior_load)
     for shift_id, staff_id, role in chosen:
-        ledger.add(staff_id, problem.shift_by_id[shift_id])
         on_shift[(shift_id, role)].append(staff_id)
         staff_on[shift_id].add(staff_id)
+        load[staff_id] += 1
 
     required = filled = 0
     by_role: dict[str, dict[str, int]] = {r: {"required": 0, "filled": 0} for r in ROLES}
-    uncovered: list[dict] = []
-    texts = UNCOVERED_TEXT()
+    short: list[tuple[Shift, str, int]] = []
     for shift in problem.shifts:
         for role, need in shift.requirements.items():
             got = min(len(on_shift.get((shift.id, role), ())), need)
@@ -95,31 +97,44 @@ def roster_report(
             by_role[role]["required"] += need
             by_role[role]["filled"] += got
             if got < need:
-                reason, detail = uncovered_reason(problem, ledger, shift, role, staff_on.get(shift.id, set()))
-                uncovered.append(
-                    {
-                        "shift_id": shift.id,
-                        "school": shift.school_name,
-                        "school_id": shift.school_id,
-                        "gate": shift.gate_name,
-                        "post": shift.post_name,
-                        "date": shift.date.isoformat(),
-                        "kind": shift.kind,
-                        "window": shift.window,
-                        "role": role,
-                        "count": need - got,
-                        "reason": reason,
-                        "reason_text": texts[reason],
-                        "candidates": detail,
-                    }
-                )
+                short.append((shift, role, need - got))
+
+    # Why a place stayed empty is read from the duties of the people who could have stood it: the ledger
+    # holds theirs only (a term is tens of thousands of duties, and a handful of places are open).
+    uncovered: list[dict] = []
+    if short:
+        texts = UNCOVERED_TEXT()
+        asked = {person.id for shift, role, _n in short for person in problem.candidates(shift, role)}
+        ledger = Ledger(problem)
+        for shift_id, staff_id, _role in chosen:
+            if staff_id in asked:
+                ledger.add(staff_id, problem.shift_by_id[shift_id])
+        for shift, role, count in short:
+            reason, detail = uncovered_reason(problem, ledger, shift, role, staff_on.get(shift.id, set()))
+            uncovered.append(
+                {
+                    "shift_id": shift.id,
+                    "school": shift.school_name,
+                    "school_id": shift.school_id,
+                    "gate": shift.gate_name,
+                    "post": shift.post_name,
+                    "date": shift.date.isoformat(),
+                    "kind": shift.kind,
+                    "window": shift.window,
+                    "role": role,
+                    "count": count,
+                    "reason": reason,
+                    "reason_text": texts[reason],
+                    "candidates": detail,
+                }
+            )
 
     # Spread of duties per person over the whole term, per role, for everyone in a pool with demand.
-    demand_pools = pools_build(problem)
+    demand_pools = pools if pools is not None else pools_build(problem)
     members = {p.id: p for pool in demand_pools for p in pool.staff}
     loads: dict[str, list[int]] = defaultdict(list)
     for person in members.values():
-        loads[person.role].append(ledger.load[person.id])
+        loads[person.role].append(load[person.id])
 
     liaison_staff = set(problem.liaison.values())
     liaison_school = {staff: school for school, staff in problem.liaison.items()}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campus.models import Term
@@ -184,6 +184,12 @@ def missing_roles(requirements: dict, assignments: list[DutyAssignment]) -> dict
     filled: dict[str, int] = defaultdict(int)
     for a in assignments:
         filled[a.role] += 1
+    return missing_from_counts(needs, filled)
+
+
+def missing_from_counts(needs: dict[str, int], filled: dict[str, int]) -> dict[str, int]:
+    """``missing_roles`` from counts: ``needs`` and ``filled`` map a role to a number of people."""
+    filled = defaultdict(int, filled)
     short = {role: needs[role] - filled[role] for role in DutyRole.values if needs.get(role, 0) > filled[role]}
     spare_police = filled[DutyRole.POLICE] - needs.get(DutyRole.POLICE, 0)
     if short.get(DutyRole.AUXILIARY) and spare_police > 0:
@@ -249,60 +255,6 @@ def default_week(term: Term) -> dt.date:
     first = DutyShift.objects.filter(term=term, date__gte=day).order_by("date").values_list("date", flat=True).first()
     day = first or day
     return monday_of(day)
-
-
-@dataclass
-class Cell:
-    shifts: list = field(default_factory=list)  # each: (shift, assignments, missing)
-
-
-@dataclass
-class Row:
-    post: object
-    cells: list[Cell]
-
-
-@dataclass
-class WeekGrid:
-    monday: dt.date
-    columns: list[tuple[dt.date, str, str]]  # (date, window kind, window label)
-    rows: list[Row]
-    uncovered: int = 0
-
-
-def week_grid(
-    *, user, term: Term, monday: dt.date, school_id: int | None = None, station_id: int | None = None
-) -> WeekGrid:
-    """Rows = posts (school, gate, post), columns = days x windows that have shifts this week."""
-    shifts = shifts_visible(user).filter(term=term, date__gte=monday, date__lte=monday + dt.timedelta(days=6))
-    if school_id:
-        shifts = shifts.filter(post__gate__school_id=school_id)
-    if station_id:
-        shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
-    shifts = shifts.select_related("post__gate__school__responsible_station").prefetch_related(
-        Prefetch("assignments", queryset=DutyAssignment.objects.select_related("staff").order_by("role", "staff__name"))
-    )
-    columns: set[tuple[dt.date, str]] = set()
-    posts: dict[int, object] = {}
-    by_cell: dict[tuple[int, dt.date, str], list] = defaultdict(list)
-    uncovered = 0
-    for shift in shifts.order_by("start"):
-        columns.add((shift.date, shift.kind))
-        posts.setdefault(shift.post_id, shift.post)
-        assignments = list(shift.assignments.all())
-        missing = missing_roles(shift.requirements, assignments)
-        uncovered += sum(missing.values())
-        by_cell[(shift.post_id, shift.date, shift.kind)].append((shift, assignments, missing_labels(missing)))
-    ordered_columns = sorted(columns, key=lambda c: (c[0], WINDOW_ORDER.get(c[1], 99)))
-    ordered_posts = sorted(
-        posts.values(), key=lambda p: (p.gate.school.name, p.gate.school_id, not p.gate.is_main, p.gate.name, p.name)
-    )
-    rows = [
-        Row(post=post, cells=[Cell(shifts=by_cell.get((post.pk, d, k), [])) for d, k in ordered_columns])
-        for post in ordered_posts
-    ]
-    labelled = [(d, k, str(WindowKind(k).label) if k in WindowKind.values else k) for d, k in ordered_columns]
-    return WeekGrid(monday=monday, columns=labelled, rows=rows, uncovered=uncovered)
 
 
 # --- swap requests -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -21,7 +22,7 @@ from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest
-from patrol.roster import exports, ics, selectors, services
+from patrol.roster import exports, ics, selectors, services, week
 from patrol.roster.forms import (
     AssignmentAddForm,
     AssignmentRemoveForm,
@@ -77,10 +78,9 @@ def _scoped_filters(request) -> tuple[int | None, int | None]:
 
 def _filter_choices(request) -> dict:
     scope = selectors.school_scope(request.user)
-    schools = School.objects.filter(active=True).order_by("name")
     if scope is not False:
-        schools = schools.filter(pk=scope) if scope else schools.none()
-    return {"schools": schools, "stations": Station.objects.order_by("name") if scope is False else []}
+        return {"schools": week.school_choices(school_id=scope or 0), "stations": []}
+    return {"schools": week.school_choices(), "stations": week.station_choices()}
 
 
 # --- overview ------------------------------------------------------------------------------------
@@ -137,42 +137,117 @@ def roster_term(request, term_id: int):
     )
 
 
+def _day_param(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_query(**params) -> str:
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _week_page(request, term: Term) -> dict:
+    """One page of the week view: one school or one station (the user's own or the first one by
+    default), one week or one day (``?day=``), with the links to move on by day, week and station."""
+    school_id, station_id = _scoped_filters(request)
+    scope = selectors.school_scope(request.user)
+    stations = week.station_choices() if scope is False else []
+    schools = week.school_choices(school_id=scope if scope is not False else None)
+    if school_id:
+        # The school's page; the station picker shows the school's station.
+        station_id = next((s[2] for s in schools if s[0] == school_id), None)
+    elif not station_id:
+        station_id = week.default_station(request.user, stations)
+        if station_id is None and schools:
+            school_id = schools[0][0]
+    day = _day_param(request.GET.get("day"))
+    monday = monday_of(day) if day else _week_param(request.GET.get("week"), term)
+    first, last = (day, day) if day else (monday, monday + dt.timedelta(days=6))
+    parts: list[list[tuple[int, str]]] = []
+    part = 0
+    if school_id or not station_id:
+        grid = week.roster_grid(user=request.user, term=term, first=first, last=last, school_id=school_id)
+    else:
+        parts = week.station_parts(
+            user=request.user, term=term, first=first, last=last, station_id=station_id, max_shifts=week.PAGE_SHIFTS
+        )
+        part = min(max((_int(request.GET.get("part")) or 1) - 1, 0), max(len(parts) - 1, 0))
+        ids = [pk for pk, _name in parts[part]] if parts else []
+        grid = week.roster_grid(user=request.user, term=term, first=first, last=last, school_ids=ids)
+    place = {"school": school_id, "station": None if school_id else station_id}
+    step_place = {**place, "part": part + 1 if part else None}
+    step = dt.timedelta(days=1 if day else 7)
+    key = "day" if day else "week"
+    previous_station, next_station = week.neighbours(stations, station_id) if not school_id else (None, None)
+    today = timezone.localdate()
+    return {
+        "term": term,
+        "grid": grid,
+        "day": day,
+        "school": next((s for s in schools if s[0] == school_id), None),
+        "station": next((s for s in stations if s[0] == station_id), None),
+        "schools": schools,
+        "stations": stations,
+        "filters": {"school": school_id or "", "station": station_id or ""},
+        "previous_url": _page_query(**{key: (first - step).isoformat()}, **step_place),
+        "next_url": _page_query(**{key: (first + step).isoformat()}, **step_place),
+        "week_url": _page_query(week=monday.isoformat(), **place),
+        "days": [
+            (d, _page_query(day=d.isoformat(), **place)) for d in (monday + dt.timedelta(days=n) for n in range(7))
+        ],
+        "today_url": _page_query(day=today.isoformat(), **place),
+        "station_links": [
+            (s[1], _page_query(**{key: first.isoformat()}, station=s[0])) if s else None
+            for s in (previous_station, next_station)
+        ],
+        "sheet_query": _page_query(week=monday.isoformat(), **place),
+        "parts": [
+            (
+                n + 1,
+                n == part,
+                ", ".join(name for _pk, name in schools_),
+                _page_query(**{key: first.isoformat()}, **place, part=n + 1),
+            )
+            for n, schools_ in enumerate(parts)
+        ]
+        if len(parts) > 1
+        else [],
+        "can_manage": can(request.user, Capability.MANAGE_DUTY),
+    }
+
+
 @require_GET
 @capability_required(Capability.VIEW_DUTY)
 def roster_week(request, term_id: int):
     term = get_object_or_404(Term, pk=term_id)
-    school_id, station_id = _scoped_filters(request)
-    monday = _week_param(request.GET.get("week"), term)
-    grid = selectors.week_grid(user=request.user, term=term, monday=monday, school_id=school_id, station_id=station_id)
-    return render(
-        request,
-        "patrol/roster/week.html",
-        {
-            "term": term,
-            "grid": grid,
-            "previous": monday - dt.timedelta(days=7),
-            "next": monday + dt.timedelta(days=7),
-            "sunday": monday + dt.timedelta(days=6),
-            "filters": {"school": school_id or "", "station": station_id or ""},
-            "can_manage": can(request.user, Capability.MANAGE_DUTY),
-            **_filter_choices(request),
-        },
-    )
+    return render(request, "patrol/roster/week.html", _week_page(request, term))
 
 
 @require_GET
 @capability_required(Capability.VIEW_DUTY)
 def roster_sheet(request, term_id: int):
-    """The printable weekly sheet for one school or one station."""
+    """The printable weekly sheet for one school or one station (the user's own, or the first one)."""
     term = get_object_or_404(Term, pk=term_id)
     school_id, station_id = _scoped_filters(request)
+    if not school_id and not station_id:
+        station_id = week.default_station(request.user, week.station_choices())
     monday = _week_param(request.GET.get("week"), term)
-    grid = selectors.week_grid(user=request.user, term=term, monday=monday, school_id=school_id, station_id=station_id)
+    grid = week.roster_grid(
+        user=request.user,
+        term=term,
+        first=monday,
+        last=monday + dt.timedelta(days=6),
+        school_id=school_id,
+        station_id=station_id,
+        with_phone=True,
+    )
     title = _("All schools")
     if school_id:
-        title = get_object_or_404(School, pk=school_id).name
+        title = get_object_or_404(School.objects.only("name"), pk=school_id).name
     elif station_id:
-        title = get_object_or_404(Station, pk=station_id).name
+        title = get_object_or_404(Station.objects.only("name"), pk=station_id).name
     return render(
         request,
         "patrol/roster/sheet.html",
