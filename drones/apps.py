@@ -12,6 +12,7 @@ class DronesConfig(AppConfig):
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
         from drones.airspace.imports import register_kinds
+        from drones.airspace.index import airspace_signals_connect
         from drones.bridge.embedded import embedded_bridge_job
         from drones.tracks import track_purge_job
 
@@ -32,3 +33,5 @@ class DronesConfig(AppConfig):
         job_register(name="track point clean-up", start=track_purge_job)
         # Airspace zones and markets are imported with the import framework (for users who manage the fleet).
         register_kinds()
+        # A zone saved or deleted moves the airspace version, so every process rebuilds its check index.
+        airspace_signals_connect()

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from campus.models import Station
 from common.geo import Crs, geometry_to_geojson, point_problem, to_wgs84
 from common.roles import Capability
+from drones.airspace.index import airspace_changed
 from drones.missions.frame import LocalFrame, circle_geojson
 from drones.missions.markets import parse_lunar_days
 from drones.models import Airspace, Market
@@ -58,6 +59,7 @@ from imports.kind import (
     write_records,
 )
 from imports.readers import GEO_FORMATS
+from imports.report import Action
 
 
 class FleetImportKind(models.TextChoices):
@@ -345,7 +347,13 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
         return result, center_lat, center_lon
 
     def write(self, plan: Plan, ctx: ImportContext) -> dict[str, int]:
-        write_records(Airspace, plan.payload.diff, plan.payload.values)
+        diff = plan.payload.diff
+        write_records(Airspace, diff, plan.payload.values)
+        # Bulk writes send no signals and bulk_update leaves auto_now alone: move the airspace version here.
+        updated = [diff.ids[i] for i in diff.indexes(Action.UPDATE)]
+        if updated:
+            Airspace.objects.filter(pk__in=updated).update(updated_at=timezone.now())
+        airspace_changed()
         return {}
 
 

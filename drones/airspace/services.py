@@ -39,7 +39,7 @@ def airspace_set_active(*, zone: Airspace, active: bool, actor, reason: str = ""
         return zone
     before = snapshot(zone, ["active"])
     zone.active = active
-    zone.save(update_fields=["active"])
+    zone.save(update_fields=["active", "updated_at"])  # updated_at: the airspace version (drones.airspace.index)
     audit_record(
         actor=actor,
         action="airspace.activate" if active else "airspace.deactivate",

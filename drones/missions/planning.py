@@ -7,11 +7,10 @@ violations, like every other rule, so the page can show them all at once.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from drones.airspace.index import airspace_index_at
 from drones.missions.checks.results import CheckResult, MissionInvalid, Violation
 from drones.missions.checks.run import check_route
 from drones.missions.compile import compile_route, route_uses_speaker
@@ -19,7 +18,7 @@ from drones.missions.execution import FlightPlan
 from drones.missions.fence import FenceError, rally_items
 from drones.missions.markets import crowd_areas
 from drones.missions.route import RouteError, Waypoint, parse_route
-from drones.models import Airspace, Mission
+from drones.models import Mission
 
 
 def mission_launch(mission: Mission) -> tuple[float, float] | None:
@@ -57,10 +56,6 @@ def suggest_launch(
 
 def mission_speed(mission: Mission) -> float:
     return float(mission.speed_mps or mission.drone.cruise_speed_mps)
-
-
-def airspace_in_force(at: dt.datetime) -> list[Airspace]:
-    return [zone for zone in Airspace.objects.filter(active=True) if zone.in_force(at)]
 
 
 def _route_violations(error: RouteError) -> list[Violation]:
@@ -123,7 +118,7 @@ def mission_check(mission: Mission) -> CheckResult:
         speed_mps=mission_speed(mission),
         drone_endurance_min=mission.drone.endurance_min,
         operating_area=mission.operating_area,
-        airspaces=airspace_in_force(at),
+        airspaces=airspace_index_at(at),
         crowds=crowd_areas(at),
         approval_ref=mission.approval_ref,
         item_count=item_count,

@@ -48,6 +48,8 @@ class Airspace(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True, help_text=_("Where the zone came from."))
     notes = models.TextField(_("notes"), blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+    # Part of the airspace version the mission checks' cached index is keyed by (drones.airspace.index).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["kind", "name"]

@@ -51,6 +51,9 @@ Geometry is computed in the UTM zone of the launch point (``drones.missions.fram
 For many zones (``AirspaceIndex``) the zones near the mission are found with an
 STRtree in WGS-84, only those are projected (one transform call), and the
 segments and waypoints are tested against them with a second STRtree.
+``check_mission`` and ``drones.missions.planning.mission_check`` take the index from
+``drones.airspace.index``: built once per process for every zone in force at some time,
+rebuilt when the airspace version moves, and narrowed to the mission's time at each check.
 
 The package, one concept a module: ``limits`` (the limits and the ArduCopter
 defaults), ``results`` (violation codes, ``Violation``, ``Estimate``,

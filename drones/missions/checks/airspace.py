@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import shapely
 from django.utils.translation import gettext as _
-from shapely import geometry as shp
 
 from drones.missions.checks.checker import _Checker, _Legs, _point_label
 from drones.missions.checks.limits import _CLIP_MARGIN_M
@@ -25,9 +24,11 @@ def _zones_near(c: _Checker, index: AirspaceIndex, area_local) -> tuple[np.ndarr
     """The zones near the mission, in local metres (one projection call for all of them)."""
     if not len(index):
         return np.empty(0, dtype=object), []
-    minx, miny, maxx, maxy = shapely.bounds(
-        shp.MultiPoint([(c.lx, c.ly), *zip(c.x, c.y, strict=True)]).union(area_local)
-    )
+    # The launch point, the waypoints and the area's corners together (arrays, not 200 shapely Points).
+    area_minx, area_miny, area_maxx, area_maxy = shapely.bounds(area_local)
+    xs = np.concatenate([[c.lx, area_minx, area_maxx], c.x])
+    ys = np.concatenate([[c.ly, area_miny, area_maxy], c.y])
+    minx, maxx, miny, maxy = np.nanmin(xs), np.nanmax(xs), np.nanmin(ys), np.nanmax(ys)
     # All four corners (the UTM grid is turned against the meridians), padded past the clipping margin.
     pad = _CLIP_MARGIN_M + 30.0
     lat, lon = c.frame.latlon(

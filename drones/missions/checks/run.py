@@ -22,7 +22,7 @@ from drones.missions.checks.estimate import _check_endurance, _estimate, estimat
 from drones.missions.checks.limits import Limits
 from drones.missions.checks.line_of_sight import _check_line_of_sight
 from drones.missions.checks.results import CheckResult, Code, Violation
-from drones.missions.checks.zones import AIRPORT, NO_FLY, RESTRICTED, AirspaceIndex, AirspaceLike
+from drones.missions.checks.zones import AirspaceIndex, AirspaceLike
 from drones.missions.route import Waypoint
 
 
@@ -117,6 +117,7 @@ def check_route(
 def check_mission(mission, *, at: dt.datetime | None = None, limits: Limits | None = None) -> CheckResult:
     """Check a stored ``Mission`` against the airspace in force and the crowds at ``at``.
 
+    The zones come from this process's cached index (``drones.airspace.index``), narrowed to ``at``.
     ``at`` defaults to the mission's planned start, else now. The launch point is
     the mission's, else its drone's home; the speed the mission's, else the
     drone's cruise speed. A route that cannot even be parsed gives one
@@ -124,7 +125,7 @@ def check_mission(mission, *, at: dt.datetime | None = None, limits: Limits | No
     """
     from django.utils import timezone
 
-    from drones.airspace.selectors import airspace_in_force
+    from drones.airspace.index import airspace_index_at
     from drones.missions.markets import crowd_areas
     from drones.missions.route import RouteError, parse_route
 
@@ -164,7 +165,7 @@ def check_mission(mission, *, at: dt.datetime | None = None, limits: Limits | No
         speed_mps=mission.speed_mps or drone.cruise_speed_mps,
         drone_endurance_min=drone.endurance_min,
         operating_area=mission.operating_area or None,
-        airspaces=airspace_in_force(at, kinds=(NO_FLY, RESTRICTED, AIRPORT)),
+        airspaces=airspace_index_at(at),  # crowd zones among them: duplicates of crowd_areas' are dropped
         crowds=crowd_areas(at),
         approval_ref=mission.approval_ref,
         limits=limits,

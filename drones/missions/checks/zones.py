@@ -1,9 +1,13 @@
 """Airspace zones as the checks read them: the zone kinds, ``Zone`` (a zone without a database row),
 and ``AirspaceIndex``, the zones' WGS-84 shapes (invalid ones repaired) with an STRtree to find those
-near a mission."""
+near a mission, and their validity windows, so that one index serves checks at any time
+(``AirspaceIndex.in_force_at``)."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -20,7 +24,10 @@ NO_FLY, RESTRICTED, AIRPORT, CROWD = "no_fly", "restricted", "airport", "crowd"
 
 
 class AirspaceLike(Protocol):
-    """What the checks read of a zone: ``drones.models.Airspace`` or ``Zone``."""
+    """What the checks read of a zone: ``drones.models.Airspace`` or ``Zone``.
+
+    ``min_alt_m``, ``id``/``pk``, ``valid_from`` and ``valid_until`` are read when present.
+    """
 
     name: str
     kind: str
@@ -29,13 +36,18 @@ class AirspaceLike(Protocol):
 
 @dataclass(frozen=True)
 class Zone:
-    """A zone without a database row (tests, benchmarks, what-if checks)."""
+    """A zone without a database row (tests, benchmarks, what-if checks).
+
+    ``valid_from``/``valid_until``: aware datetimes, the zone in force from the one until before the other.
+    """
 
     name: str
     kind: str
     geometry: dict[str, Any]
     min_alt_m: float | None = None
     id: int | None = None
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -104,38 +116,68 @@ def _repaired(shapes: list) -> np.ndarray:
     return array
 
 
+def _seconds(moment: dt.datetime | None, unset: float) -> float:
+    """POSIX seconds of an aware datetime; ``unset`` (an infinity) for None, an open end."""
+    return moment.timestamp() if moment is not None else unset
+
+
 class AirspaceIndex:
     """Zones in WGS-84 with a spatial index; build once and reuse it for many checks.
 
     Crowd zones are kept apart (``crowds``): they limit the height, they do not keep out.
+    Every zone counts unless the index is narrowed with ``in_force_at``, which keeps the shapes and
+    the tree and masks the zones outside their validity window at that moment.
     """
 
     def __init__(self, zones: Iterable[AirspaceLike]):
         refs: list[ZoneRef] = []
         shapes: list = []
         zones_geometry: list[dict[str, Any]] = []
+        windows: list[tuple[float, float]] = []
         self.crowds: list[tuple[dict[str, Any], float, str]] = []
+        # Every crowd zone with its window, which ``in_force_at`` picks ``crowds`` from.
+        self._crowd_windows: list[tuple[tuple[dict[str, Any], float, str], float, float]] = []
         for zone in zones:
             kind = str(zone.kind)
+            window = (
+                _seconds(getattr(zone, "valid_from", None), -math.inf),
+                _seconds(getattr(zone, "valid_until", None), math.inf),
+            )
             if kind == CROWD:
                 if getattr(zone, "min_alt_m", None) is not None:
                     self.crowds.append((zone.geometry, float(zone.min_alt_m), str(zone.name)))
+                    self._crowd_windows.append((self.crowds[-1], *window))
                 continue
             zone_id = getattr(zone, "pk", None) or getattr(zone, "id", None)
             refs.append(ZoneRef(zone_id, str(zone.name), kind, getattr(zone, "min_alt_m", None)))
             zones_geometry.append(zone.geometry)
             shapes.append(None)
+            windows.append(window)
         geometries = _repaired(_simple_polygons_at_once(zones_geometry, shapes))
         keep = ~shapely.is_missing(geometries) if len(geometries) else np.zeros(0, dtype=bool)
         self.refs = [ref for ref, kept in zip(refs, keep, strict=True) if kept]
         self.geometries = geometries[keep] if len(geometries) else np.empty(0, dtype=object)
         self.tree = shapely.STRtree(self.geometries) if len(self.geometries) else None
+        bounds = np.asarray(windows, dtype=float).reshape(-1, 2)[keep] if windows else np.empty((0, 2))
+        self._valid_from, self._valid_until = bounds[:, 0], bounds[:, 1]
+        self._in_force: np.ndarray | None = None  # None: every zone
+
+    def in_force_at(self, at: dt.datetime) -> AirspaceIndex:
+        """This index narrowed to the zones in force at ``at`` (aware): a cheap view sharing the shapes
+        and the tree, so a cached index answers for any mission time."""
+        seconds = at.timestamp()
+        view = copy.copy(self)
+        view._in_force = (self._valid_from <= seconds) & (seconds < self._valid_until)
+        view.crowds = [crowd for crowd, start, end in self._crowd_windows if start <= seconds < end]
+        return view
 
     def __len__(self) -> int:
-        return len(self.refs)
+        return len(self.refs) if self._in_force is None else int(self._in_force.sum())
 
     def near(self, bounds: tuple[float, float, float, float]) -> np.ndarray:
-        """Indexes of the zones whose bounding box meets ``bounds`` (WGS-84 minx, miny, maxx, maxy)."""
+        """Indexes (into ``refs`` and ``geometries``) of the zones in force whose bounding box meets
+        ``bounds`` (WGS-84 minx, miny, maxx, maxy)."""
         if self.tree is None:
             return np.empty(0, dtype=np.int64)
-        return np.sort(self.tree.query(shp.box(*bounds)))
+        found = np.sort(self.tree.query(shp.box(*bounds)))
+        return found if self._in_force is None else found[self._in_force[found]]
