@@ -35,6 +35,31 @@ def _end_other_database_sessions(django_db_setup, django_db_blocker):
         )
 
 
+def _restore_migration_rows(sender, **kwargs) -> None:
+    from tests.migrations_helper import restore_migration_data
+
+    restore_migration_data(
+        "patrol.migrations.0002_default_window_rules:add_defaults",
+        "campus.migrations.0006_default_drill_types_rules:forwards",
+        renamed={"campus": "drills"},
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_rows_after_every_flush(django_db_setup):
+    """Write the rows the data migrations write (role groups, default drill types and rules, default duty
+    windows) again after each transactional test's flush, as Django's own post-migrate does for content
+    types. In one process, pytest-django runs the transactional tests last so nothing after them missed
+    those rows; under pytest-xdist (``make test``) a worker takes whole files in turn, and a file of
+    ordinary tests may follow a flush."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(_restore_migration_rows, sender=apps.get_app_config("common"), dispatch_uid="tests-rows")
+    yield
+    post_migrate.disconnect(sender=apps.get_app_config("common"), dispatch_uid="tests-rows")
+
+
 @pytest.fixture(autouse=True)
 def english_messages():
     """Service-level messages in English, the language the tests assert in.
