@@ -69,7 +69,8 @@ def _open(page, url: str, ready: str | None = None, *, expected: str | None = No
     page.refusals.clear()
     page.goto(url)
     if ready:
-        page.wait_for_selector(ready, state="attached")
+        # ReDoc lays out the whole API schema before its first heading: seconds on a busy machine
+        page.wait_for_selector(ready, state="attached", timeout=60_000)
     page.wait_for_timeout(600)  # scripts that start after load (maps, websockets, fetches) run
     events = [e for e in page.evaluate("window.__csp") if not (expected and expected in e)]
     assert not events, f"{url}: {events}"
