@@ -216,7 +216,8 @@ class DutyShift(models.Model):
             models.UniqueConstraint(fields=["post", "date", "kind", "start"], name="shift_unique_per_window"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="shift_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["term", "date"])]
+        # By date alone: the day's board, the overview's counts and the statistics ask for days, not terms.
+        indexes = [models.Index(fields=["term", "date"]), models.Index(fields=["date"], name="patrol_shift_date_idx")]
 
     def __str__(self) -> str:
         return f"{self.post} {self.date} {self.get_kind_display()}"

@@ -155,18 +155,32 @@ def plan_board(*, user, station: Station | None = None, school: School | None = 
     school has no plan with at least one version for it.
     """
     today = today or timezone.localdate()
-    schools = drill_schools_visible(user).filter(active=True).select_related("responsible_station")
+    # The board shows names, versions and dates: no outlines, plan texts or attachments are read.
+    schools = (
+        drill_schools_visible(user)
+        .filter(active=True)
+        .select_related("responsible_station")
+        .defer("campus", "responsible_station__jurisdiction")
+    )
     if station is not None:
         schools = schools.filter(responsible_station=station)
     if school is not None:
         schools = schools.filter(pk=school.pk)
     schools = list(schools.order_by("code"))
+    by_id = {s.pk: s for s in schools}
     plans: dict[int, list[EmergencyPlan]] = {}
     for plan in (
         EmergencyPlan.objects.filter(school__in=schools)
-        .select_related("scenario", "school")
-        .prefetch_related(_versions_prefetch())
+        .select_related("scenario")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=EmergencyPlanVersion.objects.order_by("-version").defer("text"),
+                to_attr="version_list",
+            )
+        )
     ):
+        plan.school = by_id[plan.school_id]  # the school already read, outline deferred
         plans.setdefault(plan.school_id, []).append(plan)
     rules = rules_active()
     board = PlanBoard()

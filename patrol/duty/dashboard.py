@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
 from patrol.duty.stats import term_default
-from patrol.models import DutyAssignment, DutyShift, Roster
+from patrol.models import Roster
 from patrol.roster import selectors as roster_selectors
 
 MAX_LINES = 8
@@ -36,8 +35,8 @@ def duty_section(*, user, now: dt.datetime) -> Section | None:
     Schedulers (MANAGE_DUTY) also get the uncovered places from today to Sunday and whether next
     week's duties are published.
 
-    A fixed number of queries (about a dozen at most); the Python work grows with today's shifts in
-    the user's scope (the board's rows) and, for schedulers, the rest of the week's shifts.
+    A fixed number of queries (about a dozen at most), all counts done by the database: the board of
+    the day is not built (``selectors.day_counts``), nor the rest of the week's shifts.
     """
     # Every role that stands duty may also view it (common.roles), so VIEW_DUTY decides.
     if not can(user, Capability.VIEW_DUTY):
@@ -75,17 +74,11 @@ def duty_section(*, user, now: dt.datetime) -> Section | None:
 
 
 def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str) -> list[Tile]:
-    """Counts of today's board, with the station a station officer's board starts at."""
-    board = selectors.board_for(user=user, date=today, station_id=selectors.board_station_default(user), now=now)
-    places = uncovered = 0
-    people: list[dict] = []
-    for row in board.rows:
-        places += sum(int(n or 0) for n in (row["requirements"] or {}).values())
-        uncovered += sum(row["uncovered_roles"].values())
-        people += row["people"]
-    checked_in = sum(1 for p in people if p["checked_in_at"] is not None)
-    late = sum(1 for p in people if p["late"])
-    missing = sum(1 for p in people if p["status"] == selectors.Status.MISSING)
+    """The counts of today's board (``day_counts``: the board's scope and rules, without building it), with
+    the station a station officer's board starts at."""
+    counts = selectors.day_counts(user=user, date=today, station_id=selectors.board_station_default(user), now=now)
+    places, uncovered = counts.places, counts.uncovered
+    checked_in, late, missing = counts.checked_in, counts.late, counts.missing
     return [
         Tile(
             key="uncovered_today",
@@ -99,8 +92,8 @@ def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str) -> list[Ti
             key="checked_in",
             label=_("Checked in"),
             value=checked_in,
-            note=ngettext("of %(count)d person assigned", "of %(count)d people assigned", len(people))
-            % {"count": len(people)},
+            note=ngettext("of %(count)d person assigned", "of %(count)d people assigned", counts.people)
+            % {"count": counts.people},
             url=url,
         ),
         Tile(key="late", label=_("Late check-ins"), value=late, url=url, level=level_if(late)),
@@ -134,25 +127,12 @@ def _my_duty_lines(*, user, today: dt.date, now: dt.datetime) -> list[Line]:
     return lines
 
 
-def _uncovered_places(shifts: QuerySet[DutyShift]) -> int:
-    """Places the shifts still need, by the roster's rule; two queries, only the columns the rule reads."""
-    shifts = (
-        shifts.select_related(None)
-        .only("pk", "requirements")
-        .order_by()
-        .prefetch_related(
-            Prefetch("assignments", queryset=DutyAssignment.objects.only("pk", "shift_id", "role").order_by())
-        )
-    )
-    return sum(sum(roster_selectors.missing_roles(s.requirements, list(s.assignments.all())).values()) for s in shifts)
-
-
 def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
     """The gaps left this week (from today) and whether next week's duties are published."""
     monday = monday_of(today)
     sunday = monday + dt.timedelta(days=6)
     visible = roster_selectors.shifts_visible(user)
-    uncovered = _uncovered_places(visible.filter(date__gte=today, date__lte=sunday))
+    _places, uncovered = selectors.places_count(visible.filter(date__gte=today, date__lte=sunday))
     term = term_default(today)
     week_url = (
         page_url("patrol:roster-week", kwargs={"term_id": term.pk}, week=monday.isoformat())

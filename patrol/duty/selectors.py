@@ -7,11 +7,13 @@ agree; the board page re-evaluates the time-based ones (late, missing) in the br
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -126,23 +128,29 @@ def patrol_shifts_for(*, user, date: dt.date) -> QuerySet[DutyShift]:
 
     A guard on the shift, or a school safety staff member of the shift's school.
     """
-    qs = DutyShift.objects.filter(date=date, kind=WindowKind.DISMISSAL).select_related("post", "post__gate__school")
+    qs = DutyShift.objects.filter(date=date, kind=WindowKind.DISMISSAL)
     if not user.is_authenticated:
         return qs.none()
-    mine = qs.filter(assignments__staff__user=user, assignments__staff__role=DutyRole.GUARD)
+    # The guard's own shifts as a subquery of ids: no DISTINCT over whole rows (staffing, school outline).
+    mine = Q(pk__in=qs.filter(assignments__staff__user=user, assignments__staff__role=DutyRole.GUARD).values("pk"))
     school_id = scope_of(user).school_id
-    if school_id:
-        return (mine | qs.filter(post__gate__school_id=school_id)).distinct().order_by("start", "post_id")
-    return mine.distinct().order_by("start", "post_id")
+    return (
+        qs.filter(mine | Q(post__gate__school_id=school_id) if school_id else mine)
+        .select_related("post", "post__gate__school")
+        .defer("post__gate__school__campus")
+        .order_by("start", "post_id")
+    )
 
 
-def patrol_due(shift: DutyShift) -> bool:
-    """Whether the school guards must patrol before this shift: a dismissal post staffed by guards."""
+def patrol_due(shift: DutyShift, *, assignments: list[DutyAssignment] | None = None) -> bool:
+    """Whether the school guards must patrol before this shift: a dismissal post staffed by guards.
+
+    ``assignments``: the shift's, when already read (else its ``assignments``, prefetched or queried)."""
     if shift.kind != WindowKind.DISMISSAL:
         return False
     if int((shift.requirements or {}).get(DutyRole.GUARD, 0) or 0) > 0:
         return True
-    return any(a.role == DutyRole.GUARD for a in shift.assignments.all())
+    return any(a.role == DutyRole.GUARD for a in (shift.assignments.all() if assignments is None else assignments))
 
 
 # --- statuses ------------------------------------------------------------------------------------
@@ -183,17 +191,22 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
 
 
-def board_shifts(*, user, date: dt.date, station_id: int | None = None) -> QuerySet[DutyShift]:
+def day_shifts(*, user, date: dt.date, station_id: int | None = None) -> QuerySet[DutyShift]:
+    """The shifts of the board of ``date`` (the user's scope, one station's schools when given), unordered."""
     qs = shifts_visible(user).filter(date=date)
     if station_id is not None:
         qs = qs.filter(post__gate__school__responsible_station_id=station_id)
-    return qs.prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=DutyAssignment.objects.select_related("staff", "checkin").order_by("role", "staff__name"),
-        ),
-        Prefetch("patrols", queryset=GuardPatrol.objects.select_related("staff").order_by("started_at")),
-    ).order_by("start", "post__gate__school__code", "post_id")
+    return qs
+
+
+# The board shows a school's and a station's name, never their outlines: not read, not decoded.
+UNSHOWN_GEOMETRY = ("post__gate__school__campus", "post__gate__school__responsible_station__jurisdiction")
+
+
+def board_shifts(*, user, date: dt.date, station_id: int | None = None) -> QuerySet[DutyShift]:
+    """The board's shifts in its order, without their people (``board_for`` reads those in one query each)."""
+    qs = day_shifts(user=user, date=date, station_id=station_id).defer(*UNSHOWN_GEOMETRY)
+    return qs.order_by("start", "post__gate__school__code", "post_id")
 
 
 def patrol_dict(patrol: GuardPatrol) -> dict[str, Any]:
@@ -210,11 +223,21 @@ def patrol_dict(patrol: GuardPatrol) -> dict[str, Any]:
     }
 
 
-def shift_row(shift: DutyShift, *, now: dt.datetime) -> dict[str, Any]:
-    """One post in one window as the board shows it (JSON-safe). Needs the prefetches of ``board_shifts``."""
+def shift_row(
+    shift: DutyShift,
+    *,
+    now: dt.datetime,
+    assignments: list[DutyAssignment] | None = None,
+    patrols: list[GuardPatrol] | None = None,
+) -> dict[str, Any]:
+    """One post in one window as the board shows it (JSON-safe).
+
+    ``assignments`` (with ``staff`` and ``checkin``, in role and name order) and ``patrols`` (with ``staff``,
+    oldest first): the shift's, or None to read them from its prefetched ``assignments`` and ``patrols``.
+    """
     school = shift.post.gate.school
     station = school.responsible_station
-    assignments = list(shift.assignments.all())
+    assignments = list(shift.assignments.all()) if assignments is None else assignments
     people = []
     for a in assignments:
         checkin = getattr(a, "checkin", None)  # reverse one-to-one: None when absent
@@ -237,7 +260,7 @@ def shift_row(shift: DutyShift, *, now: dt.datetime) -> dict[str, Any]:
             }
         )
     short = uncovered_roles(shift.requirements, assignments)
-    patrols = list(shift.patrols.all())
+    patrols = list(shift.patrols.all()) if patrols is None else patrols
     return {
         "id": shift.id,
         "date": shift.date.isoformat(),
@@ -253,7 +276,7 @@ def shift_row(shift: DutyShift, *, now: dt.datetime) -> dict[str, Any]:
         "requirements": shift.requirements,
         "uncovered_roles": short,
         "uncovered": bool(short),
-        "patrol_due": patrol_due(shift),
+        "patrol_due": patrol_due(shift, assignments=assignments),
         "patrol": patrol_dict(patrols[-1]) if patrols else None,
         "people": people,
         "status": shift_status(uncovered=bool(short), people=[p["status"] for p in people]),
@@ -301,7 +324,21 @@ class Board:
 def board_for(*, user, date: dt.date, station_id: int | None = None, now: dt.datetime | None = None) -> Board:
     now = now or timezone.now()
     board = Board(date=date, now=now, station_id=station_id)
-    board.rows = [shift_row(s, now=now) for s in board_shifts(user=user, date=date, station_id=station_id)]
+    shifts = board_shifts(user=user, date=date, station_id=station_id)
+    # One query each for the day's people and patrols, grouped here: a prefetch would build a queryset
+    # per shift to hold them, which cost more than the rest of the board.
+    of_day = shifts.values("pk")
+    people: dict[int, list[DutyAssignment]] = defaultdict(list)
+    for a in (
+        DutyAssignment.objects.filter(shift__in=of_day)
+        .select_related("staff", "checkin")
+        .order_by("role", "staff__name")
+    ):
+        people[a.shift_id].append(a)
+    patrols: dict[int, list[GuardPatrol]] = defaultdict(list)
+    for p in GuardPatrol.objects.filter(shift__in=of_day).select_related("staff").order_by("started_at"):
+        patrols[p.shift_id].append(p)
+    board.rows = [shift_row(s, now=now, assignments=people[s.pk], patrols=patrols[s.pk]) for s in shifts]
     return board
 
 
@@ -310,6 +347,7 @@ def shift_row_by_id(shift_id: int, *, now: dt.datetime | None = None) -> dict[st
     shift = (
         DutyShift.objects.filter(pk=shift_id)
         .select_related("post", "post__gate", "post__gate__school", "post__gate__school__responsible_station")
+        .defer(*UNSHOWN_GEOMETRY)
         .prefetch_related(
             Prefetch("assignments", queryset=DutyAssignment.objects.select_related("staff", "checkin")),
             Prefetch("patrols", queryset=GuardPatrol.objects.select_related("staff").order_by("started_at")),
@@ -317,3 +355,92 @@ def shift_row_by_id(shift_id: int, *, now: dt.datetime | None = None) -> dict[st
         .first()
     )
     return shift_row(shift, now=now or timezone.now()) if shift else None
+
+
+# --- counts without the board ----------------------------------------------------------------------
+
+
+class _JsonInt(Func):
+    """``field[key]`` of a JSON object column as an integer, NULL when absent.
+
+    For staffing (``requirements``), whose values are whole numbers (``clean_requirements``): on SQLite a
+    plain ``JSON_EXTRACT`` is a third of ``KT``'s cost, which checks for JSON types never stored here.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(F(field))
+        self.key = key
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"JSON_EXTRACT({sql}, %s)", (*params, f'$."{self.key}"')
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: jsonb
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql} ->> %s)::integer)", (*params, self.key)
+
+
+def shifts_with_staffing(shifts: QuerySet[DutyShift]) -> QuerySet[DutyShift]:
+    """``shifts`` one row each (grouped over one join to their assignments), annotated per role with
+    ``needed_<role>`` (places the staffing asks for) and ``filled_<role>`` (people assigned)."""
+    return shifts.order_by().annotate(
+        **{f"needed_{role}": Coalesce(_JsonInt("requirements", role), Value(0)) for role in DutyRole.values},
+        **{f"filled_{role}": Count("assignments", filter=Q(assignments__role=role)) for role in DutyRole.values},
+    )
+
+
+def staffing_places() -> tuple[Any, Any]:
+    """(places, uncovered places) of a row of ``shifts_with_staffing``, as expressions.
+
+    Uncovered is ``missing_roles`` in SQL, the roster's rule (``tests/patrol/test_dashboard_counts.py``
+    holds the two together): per role the places not filled, except that police beyond the police places
+    fill auxiliary ones.
+    """
+    needed = {role: F(f"needed_{role}") for role in DutyRole.values}
+    filled = {role: F(f"filled_{role}") for role in DutyRole.values}
+    spare_police = Greatest(filled[DutyRole.POLICE] - needed[DutyRole.POLICE], Value(0))
+    uncovered = Greatest(needed[DutyRole.AUXILIARY] - filled[DutyRole.AUXILIARY] - spare_police, Value(0))
+    places = needed[DutyRole.AUXILIARY]
+    for role in DutyRole.values:
+        if role != DutyRole.AUXILIARY:
+            uncovered = uncovered + Greatest(needed[role] - filled[role], Value(0))
+            places = places + needed[role]
+    return places, uncovered
+
+
+def places_count(shifts: QuerySet[DutyShift]) -> tuple[int, int]:
+    """(places, uncovered places) over ``shifts`` in one query: the database sums ``staffing_places`` over
+    the rows of ``shifts_with_staffing`` (as a subquery, so each shift's staffing is read once)."""
+    places, uncovered = staffing_places()
+    totals = shifts_with_staffing(shifts.select_related(None)).aggregate(places=Sum(places), uncovered=Sum(uncovered))
+    return totals["places"] or 0, totals["uncovered"] or 0
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """What the board of a day counts: places and gaps (the roster's rule), people and their check-ins."""
+
+    places: int
+    uncovered: int
+    people: int
+    checked_in: int
+    late: int
+    missing: int
+
+
+def day_counts(*, user, date: dt.date, station_id: int | None = None, now: dt.datetime) -> DayCounts:
+    """The counts of ``board_for(...)`` (same scope, same rules, same ``now``) in two aggregate queries.
+
+    Missing: assigned, not checked in, and the window started more than the grace ago (``person_status``).
+    """
+    shifts = day_shifts(user=user, date=date, station_id=station_id)
+    places, uncovered = places_count(shifts)
+    people = DutyAssignment.objects.filter(shift__in=shifts.select_related(None).values("pk")).aggregate(
+        people=Count("pk"),
+        checked_in=Count("pk", filter=Q(checkin__isnull=False)),
+        late=Count("pk", filter=Q(checkin__late=True)),
+        missing=Count("pk", filter=Q(checkin__isnull=True, shift__start__lt=now - grace())),
+    )
+    return DayCounts(places=places, uncovered=uncovered, **people)

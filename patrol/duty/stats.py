@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.models import Term
 from common.dates import monday_of
 from common.xlsx import XlsxBook
-from patrol.duty.selectors import grace, patrol_due, shifts_visible, uncovered_roles
-from patrol.models import DutyAssignment
+from patrol.duty.selectors import grace, shifts_visible, shifts_with_staffing, staffing_places
+from patrol.models import DutyRole, GuardPatrol, WindowKind
 
 COUNT_FIELDS = (
     "shifts",
@@ -113,28 +113,52 @@ def _week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d} ({monday:%m-%d}–{sunday:%m-%d})"
 
 
-def shift_counts(shift, *, now: dt.datetime) -> StatRow:
-    """The counts of one shift (needs ``assignments`` with ``checkin`` and ``patrols`` prefetched)."""
-    row = StatRow("", "", shifts=1)
-    assignments = list(shift.assignments.all())
-    row.required = sum(int(v or 0) for v in (shift.requirements or {}).values())
-    row.assigned = len(assignments)
-    row.covered = row.required - sum(uncovered_roles(shift.requirements, assignments).values())
-    begun = now > shift.start + grace()
-    for a in assignments:
-        checkin = getattr(a, "checkin", None)
-        if checkin is not None:
-            row.checked_in += 1
-            row.late += checkin.late
-            row.on_time += not checkin.late
-        elif begun:
-            row.missing += 1
-    if patrol_due(shift):
-        recorded = bool(shift.patrols.all())
-        if recorded or now >= shift.start:
-            row.patrols_due += 1
-            row.patrols_recorded += recorded
-    return row
+def _shift_rows(qs, *, now: dt.datetime):
+    """One dict per shift of ``qs``: where and when, and its counts, all counted by the database.
+
+    Missing: no check-in once the window's start plus the grace has passed (``person_status``); a guard
+    patrol is due on a dismissal window staffed by guards (``patrol_due``) once it has begun, or once
+    recorded.
+    """
+    places, uncovered = staffing_places()
+    school = "post__gate__school"
+    return shifts_with_staffing(
+        qs.values(
+            "id",
+            "date",
+            "start",
+            "kind",
+            f"{school}_id",
+            f"{school}__name",
+            f"{school}__responsible_station_id",
+            f"{school}__responsible_station__name",
+        )  # fmt: skip
+    ).annotate(
+        places_n=places,
+        uncovered_n=uncovered,
+        assigned_n=Count("assignments"),
+        checked_in_n=Count("assignments__checkin"),
+        late_n=Count("assignments__checkin", filter=Q(assignments__checkin__late=True)),
+        missing_n=Count("assignments", filter=Q(assignments__checkin__isnull=True, start__lt=now - grace())),
+        recorded=Exists(GuardPatrol.objects.filter(shift_id=OuterRef("pk"))),
+    )
+
+
+def shift_counts(row: dict, *, now: dt.datetime) -> StatRow:
+    """The counts of one row of ``_shift_rows``."""
+    counts = StatRow("", "", shifts=1)
+    counts.required = row["places_n"]
+    counts.covered = row["places_n"] - row["uncovered_n"]
+    counts.assigned = row["assigned_n"]
+    counts.checked_in = row["checked_in_n"]
+    counts.late = row["late_n"]
+    counts.on_time = row["checked_in_n"] - row["late_n"]
+    counts.missing = row["missing_n"]
+    guards = row[f"needed_{DutyRole.GUARD}"] > 0 or row[f"filled_{DutyRole.GUARD}"] > 0
+    if row["kind"] == WindowKind.DISMISSAL and guards and (row["recorded"] or now >= row["start"]):
+        counts.patrols_due = 1
+        counts.patrols_recorded = int(row["recorded"])
+    return counts
 
 
 def duty_stats(
@@ -149,7 +173,8 @@ def duty_stats(
 ) -> StatsReport:
     """Coverage statistics over the shifts the user may see from ``start`` to ``end`` (inclusive).
 
-    ``token``: an export's ``ExportToken`` (``common.exports``), checked between batches of shifts.
+    One query counts every shift (``_shift_rows``); Python only adds the rows up per school, station
+    and week. ``token``: an export's ``ExportToken`` (``common.exports``), checked between batches of shifts.
     """
     now = now or timezone.now()
     report = StatsReport(start=start, end=end, term=term, station_id=station_id)
@@ -159,26 +184,24 @@ def duty_stats(
         qs = qs.filter(term=term)
     if station_id is not None:
         qs = qs.filter(post__gate__school__responsible_station_id=station_id)
-    qs = qs.prefetch_related(
-        Prefetch("assignments", queryset=DutyAssignment.objects.select_related("checkin")), "patrols"
-    ).order_by("date", "start")
+    rows = _shift_rows(qs, now=now)
     schools: dict[int, StatRow] = {}
     stations: dict[int | None, StatRow] = {}
     weeks: dict[dt.date, StatRow] = {}
-    for shift in qs if token is None else token.checked(qs):
-        counts = shift_counts(shift, now=now)
-        school = shift.post.gate.school
-        station = school.responsible_station
-        monday = monday_of(shift.date)
-        if school.id not in schools:
-            schools[school.id] = StatRow(str(school.id), school.name)
-        sid = station.id if station else None
+    for row in rows if token is None else token.checked(rows):
+        counts = shift_counts(row, now=now)
+        school_id = row["post__gate__school_id"]
+        sid = row["post__gate__school__responsible_station_id"]
+        monday = monday_of(row["date"])
+        if school_id not in schools:
+            schools[school_id] = StatRow(str(school_id), row["post__gate__school__name"])
         if sid not in stations:
-            stations[sid] = StatRow(str(sid or ""), station.name if station else _("No responsible station"))
+            label = row["post__gate__school__responsible_station__name"] if sid else _("No responsible station")
+            stations[sid] = StatRow(str(sid or ""), label)
         if monday not in weeks:
             weeks[monday] = StatRow(monday.isoformat(), _week_label(monday))
-        for row in (schools[school.id], stations[sid], weeks[monday], report.total):
-            row.add(counts)
+        for total in (schools[school_id], stations[sid], weeks[monday], report.total):
+            total.add(counts)
     report.schools = sorted(schools.values(), key=lambda r: r.label)
     report.stations = sorted(stations.values(), key=lambda r: r.label)
     report.weeks = [weeks[k] for k in sorted(weeks)]

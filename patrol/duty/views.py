@@ -158,16 +158,18 @@ def duty_board(request):
     day, station_id = board_params(request, request.GET)
     school_id = scope_of(request.user).school_id if staff_only(request.user) else None
     board = selectors.board_for(user=request.user, date=day, station_id=station_id)
+    status_labels = {k: str(v) for k, v in selectors.Status.labels.items()}
     return render(
         request,
         "patrol/duty/board.html",
         {
             "board": board,
+            "rows": [(row, status_labels[row["status"]]) for row in board.rows],
             "day": day,
             "station_id": station_id,
-            "stations": [] if school_id else Station.objects.all(),
+            "stations": [] if school_id else Station.objects.only("pk", "name"),
             "school_only": bool(school_id) or staff_only(request.user),
-            "status_labels": {k: str(v) for k, v in selectors.Status.labels.items()},
+            "status_labels": status_labels,
             "status_order": selectors.Status.order,
         },
     )
@@ -205,7 +207,7 @@ def duty_stats(request):
         {
             "report": report,
             "terms": Term.objects.all(),
-            "stations": [] if staff_only(request.user) else Station.objects.all(),
+            "stations": [] if staff_only(request.user) else Station.objects.only("pk", "name"),
             "xlsx_query": query.urlencode(),
             "term_value": request.GET.get("term", ""),
         },
