@@ -23,9 +23,17 @@ Processes, all on this machine (every one's CPU is measured from /proc/<pid>/sta
   the same coalescing, against a fresh fleet and the same viewers.
 
 Latency is from the simulator sending the GLOBAL_POSITION_INT a state carries to a viewer
-receiving it (see ``benchmarks.telemetry_viewers``); lost = gaps in each drone's ``seq`` per
-viewer; CPU-ms per delivered update = the system's CPU (web, bridge and Redis processes; not
-the simulator nor the viewers) over the updates all viewers received.
+receiving it (see ``benchmarks.telemetry_viewers``); superseded = seqs a viewer did not get
+because a newer full state of the same drone replaced them (a viewer or the server behind);
+lost = any other gap in a drone's ``seq`` per viewer (neither delivered nor superseded); stale =
+new positions delivered over 1 s after the vehicle sent them without the ``delayed`` mark (an
+old position shown as live); start-up = from the viewers' start until every viewer has an update
+of every drone. CPU-ms per delivered update = the system's CPU (web, bridge and Redis processes;
+not the simulator, the viewers nor ``--busy`` load) over the updates all viewers received.
+
+``--busy N`` runs N busy-loop processes for the whole run (competing load: one busy core is
+``--busy 1``). A configuration that fails (does not start within the start-up limit, a process
+exits) stays in the table, marked failed with the reason.
 
 ``--profile DIR`` runs the system's processes under cProfile and prints their costliest calls.
 """
@@ -37,7 +45,6 @@ import contextlib
 import ctypes
 import json
 import os
-import pstats
 import queue
 import signal
 import socket
@@ -51,6 +58,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from benchmarks.telemetry_report import load_average, print_profiles, print_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -262,6 +271,8 @@ class RunResult:
     roles: dict[str, str] = field(default_factory=dict)  # process name -> sut / sim / viewers
     notes: list[str] = field(default_factory=list)
     other_cpu_s: float = 0.0  # what the rest of the machine used meanwhile (other work competes for the cores)
+    startup_s: float | None = None  # viewers' start until every viewer has every drone
+    failed: str = ""  # why this configuration did not run to the end
 
     @property
     def system_cpu_s(self) -> float:
@@ -274,6 +285,15 @@ class RunResult:
     @property
     def cpu_ms_per_update(self) -> float | None:
         return self.system_cpu_s * 1000.0 / self.delivered if self.delivered else None
+
+
+BUSY_LOOP = "import time\nwhile True:\n    time.monotonic()\n"
+
+
+def start_busy(children: Children, args: argparse.Namespace) -> None:
+    """``--busy N``: N processes each keeping a core busy, competing with the system for the CPUs."""
+    for i in range(args.busy):
+        children.spawn(f"busy{i}", "load", [PYTHON, "-c", BUSY_LOOP])
 
 
 def start_fleets(children: Children, args: argparse.Namespace) -> tuple[list[Child], list[dict[str, Any]]]:
@@ -308,8 +328,14 @@ def measure(
     result: RunResult, children: Children, fleets: list[Child], viewers: Child, args: argparse.Namespace, extra: dict
 ) -> None:
     """Warm up, then one measured window: CPU of every process, frames sent, what viewers saw."""
-    viewers.readline(timeout_s=90 + args.vehicles * 0.2)  # "ready"
-    progress(f"every viewer sees every drone; warming up {args.warmup:g} s, then measuring {args.duration:g} s")
+    limit_s = args.startup_limit
+    try:
+        ready = viewers.readline(timeout_s=limit_s)  # "ready <start-up s>"
+    except RuntimeError as exc:
+        raise RuntimeError(f"not every viewer had every drone within {limit_s:g} s") from exc
+    result.startup_s = float(ready.split()[1])
+    progress(f"every viewer sees every drone after {result.startup_s:.1f} s; warming up {args.warmup:g} s, "
+             f"then measuring {args.duration:g} s")  # fmt: skip
     time.sleep(args.warmup)
     pids = {c.name: c.pid for c in children.children}
     pids.update({name: pid for name, (pid, _role) in extra.items()})
@@ -371,8 +397,7 @@ def _log_dir(args: argparse.Namespace, tmp_path: Path, run: str) -> Path:
 
 
 def run_system(layer: str, args: argparse.Namespace) -> RunResult:
-    label = {"inmemory": "in-memory layer (embedded bridge)", "redis": "Redis layer (bridge processes)"}[layer]
-    result = RunResult(label, args.vehicles, args.viewers)
+    result = RunResult(_label(layer, args), args.vehicles, args.viewers)
     with tempfile.TemporaryDirectory(prefix="bench-telemetry-") as tmp, contextlib.ExitStack() as stack:
         tmp_path = Path(tmp)
         (tmp_path / "staticfiles").mkdir()  # STATIC_ROOT under SCHOOLSAFE_VAR_DIR: spares WhiteNoise's warning
@@ -392,6 +417,7 @@ def run_system(layer: str, args: argparse.Namespace) -> RunResult:
             env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}", "DRONE_BRIDGE_EMBEDDED": "1"})
         children = Children(_log_dir(args, tmp_path, layer))
         stack.callback(children.stop_all)  # registered after the databases: runs before they are dropped
+        start_busy(children, args)
         fleets, vehicles = start_fleets(children, args)
         (tmp_path / "vehicles.json").write_text(json.dumps(vehicles))
         progress(f"{layer}: {len(vehicles)} simulated vehicles up; creating the database")
@@ -436,12 +462,38 @@ def run_system(layer: str, args: argparse.Namespace) -> RunResult:
     return result
 
 
+LABELS = {
+    "inmemory": "in-memory layer (embedded bridge)",
+    "redis": "Redis layer (bridge processes)",
+    "baseline": "baseline: bare pymavlink -> websockets relay",
+}
+
+
+def _label(layer: str, args: argparse.Namespace) -> str:
+    if layer == "redis" and (args.bridges > 1 or args.web_processes > 1):
+        return f"Redis, {args.bridges} bridge(s), {args.web_processes} web process(es)"
+    return LABELS[layer]
+
+
+def _run_or_fail(layer: str, args: argparse.Namespace) -> RunResult:
+    """The run's result; a configuration that failed is kept, marked with why."""
+    try:
+        result = run_baseline(args) if layer == "baseline" else run_system(layer, args)
+    except RuntimeError as exc:
+        progress(f"{layer}: FAILED: {exc}")
+        result = RunResult(_label(layer, args), args.vehicles, args.viewers)
+        result.failed = str(exc).splitlines()[0]
+    result.label = _label(layer, args)
+    return result
+
+
 def run_baseline(args: argparse.Namespace) -> RunResult:
-    result = RunResult("baseline: bare pymavlink -> websockets relay", args.vehicles, args.viewers)
+    result = RunResult(LABELS["baseline"], args.vehicles, args.viewers)
     with tempfile.TemporaryDirectory(prefix="bench-telemetry-") as tmp, contextlib.ExitStack() as stack:
         tmp_path = Path(tmp)
         children = Children(_log_dir(args, tmp_path, "baseline"))
         stack.callback(children.stop_all)
+        start_busy(children, args)
         fleets, vehicles = start_fleets(children, args)
         (tmp_path / "vehicles.json").write_text(json.dumps(vehicles))
         (tmp_path / "epochs.json").write_text(json.dumps({i: v["send_epoch"] for i, v in enumerate(vehicles)}))
@@ -464,82 +516,7 @@ def run_baseline(args: argparse.Namespace) -> RunResult:
     return result
 
 
-# --- report ------------------------------------------------------------------------------------
-
-
-def _fmt(value: float | None, digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-SLOW_MS = 250  # the aim: p99 under 250 ms
-
-
-def print_table(results: list[RunResult], baseline: RunResult | None, args_verbose: bool = False) -> None:
-    print(
-        f"Telemetry benchmark: {results[0].vehicles} vehicles at ArduCopter's REQUEST_DATA_STREAM ALL 4 Hz, "
-        f"{results[0].viewers} viewers of /ws/drones/, {results[0].seconds:.0f} s measured; "
-        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
-    )
-    print()
-    print("| | " + " | ".join(r.label for r in results) + " |")
-    print("|---|" + "---:|" * len(results))
-
-    def row(name: str, values: list[str]) -> None:
-        print(f"| {name} | " + " | ".join(values) + " |")
-
-    row("vehicles", [str(r.vehicles) for r in results])
-    row("viewers", [str(r.viewers) for r in results])
-    row("ingest (vehicle messages/s)", [_fmt(r.ingest_msgs / r.seconds) for r in results])
-    row(
-        "updates published/s (all drones)",
-        [_fmt((r.delivered + r.viewer["lost"]) / max(1, r.viewers) / r.seconds) for r in results],
-    )
-    row("delivered updates/s (all viewers)", [_fmt(r.delivered / r.seconds) for r in results])
-    row("websocket messages/s (all viewers)", [_fmt(r.viewer["messages"] / r.seconds) for r in results])
-    row("latency p50 (ms)", [_fmt(r.viewer["latency_ms"]["p50"]) for r in results])
-    row("latency p90 (ms)", [_fmt(r.viewer["latency_ms"]["p90"]) for r in results])
-    row("latency p99 (ms)", [_fmt(r.viewer["latency_ms"]["p99"]) for r in results])
-    row("latency max (ms)", [_fmt(r.viewer["latency_ms"]["max"]) for r in results])
-    row("lost updates (seq gaps)", [f"{r.viewer['lost']:,}" for r in results])
-    row("resyncs / disconnects", [f"{r.viewer['resyncs']} / {r.viewer['disconnects']}" for r in results])
-    names: list[str] = []
-    for r in results:
-        names += [n for n in r.cpu_s if n not in names]
-    for name in names:
-        row(f"CPU % {name}", [_fmt(r.cpu_s[name] / r.seconds * 100) if name in r.cpu_s else "" for r in results])
-    row("CPU % everything else on the machine", [_fmt(r.other_cpu_s / r.seconds * 100) for r in results])
-    row("**system CPU %** (web, bridge, Redis)", [f"**{_fmt(r.system_cpu_s / r.seconds * 100)}**" for r in results])
-    row("**CPU-ms per delivered update**", [f"**{_fmt(r.cpu_ms_per_update, 4)}**" for r in results])
-    if baseline is not None and baseline.cpu_ms_per_update:
-        row(
-            "ratio to baseline",
-            [_fmt((r.cpu_ms_per_update or 0) / baseline.cpu_ms_per_update, 2) + "x" for r in results],
-        )
-    print()
-    for r in results:
-        v = r.viewer
-        extra = [
-            f"{r.label}: {v['fresh']:,} latency samples (updates with a new vehicle time),",
-            f"{v['repeats']:,} repeats (same vehicle time: heartbeat/status-only updates),",
-            f"{v['reordered']} out-of-order, simulator dropped {r.sim_dropped} frames",
-        ]
-        by_second = v.get("worst_latency_ms_by_second", [])
-        slow = [ms for ms in by_second if ms > SLOW_MS]
-        extra.append(f"; {len(slow)} of {len(by_second)} seconds had an update over {SLOW_MS} ms")
-        if args_verbose:
-            extra.append(f"(worst per second: {by_second})")
-        print("- " + " ".join(extra) + "".join(f"; {n}" for n in r.notes) + ".")
-        for error in v.get("errors", []):
-            print(f"  - {error}")
-
-
-def print_profiles(directory: Path, top: int) -> None:
-    for path in sorted(directory.glob("*.prof")):
-        print(f"\n### cProfile: {path.stem} (top {top} by own time)\n\n```")
-        pstats.Stats(str(path), stream=sys.stdout).sort_stats("tottime").print_stats(top)
-        print("```")
+# --- report: benchmarks.telemetry_report -------------------------------------------------------
 
 
 def main() -> int:
@@ -560,6 +537,8 @@ def main() -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="the Redis server")
     parser.add_argument("--redis-db", type=int, default=14, help="an empty Redis database for the run")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra system settings")
+    parser.add_argument("--busy", type=int, default=0, help="busy-loop processes competing for the cores")
+    parser.add_argument("--startup-limit", type=float, help="seconds for every viewer to have every drone")
     parser.add_argument("--verbose", action="store_true", help="also print the worst latency of every second")
     parser.add_argument("--logs", metavar="DIR", help="keep every process's standard error in DIR")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the system's processes into DIR")
@@ -567,6 +546,8 @@ def main() -> int:
     if args.quick:
         args.vehicles, args.viewers, args.duration, args.warmup = 20, 10, 10.0, 2.0
     args.env = dict(item.split("=", 1) for item in args.env)
+    if args.startup_limit is None:
+        args.startup_limit = 90 + args.vehicles * 0.2
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     if "--layer" not in sys.argv:
@@ -579,18 +560,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, interrupted)
     results: list[RunResult] = []
     baseline = None
+    load_before = load_average()
     try:
         for layer in layers:
-            results.append(run_system(layer, args))
+            results.append(_run_or_fail(layer, args))
         if args.baseline:
             progress("baseline: starting")
-            baseline = run_baseline(args)
+            baseline = _run_or_fail("baseline", args)
             results.append(baseline)
     except KeyboardInterrupt:
         print("interrupted; child processes stopped, databases dropped", file=sys.stderr)
         return 130
     if results:
-        print_table(results, baseline, args.verbose)
+        print_table(results, baseline, args, load_before)
     if args.profile:
         print_profiles(Path(args.profile), 40)
     return 0

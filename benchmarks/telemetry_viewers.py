@@ -7,8 +7,14 @@ Each client behaves like the live map (static/js/drone_map.js): it takes the sna
 every ``fleet`` message, checks each drone's ``seq`` and asks for a ``resync`` snapshot when
 it sees a gap. Besides, it measures:
 
-* delivered updates (one per drone per ``fleet`` message) and lost ones (the sum of the
-  gaps in each drone's ``seq``, per client);
+* delivered updates (one per drone per ``fleet`` message); superseded ones (seqs a ``full``
+  update jumped over: the server replaced them by a newer state of the same drone before this
+  client could take them, as ``drones.bridge.fanout`` does for a viewer that falls behind); and
+  lost ones (any other jump: updates neither delivered nor superseded);
+* delayed updates (marked ``delayed``: over a second old when the server sent them) and stale
+  ones: a new position delivered more than ``STALE_MS`` after the vehicle sent it *without*
+  that mark, i.e. an old position shown as live;
+* start-up: from this process's start until every client has an update from every drone;
 * end-to-end latency of each *new* vehicle state: receive time minus the time the simulator
   sent the GLOBAL_POSITION_INT the state carries (``state["vehicle_time_ms"]``, that
   message's ``time_boot_ms``; ``--epochs`` maps each drone id to the UNIX time its clock
@@ -43,6 +49,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 CONNECT_CONCURRENCY = 10
+STARTED = time.monotonic()
+
+
+STALE_MS = 1000.0  # older than this and not marked "delayed": shown as live, wrongly
 
 
 class Stats:
@@ -54,6 +64,9 @@ class Stats:
         self.fresh = 0
         self.repeats = 0
         self.lost = 0
+        self.superseded = 0
+        self.delayed = 0
+        self.stale = 0
         self.reordered = 0
         self.resyncs = 0
         self.snapshots = 0
@@ -88,7 +101,7 @@ class Viewer:
             max_size=None,
             max_queue=None,  # no client-side backpressure: what arrives is read
             proxy=None,
-            open_timeout=60,
+            open_timeout=None,  # a server starting up slowly is measured (start-up), not refused
         )
 
     async def run(self) -> None:
@@ -100,29 +113,35 @@ class Viewer:
                 if stats.measuring:
                     stats.messages += 1
                     stats.bytes += len(text)
-                if text.startswith(FLEET_PREFIX):
+                if text.startswith(FLEET_PREFIXES):
                     updates = _fleet_updates(text)  # type: ignore[arg-type]
                     if self.check(updates, now):  # what the live map does on a gap: ask for a fresh picture
                         if stats.measuring:
                             stats.resyncs += 1
                         await self.ws.send('{"type": "resync"}')
-                elif stats.measuring and json.loads(text).get("type") == "snapshot":
-                    stats.snapshots += 1
+                else:
+                    message = json.loads(text)
+                    if message.get("type") == "snapshot":
+                        for drone, state in message.get("drones", {}).items():
+                            if state.get("seq") is not None:
+                                self.seq[int(drone)] = state["seq"]
+                        if stats.measuring:
+                            stats.snapshots += 1
         except ConnectionClosed as exc:
             if stats.measuring or stats.checking_gaps:
                 stats.disconnects += 1
                 stats.errors.append(f"viewer {self.index}: {exc}")
 
-    def check(self, updates: list[tuple[int, int, int | None]], now: float) -> bool:
-        """Account for one ``fleet`` message's ``(drone, seq, vehicle_time_ms)``; True if a seq jumped."""
+    def check(self, updates: list[Update], now: float) -> bool:
+        """Account for one ``fleet`` message's updates; True if a seq jumped (a gap: resync)."""
         stats = self.stats
         measuring = stats.measuring
         seqs = self.seq
         vehicle_ms = self.vehicle_ms
         gap = False
-        for drone, seq, t_ms in updates:
+        for drone, seq, full, delayed, t_ms in updates:
             last = seqs.get(drone)
-            if last is not None:
+            if last is not None and not full:
                 if seq <= last:
                     if measuring:
                         stats.reordered += 1
@@ -131,9 +150,14 @@ class Viewer:
                     gap = True
                     if stats.checking_gaps:
                         stats.lost += seq - last - 1
+            elif last is not None and seq > last + 1 and stats.checking_gaps:
+                stats.superseded += seq - last - 1  # replaced by this newer state, not lost
+            elif last is None and not full:
+                gap = True  # a change on top of a state this client never had
             seqs[drone] = seq
             if measuring:
                 stats.delivered += 1
+                stats.delayed += delayed
             if t_ms is None:
                 continue
             if t_ms > vehicle_ms.get(drone, -1):
@@ -142,6 +166,8 @@ class Viewer:
                     stats.fresh += 1
                     latency_ms = (now - self.epochs[drone] - t_ms / 1000.0) * 1000.0
                     stats.latencies_ms.append(latency_ms)
+                    if latency_ms > STALE_MS and not delayed:
+                        stats.stale += 1
                     second = int(now)
                     if latency_ms > stats.worst_ms_by_second.get(second, 0.0):
                         stats.worst_ms_by_second[second] = latency_ms
@@ -150,25 +176,26 @@ class Viewer:
         return gap
 
 
-FLEET_PREFIX = '{"type": "fleet"'
+# The system's compact JSON and the baseline relay's default one.
+FLEET_PREFIXES = ('{"type":"fleet"', '{"type": "fleet"')
 # One pass over the text instead of json.loads (10x cheaper on a 30 kB message, so the load
-# generator takes less CPU from the system it measures): each update's "drone" and "seq", then
-# its state's "vehicle_time_ms". Anything laid out otherwise falls back to json.loads.
-_FIELDS = re.compile(r'"drone": (\d+), "seq": (\d+)|"vehicle_time_ms": (\d+|null)')
+# generator takes less CPU from the system it measures): each update's head ("drone", "seq" and the
+# "full" and "delayed" marks), then, if its state has one, its "vehicle_time_ms" (a change that is
+# not a new position has none).
+_FIELDS = re.compile(
+    r'"drone": ?(\d+), ?"seq": ?(\d+)(, ?"full": ?true)?(, ?"delayed": ?true)?|"vehicle_time_ms": ?(\d+|null)'
+)
+Update = tuple[int, int, bool, bool, "int | None"]  # drone, seq, full, delayed, vehicle_time_ms
 
 
-def _fleet_updates(text: str) -> list[tuple[int, int, int | None]]:
-    found = _FIELDS.findall(text)
-    if len(found) % 2 == 0:
-        out: list[tuple[int, int, int | None]] = []
-        for i in range(0, len(found), 2):
-            (drone, seq, _), (other_drone, _, t_ms) = found[i], found[i + 1]
-            if not drone or other_drone or not t_ms:
-                break
-            out.append((int(drone), int(seq), None if t_ms == "null" else int(t_ms)))
-        else:
-            return out
-    return [(u["drone"], u["seq"], u["state"].get("vehicle_time_ms")) for u in json.loads(text)["updates"]]
+def _fleet_updates(text: str) -> list[Update]:
+    out: list[list[Any]] = []
+    for drone, seq, full, delayed, t_ms in _FIELDS.findall(text):
+        if drone:
+            out.append([int(drone), int(seq), bool(full), bool(delayed), None])
+        elif out and t_ms and t_ms != "null":
+            out[-1][4] = int(t_ms)
+    return [tuple(u) for u in out]  # type: ignore[misc]
 
 
 def _cpu_s() -> float:
@@ -200,6 +227,7 @@ async def _wait_for_line(stdin: asyncio.StreamReader, expected: bytes) -> None:
 
 
 async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str, Any]:
+    """Runs the clients; prints the results (one JSON line) as soon as they are known, then closes."""
     stats = Stats()
     headers = {"Cookie": args.cookie} if args.cookie else {}
     viewers = [Viewer(i, args.url[i % len(args.url)], stats, epochs, len(epochs)) for i in range(args.viewers)]
@@ -210,12 +238,20 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
             await viewer.open(headers, args.origin, args.deflate)
 
     await asyncio.gather(*(open_one(v) for v in viewers))
+    connected_s = time.monotonic() - STARTED
+    print(f"{len(viewers)} viewers connected after {connected_s:.1f} s", file=sys.stderr, flush=True)
     tasks = [asyncio.create_task(v.run()) for v in viewers]
+    next_report = time.monotonic() + 10
     while not all(v.ready for v in viewers):
         if any(t.done() for t in tasks):
             raise SystemExit("a viewer's connection closed before it was ready")
+        if time.monotonic() > next_report:  # the benchmark keeps this process's standard error (--logs)
+            next_report += 10
+            seen = sorted(len(v.vehicle_ms) for v in viewers)
+            print(f"{sum(v.ready for v in viewers)} viewers ready; drones seen {seen[0]}..{seen[-1]}", file=sys.stderr)
         await asyncio.sleep(0.1)
-    print("ready", flush=True)
+    startup_s = time.monotonic() - STARTED
+    print(f"ready {startup_s:.2f}", flush=True)
     stdin = await _stdin_lines()
     await _wait_for_line(stdin, b"start")
     cpu0, t0 = _cpu_s(), time.monotonic()
@@ -225,14 +261,10 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
     cpu1, t1 = _cpu_s(), time.monotonic()
     await asyncio.sleep(args.drain)
     stats.checking_gaps = False
-    for viewer in viewers:
-        if viewer.ws is not None:
-            await viewer.ws.close()
-    await asyncio.gather(*tasks, return_exceptions=True)
     latencies = sorted(stats.latencies_ms)
     first_second = min(stats.worst_ms_by_second, default=0)
     worst_by_second = [round(stats.worst_ms_by_second.get(first_second + i, 0.0)) for i in range(int(t1 - t0) + 1)]
-    return {
+    result = {
         "pid": os.getpid(),
         "seconds": t1 - t0,
         "cpu_s": cpu1 - cpu0,
@@ -242,6 +274,11 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
         "fresh": stats.fresh,
         "repeats": stats.repeats,
         "lost": stats.lost,
+        "superseded": stats.superseded,
+        "delayed": stats.delayed,
+        "stale": stats.stale,
+        "startup_s": startup_s,
+        "connected_s": connected_s,
         "reordered": stats.reordered,
         "resyncs": stats.resyncs,
         "snapshots": stats.snapshots,
@@ -256,6 +293,15 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
             "min": latencies[0] if latencies else None,
         },
     }
+    # The results first: closing 100 sockets of a server that fell behind may take a while.
+    print(json.dumps(result), flush=True)
+    closing = [v.ws.close() for v in viewers if v.ws is not None]
+    try:
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 30)
+    except TimeoutError:
+        pass
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return result
 
 
 def main() -> int:
@@ -275,10 +321,9 @@ def main() -> int:
     try:
         import uvloop
     except ImportError:  # the benchmark still runs, a little slower
-        result = asyncio.run(_main(args, epochs))
+        asyncio.run(_main(args, epochs))
     else:
-        result = uvloop.run(_main(args, epochs))
-    print(json.dumps(result), flush=True)
+        uvloop.run(_main(args, epochs))
     return 0
 
 

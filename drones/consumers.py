@@ -1,10 +1,11 @@
 """Live drone streams over websockets: the whole fleet, or one drone.
 
 Thin consumers: authenticate (session; the origin check in config/asgi.py has
-already refused other origins), check the role, join the
-group, send a snapshot, then forward one message type per handler. A client
-that sees a gap in a drone's ``seq`` (the channel layer drops messages when a
-channel is full) sends ``{"type": "resync"}`` and gets a fresh snapshot.
+already refused other origins), check the role, join the groups, attach to the
+process's live hub (``drones.bridge.fanout``), which sends the snapshot and then
+the telemetry, latest value per drone; events and alerts come over the channel
+layer, one message type per handler. A client that sees a gap in a drone's
+``seq`` sends ``{"type": "resync"}`` and gets a fresh snapshot.
 
 Close codes: 4401 not signed in (or the session ended), 4403 role may not see drones, 4404 no such
 drone; bad frames and session re-checks as in ``common.websockets.SessionBoundConsumer``.
@@ -15,13 +16,12 @@ messages, and ``/ws/drones/alerts/`` (the banner every page shows) carries nothi
 
 from __future__ import annotations
 
-import json
-
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 
 from common.roles import Capability, can
 from common.websockets import SessionBoundConsumer
+from drones.bridge.fanout import ViewerFeed, encode, live_hub
 from drones.bridge.protocol import FLEET_GROUP, drone_group
 from drones.live import alive_states
 
@@ -60,6 +60,8 @@ class _LiveConsumer(SessionBoundConsumer):
     capability = Capability.VIEW_DRONES
     groups_to_join: list[str] = []
     drone_ids: list[int] = []
+    feed: ViewerFeed | None = None
+    feed_drone: int | None = None  # None: the whole fleet
 
     async def connect(self) -> None:
         if not await _admit(self):
@@ -70,19 +72,32 @@ class _LiveConsumer(SessionBoundConsumer):
         for group in self.groups_to_join:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.feed = live_hub().attach(self._send_live, self.feed_drone)
         await self.send_snapshot()
 
     async def prepare(self) -> bool:
         raise NotImplementedError
 
     async def disconnect(self, code) -> None:
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
         for group in self.groups_to_join:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def _send_live(self, text: str) -> None:
+        if not self._closing:
+            await self.send(text_data=text)
+
     async def send_snapshot(self) -> None:
-        states = await alive_states(self.drone_ids)
-        await self.send_json(
-            {"type": "snapshot", "drones": {str(i): s for i, s in states.items()}, "ids": self.drone_ids}
+        """Through the feed, so it goes before any update it already holds (the hub's state, else the cache's)."""
+        missing = [i for i in self.drone_ids if self.feed is not None and i not in self.feed.hub.drones]
+        cached = await alive_states(missing) if missing else {}  # a trip to a thread: only when needed
+        if self.feed is None:  # closed meanwhile
+            return
+        states = self.feed.hub.states(self.drone_ids, cached)
+        self.feed.restart(
+            encode({"type": "snapshot", "drones": {str(i): s for i, s in states.items()}, "ids": self.drone_ids})
         )
 
     async def receive_json(self, content, **kwargs) -> None:
@@ -110,6 +125,9 @@ class _LiveConsumer(SessionBoundConsumer):
     async def drone_event(self, message) -> None:
         await self.send(text_data=message["text"])
 
+    async def fleet_update(self, message) -> None:
+        """Telemetry over the channel layer, from a bridge of an older release during an upgrade: the hub has it."""
+
     # Alerts (drones.alerts): "alert" when one is raised, "alert.ack" when someone acknowledged it.
     async def drone_alert(self, message) -> None:
         if self.wants(message.get("drone")):
@@ -124,7 +142,7 @@ class _LiveConsumer(SessionBoundConsumer):
 
 
 class FleetConsumer(_LiveConsumer):
-    """``/ws/drones/``: every drone's state, batched per bridge tick."""
+    """``/ws/drones/``: every drone's state, batched per bridge tick (``fleet`` frames from the hub)."""
 
     groups_to_join = [FLEET_GROUP]
 
@@ -135,15 +153,12 @@ class FleetConsumer(_LiveConsumer):
     async def _reload_ids(self) -> list[int]:
         return await _drone_ids()
 
-    async def fleet_update(self, message) -> None:
-        await self.send(text_data=message["text"])
-
 
 class DroneConsumer(_LiveConsumer):
-    """``/ws/drones/<id>/``: one drone's state at the UI rate, and its events.
+    """``/ws/drones/<id>/``: one drone's state at the UI rate (``telemetry`` frames from the hub), and its events.
 
-    The bridge publishes on the fleet group only (see ``drones.bridge.protocol``): this consumer
-    takes its drone's updates and events from there, and whatever is sent to ``drone.<id>``.
+    Events come on the fleet group (this consumer takes its drone's), anything else sent to
+    ``drone.<id>`` (``telemetry.update``, ``drone.event``) as it comes.
     """
 
     drone_id: int
@@ -151,13 +166,9 @@ class DroneConsumer(_LiveConsumer):
     async def prepare(self) -> bool:
         self.drone_id = int(self.scope["url_route"]["kwargs"]["drone_id"])
         self.drone_ids = await _drone_ids(self.drone_id)
+        self.feed_drone = self.drone_id
         self.groups_to_join = [drone_group(self.drone_id), FLEET_GROUP]
         return bool(self.drone_ids)
-
-    async def fleet_update(self, message) -> None:
-        for update in message["updates"]:
-            if update["drone"] == self.drone_id:
-                await self.send(text_data=json.dumps({"type": "telemetry", **update}))
 
     async def telemetry_update(self, message) -> None:
         await self.send(text_data=message["text"])

@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthe
 DRONE_BRIDGE_EMBEDDED = env_bool("DRONE_BRIDGE_EMBEDDED", not REDIS_URL)
 DRONE_UI_RATE_HZ = env_float("DRONE_UI_RATE_HZ", 5.0, min_value=0.5, max_value=50.0)
 DRONE_HEARTBEAT_TIMEOUT_S = env_float("DRONE_HEARTBEAT_TIMEOUT_S", 3.0, min_value=1.0, max_value=30.0)
+# Live telemetry (drones.bridge.fanout): an update older than this when it reaches a viewer's socket is
+# marked "delayed", never shown as live. With Redis, bridges publish each tick on this pub/sub channel;
+# pub/sub ignores database numbers, so the default names REDIS_URL's database (other runs stay apart).
+DRONE_LIVE_DELAYED_S = env_float("DRONE_LIVE_DELAYED_S", 1.0, min_value=0.1, max_value=60.0)
+DRONE_TELEMETRY_CHANNEL = env_str(
+    "DRONE_TELEMETRY_CHANNEL", "schoolsafe:telemetry:" + (REDIS_URL.rsplit("/", 1)[-1] if REDIS_URL else "0")
+)
 # The bridge's own HEARTBEAT to each vehicle, every this many seconds: ArduCopter's GCS failsafe
 # (FS_GCS_TIMEOUT, 5 s by default) fires without it. Shorter only for a simulator run sped up.
 DRONE_GCS_HEARTBEAT_S = env_float("DRONE_GCS_HEARTBEAT_S", 1.0, min_value=0.05, max_value=2.0)

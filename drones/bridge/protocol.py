@@ -1,19 +1,18 @@
 """What flows over the channel layer between telemetry bridges and web processes.
 
+Live telemetry does not: each bridge tick reaches each web process's live hub once
+(``drones.bridge.fanout``: in process when embedded, one Redis PUBLISH otherwise), which writes it to
+that process's sockets. The channel layer carries the rest:
+
 Groups:
-- ``drones.fleet``: one ``fleet.update`` per bridge tick with every drone that changed, and every
-  ``drone.event``. The bridge publishes telemetry and events here only.
-- ``drone.<id>``: one drone's viewers (``DroneConsumer``). They also join ``drones.fleet`` and take
-  their drone's share of it, so the bridge does not send a ``telemetry.update`` per drone per
-  update: for 200 drones that was 800 group sends a second (two Redis round trips each, the
-  bridge's publish loop waiting on them) to groups that usually have nobody in them. Anything
-  else may still send ``telemetry.update`` or ``drone.event`` to one drone's viewers here.
+- ``drones.fleet``: every ``drone.event`` and alert; fleet and one-drone viewers are members.
+- ``drone.<id>``: one drone's viewers (``DroneConsumer``): anything may send ``telemetry.update``
+  or ``drone.event`` to them here.
 - ``drone.<id>.commands``: the bridge that owns the drone listens here for ``drone.command``.
 
-Every telemetry message carries the drone's ``seq``, increasing by one per
-update. The channel layer may drop messages silently when a channel is full,
-so clients that see a gap ask for a snapshot (``drones.live``) instead of
-trusting a stale picture.
+Every telemetry update carries the drone's ``seq``, increasing by one per update; clients that
+see a gap ask for a snapshot (``drones.live``) instead of trusting a stale picture.
+``fleet_update_message`` is the ``fleet`` frame of a list of full updates, encoded once (strict JSON).
 
 Commands are request/reply: the web side sends ``drone.command`` with a fresh
 reply channel and waits; the bridge answers ``drone.command.result``. No

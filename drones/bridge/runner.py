@@ -8,11 +8,12 @@ One asyncio task per drone (``DroneSession``), plus four shared tasks:
   period to a quiet drone's latency). "Changed" means more than ``time_s``: a
   heartbeat that changes nothing is not published, else at 4 Hz positions plus
   1 Hz heartbeats it would take the throttle's slot and hold the next position
-  back by up to 150 ms. Each gets its next ``seq``; all go out in
-  one ``fleet.update`` on ``drones.fleet`` (the only group the bridge sends
-  to: one-drone viewers take their share of it, see ``drones.bridge.protocol``),
-  its JSON encoded once here (consumers forward the text to every viewer as
-  is), and into the cache (``drones.live``) in one batch for pages and resyncs;
+  back by up to 150 ms. Each gets its next ``seq``; all go out as one tick,
+  stamped with the (monotonic-based) UNIX time of publication, to every web
+  process's live hub once (``drones.bridge.fanout``: embedded, this loop's hub;
+  with Redis, one PUBLISH), never once per viewer over the channel layer, and
+  into the cache (``drones.live``) in one batch for pages and snapshots. Events
+  go to ``drones.fleet`` on the channel layer;
 - the recorder: once a second, a track point per connected drone with a
   position, and the buffered events, written in bulk, off any request; a round the database
   refuses (SQLite busy past its timeout) is kept and written with the next one;
@@ -38,7 +39,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
-from drones.bridge.protocol import FLEET_GROUP, command_group, event_message, fleet_update_message
+from drones.bridge.fanout import telemetry_publisher, wall_clock
+from drones.bridge.protocol import FLEET_GROUP, command_group, event_message, nonfinite_to_none
 from drones.bridge.session import DroneLink, DroneSession
 from drones.bridge.tracking import StoredPoint, keep_track_point
 from drones.live import alive_states_put_many
@@ -186,6 +188,8 @@ class Bridge:
         self._tasks: list[asyncio.Task] = []
         self._channel: str | None = None
         self.layer = get_channel_layer()
+        self.telemetry: Any = None  # drones.bridge.fanout.telemetry_publisher(), made on the bridge's loop
+        self.clock = wall_clock()
         self.published = 0
         self.started = asyncio.Event()
 
@@ -195,6 +199,7 @@ class Bridge:
         """Run until cancelled."""
         settle_garbage_collector()
         self._channel = await self.layer.new_channel()
+        self.telemetry = telemetry_publisher()
         await self._sync_roster()
         self._tasks = [
             asyncio.create_task(self._publisher(), name="bridge publisher"),
@@ -219,6 +224,9 @@ class Bridge:
             task.cancel()
         await asyncio.gather(*self._tasks, *tasks, return_exceptions=True)
         self._tasks = []
+        if self.telemetry is not None:
+            await self.telemetry.close()
+            self.telemetry = None
         if self.persist:
             await self._record(final=True)
 
@@ -324,6 +332,7 @@ class Bridge:
                 continue
             await self.layer.group_send(FLEET_GROUP, message)
         now = time.monotonic()
+        wall_now = self.clock()
         ui_period_s = self.ui_period_s
         updates = []
         states = {}
@@ -332,19 +341,30 @@ class Bridge:
                 continue
             session.dirty = False
             state = session.state()
-            if _unchanged(state, session.published_state):
+            previous = session.published_state
+            if _unchanged(state, previous):
                 continue  # e.g. a heartbeat: news to nobody, and it would hold back the next position
             session.published_state = state
             session.published_at = now
             session.seq += 1
             state["seq"] = session.seq
             states[session.drone_id] = state
-            updates.append({"drone": session.drone_id, "seq": session.seq, "state": state})
+            # "at": when a new position left the vehicle (drones.bridge.freshness), else now: its age decides "delayed".
+            vehicle_ms = state.get("vehicle_time_ms")
+            at = wall_now
+            if vehicle_ms is not None and (previous is None or previous.get("vehicle_time_ms") != vehicle_ms):
+                at = min(wall_now, session.position_clock.sent_at(vehicle_ms, state["time_s"]))
+            updates.append({"drone": session.drone_id, "seq": session.seq, "state": state, "at": at})
         if not updates:
             return
-        message = fleet_update_message(updates)  # first: it nulls any non-finite number, in the cached states too
+        replaced = nonfinite_to_none(updates)  # checked where they enter, so a bug elsewhere: null, not NaN
+        if replaced:
+            log.error("replaced %d non-finite number(s) by null in published telemetry", replaced)
+        if self.telemetry is None:
+            self.telemetry = telemetry_publisher()
+        # Viewers first: the cache is for pages and snapshots, which the hub's own state precedes.
+        await self.telemetry.publish(updates, wall_now)
         await alive_states_put_many(states)
-        await self.layer.group_send(FLEET_GROUP, message)
         self.published += len(updates)
 
     # --- recording ---------------------------------------------------------------------------

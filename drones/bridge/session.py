@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from drones.bridge.freshness import PositionClock
 from drones.vehicle import CommandTimeout, LinkLost, NotReady, Telemetry, Vehicle, VehicleError, VehicleEvent
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class DroneSession:
         self.dirty = True
         self.published_at = float("-inf")  # time.monotonic() of the last publication
         self.published_state: dict[str, Any] | None = None  # what it published (read-only)
+        self.position_clock = PositionClock()  # when its positions left the vehicle (drones.bridge.freshness)
         self._stopping = False
         self._other_gcs_reported = False
         self._stop_event = asyncio.Event()

@@ -1,6 +1,9 @@
 /* Live drone map: the fleet websocket feeds markers (heading, trail) and the side panel.
- * Each drone's updates carry a sequence number; a gap means the channel layer dropped
- * messages, so the page asks for a fresh snapshot ("resync") instead of drifting. */
+ * Each drone's updates carry a sequence number. An update holds what changed since the seq
+ * before it, or ("full") the whole state, which replaces updates the server skipped because a
+ * newer one came first. Any other jump is a gap: the page asks for a fresh snapshot ("resync")
+ * instead of drifting. An update the server marks "delayed" (more than a second old when
+ * sent) shows a "delayed" badge on its drone until fresh data comes. */
 (function () {
   "use strict";
   const el = document.getElementById("map");
@@ -17,7 +20,8 @@
   }
   L.control.scale({ imperial: false }).addTo(map);
 
-  const drones = {};  // id -> {info, state, seq, marker, trail, events}
+  const delayedLabel = el.dataset.delayedLabel;
+  const drones = {};  // id -> {info, state, seq, delayed, marker, trail, events}
   let selected = null;
   let fitted = false;
 
@@ -56,7 +60,7 @@
   }
 
   fleet.forEach(function (info) {
-    drones[info.id] = { info: info, state: null, seq: 0, marker: null, trail: null, points: [], events: [] };
+    drones[info.id] = { info: info, state: null, seq: 0, delayed: false, marker: null, trail: null, points: [], events: [] };
   });
 
   function renderList() {
@@ -70,7 +74,8 @@
       if (link === "link_lost") { li.classList.add("lost"); }
       if (selected === d.info.id) { li.classList.add("selected"); }
       li.innerHTML = '<div class="name">' + esc(d.info.name) + ' <span class="badge ' +
-        (link === "connected" ? "ok" : link === "link_lost" ? "bad" : "") + '">' + esc(labels[link]) + "</span></div>" +
+        (link === "connected" ? "ok" : link === "link_lost" ? "bad" : "") + '">' + esc(labels[link]) + "</span>" +
+        (d.delayed ? ' <span class="badge warn delayed">' + esc(delayedLabel) + "</span>" : "") + "</div>" +
         '<div class="meta">' + (s ? esc(s.mode || "—") + " · " + (s.armed ? esc(labels.armed) : esc(labels.disarmed)) +
         " · " + fmt(s.alt_rel_m, 1, "m") + " · " + fmt(s.groundspeed_mps, 1, "m/s") + " · " +
         (s.battery_pct == null ? "—" : s.battery_pct + "%") : esc(labels.no_data)) + "</div>";
@@ -86,6 +91,7 @@
     box.hidden = false;
     const s = d.state || {};
     document.getElementById("detail-name").textContent = d.info.name;
+    document.getElementById("detail-delayed").hidden = !d.delayed;
     const banner = document.getElementById("detail-banner");
     const link = linkState(d.state);
     banner.hidden = link === "connected";
@@ -111,11 +117,13 @@
     }).join("");
   }
 
-  function applyState(id, state, seq) {
+  function applyState(id, state, seq, delayed) {
     const d = drones[id];
     if (!d) { return; }
     d.state = state;
     d.seq = seq;
+    d.delayed = !!delayed;
+    el.dataset["delayed" + id] = d.delayed ? "1" : "0";
     if (state.lat != null && state.lon != null) {
       const at = [state.lat, state.lon];
       if (!d.marker) {
@@ -174,14 +182,20 @@
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
       if (msg.type === "snapshot") {
-        Object.keys(msg.drones).forEach(function (id) { applyState(Number(id), msg.drones[id], msg.drones[id].seq || 0); });
+        Object.keys(msg.drones).forEach(function (id) { applyState(Number(id), msg.drones[id], msg.drones[id].seq || 0, false); });
         fit();
       } else if (msg.type === "fleet") {
         let gap = false;
         msg.updates.forEach(function (u) {
           const d = drones[u.drone];
-          if (d && d.seq && u.seq > d.seq + 1) { gap = true; }
-          if (!d || u.seq > d.seq) { applyState(u.drone, u.state, u.seq); }
+          if (!d) { return; }
+          if (u.full) {
+            applyState(u.drone, u.state, u.seq, u.delayed);
+          } else if (d.state && u.seq === d.seq + 1) {
+            applyState(u.drone, Object.assign({}, d.state, u.state), u.seq, u.delayed);
+          } else if (u.seq > d.seq) {
+            gap = true;  // a change on top of a state this page never got
+          }
         });
         if (gap) { socket.send(JSON.stringify({ type: "resync" })); addNote(labels.resync); }
         fit();

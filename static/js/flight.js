@@ -266,10 +266,14 @@
     const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + el.dataset.wsPath);
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
+      // "telemetry" always holds the drone's full state; "delayed": over a second old when sent.
       const state = msg.type === "telemetry" ? msg.state : msg.type === "snapshot" ? msg.drones[el.dataset.drone] : null;
       if (state) {
         live = state;
         liveAt = Date.now();
+        const delayed = msg.type === "telemetry" && !!msg.delayed;
+        document.getElementById("live-delayed").hidden = !delayed;
+        el.dataset.delayed = delayed ? "1" : "0";
         renderLive();
       }
       if (state && state.lat != null) {

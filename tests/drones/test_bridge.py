@@ -8,13 +8,16 @@ reached, and commands over the channel layer.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
+from drones.bridge.fanout import live_hub
 from drones.bridge.protocol import FLEET_GROUP, BridgeUnavailable, call_bridge
 from drones.bridge.runner import Bridge
 from drones.live import live_states
@@ -30,7 +33,11 @@ def make_drone(name: str, connection: str) -> Drone:
 
 
 class FleetListener:
-    """A channel in the fleet group, collecting what the bridge publishes."""
+    """A viewer of this process's live hub, as ``/ws/drones/`` is, and a channel in the fleet group (events).
+
+    It rebuilds each drone's state from the frames as a page does: a full update replaces it, a
+    delta is applied on the state of the seq before.
+    """
 
     def __init__(self):
         self.layer = get_channel_layer()
@@ -42,21 +49,37 @@ class FleetListener:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(FLEET_GROUP, self.channel)
         self._task = asyncio.create_task(self._run())
+        hub = live_hub()
+        self.feed = hub.attach(self._frame)
+        for drone_id, live in hub.drones.items():
+            self.updates[drone_id] = [{"drone": drone_id, "seq": live.seq, "full": True, "state": live.state}]
+        self.feed.restart('{"type": "snapshot"}')
+        if settings.REDIS_URL:  # the bridge publishes to Redis: listen before it starts
+            await asyncio.wait_for(hub.subscribed.wait(), 10)
         return self
+
+    async def _frame(self, text: str) -> None:
+        message = json.loads(text)
+        if message["type"] != "fleet":
+            return
+        for update in message["updates"]:
+            seen = self.updates.setdefault(update["drone"], [])
+            if not update.get("full"):
+                assert seen and seen[-1]["seq"] == update["seq"] - 1, f"a delta without its base: {update}"
+                update = {**update, "state": {**seen[-1]["state"], **update["state"]}}
+            seen.append(update)
 
     async def _run(self):
         while True:
             message = await self.layer.receive(self.channel)
-            if message["type"] == "fleet.update":
-                for update in message["updates"]:
-                    self.updates.setdefault(update["drone"], []).append(update)
-            elif message["type"] == "drone.event":
+            if message["type"] == "drone.event":
                 self.events.append(message)
 
     def latest(self, drone_id: int) -> dict:
         return self.updates.get(drone_id, [{}])[-1].get("state", {})
 
     async def stop(self):
+        self.feed.close()
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         await self.layer.group_discard(FLEET_GROUP, self.channel)
@@ -85,8 +108,11 @@ async def test_publishes_fleet_state_with_sequence_numbers_and_persists_track():
                 20,
                 "both drones connected with a good EKF",
             )
-            seqs = [u["seq"] for u in listener.updates[a.id]]
-            assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # one by one, no gaps
+            updates = listener.updates[a.id]
+            seqs = [u["seq"] for u in updates]
+            assert updates[0]["full"] and seqs == sorted(set(seqs))
+            # One by one; a jump only where a full state replaced what this viewer had not taken yet.
+            assert all(u.get("full") for u, before in zip(updates[1:], seqs, strict=False) if u["seq"] != before + 1)
             state = listener.latest(a.id)
             assert state["link_ok"] and state["status"] == "connected" and state["mode"] == "STABILIZE"
             assert abs(state["lat"] - 36.185) < 0.01 and state["gps_fix"] >= 3

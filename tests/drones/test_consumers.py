@@ -1,4 +1,4 @@
-"""Websocket consumers: authentication, roles, origin check, snapshot, forwarding, resync."""
+"""Websocket consumers: authentication, roles, origin check, snapshot, live telemetry from the hub, events, resync."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from common.roles import Role
 from config.asgi import application
-from drones.bridge.protocol import (
-    FLEET_GROUP,
-    drone_group,
-    event_message,
-    fleet_update_message,
-    telemetry_update_message,
-)
+from drones.bridge.fanout import live_hub
+from drones.bridge.protocol import FLEET_GROUP, drone_group, event_message, telemetry_update_message
 from drones.consumers import DroneConsumer, FleetConsumer
 from drones.live import live_states_put_many
 from drones.models import Drone
@@ -57,15 +52,28 @@ async def test_fleet_socket_sends_snapshot_then_forwards_updates_and_events(role
     assert connected
     snapshot = await comm.receive_json_from()
     assert snapshot["type"] == "snapshot" and snapshot["drones"][str(drone.id)]["seq"] == 7
+    hub = live_hub()
+    # The first update the hub has of a drone is its full state; the next holds what changed.
+    hub.publish([{"drone": drone.id, "seq": 8, "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"}}], hub.clock())
+    assert await comm.receive_json_from() == {
+        "type": "fleet",
+        "updates": [
+            {"drone": drone.id, "seq": 8, "full": True, "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"}}
+        ],
+    }
+    hub.publish([{"drone": drone.id, "seq": 9, "state": {"seq": 9, "alt_rel_m": 5.0, "mode": "LOITER"}}], hub.clock())
+    assert await comm.receive_json_from() == {
+        "type": "fleet",
+        "updates": [{"drone": drone.id, "seq": 9, "state": {"alt_rel_m": 5.0}}],
+    }
     layer = get_channel_layer()
-    update = {"drone": drone.id, "seq": 8, "state": {"alt_rel_m": 4.0}}
-    await layer.group_send(FLEET_GROUP, fleet_update_message([update]))
-    assert await comm.receive_json_from() == {"type": "fleet", "updates": [update]}
     await layer.group_send(FLEET_GROUP, event_message(drone.id, {"kind": "mode", "text": "Mode GUIDED"}))
     assert (await comm.receive_json_from())["event"]["text"] == "Mode GUIDED"
     await comm.send_json_to({"type": "resync"})
-    assert (await comm.receive_json_from())["type"] == "snapshot"
+    resynced = await comm.receive_json_from()
+    assert resynced["type"] == "snapshot" and resynced["drones"][str(drone.id)]["alt_rel_m"] == 5.0  # the hub's
     await comm.disconnect()
+    assert hub.feeds == set()
 
 
 async def test_drone_socket_follows_one_drone_and_refuses_unknown_ids(drone):
@@ -85,6 +93,20 @@ async def test_drone_socket_follows_one_drone_and_refuses_unknown_ids(drone):
         "seq": 1,
         "state": {"mode": "LOITER"},
     }
+    # From the hub: its drone's full state only, another drone's updates not at all.
+    hub = live_hub()
+    hub.publish([{"drone": drone.id + 1, "seq": 1, "state": {"seq": 1, "mode": "RTL"}}], hub.clock())
+    hub.publish([{"drone": drone.id, "seq": 2, "state": {"seq": 2, "mode": "AUTO", "alt_rel_m": 9.0}}], hub.clock())
+    assert await comm.receive_json_from() == {
+        "type": "telemetry",
+        "drone": drone.id,
+        "seq": 2,
+        "full": True,
+        "state": {"seq": 2, "mode": "AUTO", "alt_rel_m": 9.0},
+    }
+    hub.publish([{"drone": drone.id, "seq": 3, "state": {"seq": 3, "mode": "AUTO", "alt_rel_m": 10.0}}], hub.clock())
+    third = await comm.receive_json_from()
+    assert third["seq"] == 3 and third["full"] and third["state"]["alt_rel_m"] == 10.0
     await comm.disconnect()
 
 

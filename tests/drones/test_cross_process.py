@@ -96,13 +96,19 @@ async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis
         assert (await client.connect())[0]
         assert (await client.receive_json_from())["type"] == "snapshot"
 
+        known: dict = {}
+
         async def next_state(timeout_s: float = 10.0) -> dict:
+            """The drone's state as a page rebuilds it: a full update replaces it, a delta changes it."""
             while True:
                 message = await client.receive_json_from(timeout=timeout_s)
                 if message["type"] == "fleet":
                     for update in message["updates"]:
                         if update["drone"] == drone.id:
-                            return update["state"]
+                            if update.get("full"):
+                                known.clear()
+                            known.update(update["state"])
+                            return dict(known)
 
         deadline = time.monotonic() + 40
         state = await next_state()
@@ -116,7 +122,9 @@ async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis
             state = await next_state()
         assert state["armed"] and state["mode"] == "GUIDED" and state["link_ok"]
     finally:
-        await client.disconnect()
-        bridge_out = _stop(bridge)
-        _stop(sim)
+        try:
+            await client.disconnect()  # raises when the consumer already failed: stop the processes anyway
+        finally:
+            bridge_out = _stop(bridge)
+            _stop(sim)
     assert "drone bridge shard 0/1 running with 1 drone(s)" in bridge_out
