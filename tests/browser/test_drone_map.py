@@ -71,3 +71,32 @@ def test_operator_sees_the_drone_marker_move_after_take_off_and_goto(page, live_
     )
     box = page.locator(".drone-marker").bounding_box()
     assert box is not None and box["width"] > 0
+
+
+@pytest.fixture
+def every_update_delayed(settings):
+    """Every position is older than 0 s when it is sent: the server marks each update delayed. Set before
+    the server starts (ask for it before ``page``): the process's hub reads the limit when it is made."""
+    settings.DRONE_LIVE_DELAYED_S = 0.0
+
+
+def test_an_update_older_than_the_limit_shows_delayed_not_live(every_update_delayed, page, live_url):
+    UserFactory(username="watcher", password="pw-watch-1", roles=[Role.DRONE_OPERATOR])
+    drone = Drone.objects.get()
+    login(page, live_url, "watcher", "pw-watch-1")
+    page.goto(f"{live_url}/drones/map/")
+    page.wait_for_function(f"() => document.getElementById('map').dataset.delayed{drone.id} === '1'", timeout=20000)
+    badge = page.locator(".badge.delayed").first
+    badge.wait_for(state="visible")
+    assert badge.inner_text() == "延迟"
+
+
+def test_fresh_updates_are_not_marked_delayed(page, live_url):
+    UserFactory(username="watcher2", password="pw-watch-2", roles=[Role.DRONE_OPERATOR])
+    drone = Drone.objects.get()
+    login(page, live_url, "watcher2", "pw-watch-2")
+    page.goto(f"{live_url}/drones/map/")
+    page.wait_for_function(f"() => document.getElementById('map').dataset.lat{drone.id} !== undefined", timeout=20000)
+    page.wait_for_timeout(1500)  # a few updates at 5 Hz
+    assert page.get_attribute("#map", f"data-delayed{drone.id}") == "0"
+    assert page.locator("#drone-list .badge.delayed").count() == 0
