@@ -120,6 +120,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "schoolsafe",
+            # A Redis host that is down fails a cache call in 2 s instead of the OS's connect timeout
+            # (the mission checks then go on with the airspace table's fingerprint alone).
+            "OPTIONS": {"socket_connect_timeout": 2},
         }
     }
 else:

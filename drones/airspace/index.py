@@ -183,6 +183,7 @@ def airspace_index() -> AirspaceIndex:
         if held is not None and held[0] == version:
             return held[1]
         index = _build()
+        index.version = version
         _cached = (version, index)
         return index
 

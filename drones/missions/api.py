@@ -170,11 +170,12 @@ class MissionViewSet(
     )
     @action(detail=True, methods=["get"], url_path="map")
     def map_layers(self, request, pk=None):
-        """GeoJSON of the operating area, exclusions and every violation of the last check."""
+        """GeoJSON of the operating area, exclusions and every violation of the last check (checked
+        again when the airspace, a market session or the mission changed since)."""
         mission = self.get_object()
-        from drones.missions.planning import mission_check
+        from drones.missions.planning import mission_map
 
-        return Response(mission_check(mission).geojson())
+        return Response(mission_map(mission))
 
     @extend_schema(
         parameters=[OpenApiParameter("type", str, enum=["plan", "waypoints"])],

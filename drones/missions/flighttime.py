@@ -84,15 +84,23 @@ def leg_time(length_m: float, speed_mps: float, accel_mps2: float, jerk_mps3: fl
     ramp_s, ramp_m = ramp(speed_mps, accel_mps2, jerk_mps3)
     if 2.0 * ramp_m <= length_m:
         return 2.0 * ramp_s + (length_m - 2.0 * ramp_m) / speed_mps, ramp_s
-    low, high = 0.0, speed_mps
-    for _ in range(50):  # the ramp distance grows monotonically with the peak speed
-        mid = (low + high) / 2.0
-        if 2.0 * ramp(mid, accel_mps2, jerk_mps3)[1] > length_m:
-            high = mid
-        else:
-            low = mid
-    ramp_s, _ramp_m = ramp(low, accel_mps2, jerk_mps3)
+    ramp_s, _ramp_m = ramp(peak_speed(length_m, accel_mps2, jerk_mps3), accel_mps2, jerk_mps3)
     return 2.0 * ramp_s, ramp_s
+
+
+def peak_speed(length_m: float, accel_mps2: float, jerk_mps3: float) -> float:
+    """The speed (m/s) at which a ramp up and its mirror image down cover exactly ``length_m``.
+
+    Solves ``2 * ramp(v)[1] == length_m`` in closed form (it was a 50-step bisection, which every
+    check ran about 100 times a leg, issue 14). Without an acceleration plateau (``v < a²/j``) the
+    distance is ``2 v^1.5 / sqrt(j)``; with one it is ``v²/a + v a/j``, a quadratic in ``v``.
+    """
+    plateau_from = accel_mps2 * accel_mps2 / jerk_mps3
+    speed = (length_m * math.sqrt(jerk_mps3) / 2.0) ** (2.0 / 3.0)
+    if speed < plateau_from:
+        return speed
+    b = accel_mps2 / jerk_mps3
+    return accel_mps2 * (math.sqrt(b * b + 4.0 * length_m / accel_mps2) - b) / 2.0
 
 
 def corner_overlap(turn_deg: float) -> float:

@@ -141,22 +141,32 @@ def market_crowd_area(market) -> dict[str, Any] | None:
     return frame.geojson(frame.to_local(line).buffer(STREET_HALF_WIDTH_M, quad_segs=4))
 
 
+def market_crowds(at: dt.datetime) -> list[tuple[dict[str, Any], float, str]]:
+    """(polygon GeoJSON, minimum height m, name) of every market in session at ``at`` (aware).
+
+    The sessions are worked out from the schedules alone; only the markets in session have their
+    street or area read (a check runs on every save, and most markets are not in session, issue 14).
+    """
+    from drones.models import Market
+
+    schedules = Market.objects.only("id", "lunar_days", "weekdays", "opens", "closes")
+    in_session = [market.pk for market in schedules if market_in_session(market, at)]
+    if not in_session:
+        return []
+    found = []
+    for market in Market.objects.filter(pk__in=in_session).only("id", "name", "street", "area", "min_alt_m"):
+        polygon = market_crowd_area(market)
+        if polygon:
+            found.append((polygon, float(market.min_alt_m), market.name))
+    return found
+
+
 def crowd_areas(at: dt.datetime) -> list[tuple[dict[str, Any], float, str]]:
     """(polygon GeoJSON, minimum height m, name) of every crowd at ``at``.
 
-    Crowd zones (``Airspace`` kind crowd) in force, and markets in session.
+    Crowd zones (``Airspace`` kind crowd) in force, from the airspace index, and markets in session.
+    The checks take the crowd zones from the index they are given and only ``market_crowds``.
     """
-    from drones.airspace.selectors import airspace_in_force
-    from drones.models import Market
+    from drones.airspace.index import airspace_index_at
 
-    found = [
-        (z.geometry, float(z.min_alt_m), z.name)
-        for z in airspace_in_force(at, kinds=("crowd",))
-        if z.min_alt_m is not None
-    ]
-    for market in Market.objects.all():
-        if market_in_session(market, at):
-            polygon = market_crowd_area(market)
-            if polygon:
-                found.append((polygon, float(market.min_alt_m), market.name))
-    return found
+    return [*airspace_index_at(at).crowds, *market_crowds(at)]

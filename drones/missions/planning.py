@@ -3,20 +3,31 @@ its planned time, and the items, fence and rally points of a flight.
 
 Bad route data never raises out of ``mission_check``: it comes back as
 violations, like every other rule, so the page can show them all at once.
+
+Every check records its basis (``mission_check_basis``): a digest of everything it read (the mission,
+its drone, the limits, the airspace version and the zones and markets in force at its time, the
+language of its messages). ``mission_map`` draws a stored check whose basis is still the current one
+instead of checking again: the planner page asks for the map right after every save.
 """
 
 from __future__ import annotations
 
-from django.utils import timezone
+import datetime as dt
+import hashlib
+import json
+
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from drones.airspace.index import airspace_index_at
-from drones.missions.checks.results import CheckResult, MissionInvalid, Violation
+from drones.missions.checks.limits import Limits
+from drones.missions.checks.results import CheckResult, MissionInvalid, Violation, validation_geojson
 from drones.missions.checks.run import check_route
+from drones.missions.checks.zones import AirspaceIndex
 from drones.missions.compile import compile_route, route_uses_speaker
 from drones.missions.execution import FlightPlan
 from drones.missions.fence import FenceError, rally_items
-from drones.missions.markets import crowd_areas
+from drones.missions.markets import market_crowds
 from drones.missions.route import RouteError, Waypoint, parse_route
 from drones.models import Mission
 
@@ -110,7 +121,7 @@ def mission_check(mission: Mission) -> CheckResult:
         item_count = len(mission_items(mission, route))
     except RouteError as exc:
         extra.extend(_route_violations(exc))
-    at = mission.planned_start or timezone.now()
+    airspaces, markets = _in_force(mission)
     result = check_route(
         route,
         launch=launch,
@@ -118,13 +129,70 @@ def mission_check(mission: Mission) -> CheckResult:
         speed_mps=mission_speed(mission),
         drone_endurance_min=mission.drone.endurance_min,
         operating_area=mission.operating_area,
-        airspaces=airspace_index_at(at),
-        crowds=crowd_areas(at),
+        airspaces=airspaces,  # crowd zones among them
+        crowds=markets,
         approval_ref=mission.approval_ref,
         item_count=item_count,
     )
     result.violations = extra + result.violations
+    result.basis = mission_check_basis(mission, airspaces=airspaces, markets=markets)
     return result
+
+
+def _in_force(mission: Mission) -> tuple[AirspaceIndex, list[tuple[dict, float, str]]]:
+    """The zones and the markets in session at the mission's planned start, else now."""
+    at: dt.datetime = mission.planned_start or timezone.now()
+    return airspace_index_at(at), market_crowds(at)
+
+
+# Part of every basis: move it when the checks come to find something else in the same inputs, so
+# that no map is drawn from a check stored by the code before.
+CHECK_RULES_VERSION = 1
+
+
+def mission_check_basis(
+    mission: Mission, *, airspaces: AirspaceIndex | None = None, markets: list[tuple[dict, float, str]] | None = None
+) -> str:
+    """A digest of everything ``mission_check`` reads (hex): equal bases, equal findings.
+
+    ``airspaces`` and ``markets`` as the check had them (by default those in force now, for the
+    mission's planned start or, without one, for this moment). Only the time of the check is left out.
+    """
+    if airspaces is None or markets is None:
+        airspaces, markets = _in_force(mission)
+    drone = mission.drone
+    read = [
+        CHECK_RULES_VERSION,
+        translation.get_language(),
+        repr(Limits.from_settings()),
+        mission.waypoints,
+        [_number(mission.launch_lat), _number(mission.launch_lon), _number(mission.takeoff_alt_m)],
+        [_number(mission.speed_mps), mission.approval_ref],
+        mission.operating_area,
+        [drone.pk, drone.name, _number(drone.home_lat), _number(drone.home_lon)],
+        [_number(drone.cruise_speed_mps), _number(drone.endurance_min)],
+        [drone.payloads, repr(drone.speaker_config())],
+        repr(airspaces.version),
+        airspaces.in_force_digest(),
+        markets,
+    ]
+    text = json.dumps(read, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _number(value) -> float | None:
+    """A field as the database gives it back (20 and 20.0 are one height), so a mission just saved and
+    the same mission read again have one basis."""
+    return None if value is None else float(value)
+
+
+def mission_map(mission: Mission) -> dict:
+    """GeoJSON of the mission's check for the map: the stored one (``mission.validation``) while nothing
+    it read has changed, else a new check (the airspace, a market or the clock moved on)."""
+    stored = mission.validation or {}
+    if stored.get("basis") and stored["basis"] == mission_check_basis(mission):
+        return validation_geojson(stored)
+    return mission_check(mission).geojson()
 
 
 def mission_flight_plan(mission: Mission) -> FlightPlan:

@@ -4,6 +4,8 @@ write is audited. Flights of a mission are ``drones.missions.flights``."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +37,7 @@ def mission_save(*, mission: Mission, actor, reason: str = ""):
     from drones.missions.planning import mission_check
 
     _require_planner(actor)
-    old = Mission.objects.filter(pk=mission.pk).first() if mission.pk else None
+    old = Mission.objects.filter(pk=mission.pk).only(*AUDITED, *DIGESTED).first() if mission.pk else None
     if mission.created_by_id is None and getattr(actor, "pk", None):
         mission.created_by = actor
     mission.full_clean(exclude=["validation", "status"])
@@ -43,19 +45,63 @@ def mission_save(*, mission: Mission, actor, reason: str = ""):
     mission.validation = result.as_dict()
     mission.status = Mission.Status.READY if result.ok else Mission.Status.REJECTED
     mission.save()
+    before = mission_audit_summary(old) if old else None
+    after = mission_audit_summary(mission)
     audit_record(
         actor=actor,
         action="mission.update" if old else "mission.create",
         obj=mission,
-        before=snapshot(old) if old else None,
+        before=before,
         after={
-            **snapshot(mission, ["name", "kind", "drone", "status", "approval_ref", "planned_start"]),
-            "waypoints": len(mission.waypoints),
+            **after,
+            **({"changed": _changed(old, mission, before, after)} if old else {}),
             "violations": result.codes(),
         },
         reason=reason,
     )
     return result
+
+
+# What an audit entry of a mission records: these fields as they are, and of the large ones (a route
+# may have 650 items; the planner saves on every edit, issue 14) how many items and a SHA-256 of them,
+# enough to tell whether and when they changed. The mission itself holds them.
+AUDITED = [
+    "name",
+    "kind",
+    "drone",
+    "school",
+    "market",
+    "launch_lat",
+    "launch_lon",
+    "takeoff_alt_m",
+    "speed_mps",
+    "planned_start",
+    "approval_ref",
+    "status",
+]
+DIGESTED = ["waypoints", "operating_area", "rally_points", "params"]
+
+
+def _digest(value) -> dict[str, Any] | None:
+    if not value:
+        return None
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return {"items": len(value), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _changed(old: Mission, new: Mission, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields that differ; values compared as they are (one instant in two time zones is no change)."""
+    fields = [Mission._meta.get_field(name).attname for name in AUDITED]
+    return [
+        *(name for name in fields if getattr(old, name) != getattr(new, name)),
+        *(name for name in DIGESTED if before[name] != after[name]),
+    ]
+
+
+def mission_audit_summary(mission: Mission) -> dict[str, Any]:
+    """A mission as its audit entries record it: ``AUDITED`` fields, and ``{"items", "sha256"}`` (or
+    None when empty) of each ``DIGESTED`` one (``items``: waypoints, rally points, or keys of a dict)."""
+    return {**snapshot(mission, AUDITED), **{name: _digest(getattr(mission, name)) for name in DIGESTED}}
 
 
 GENERATORS = ("school_patrol", "market_broadcast", "point_broadcast")

@@ -8,10 +8,11 @@ import math
 import pytest
 from django.core.management import call_command
 
+from drones.missions import flighttime
 from drones.missions.checks.limits import Limits
 from drones.missions.checks.run import check_mission, check_route
 from drones.missions.flightlog import flight_stats
-from drones.missions.flighttime import RoutePoint, leg_time, route_flight_time
+from drones.missions.flighttime import Kinematics, RoutePoint, leg_time, ramp, route_flight_time
 from tests.drones.airspace_helpers import LAUNCH, wp
 
 # Recording 04 (SITL, AUTO, vehicle time from time_boot_ms): take-off to 20 m at home, 100 m north,
@@ -53,6 +54,83 @@ def test_a_leg_too_short_for_cruise_speed_is_limited_by_acceleration():
     # 15 m peaks at 3.8 m/s: far longer than 15 m at 10 m/s.
     short_s, ramp_s = leg_time(15, 10, 2.5, 1.0)
     assert short_s > 5 * 1.5 and ramp_s < 6.5
+
+
+def _leg_time_bisected(length_m: float, speed_mps: float, accel_mps2: float, jerk_mps3: float):
+    """The model's leg time before issue 14, the reference: the peak speed of a short leg by bisection."""
+    if length_m <= 0 or speed_mps <= 0:
+        return 0.0, 0.0
+    ramp_s, ramp_m = ramp(speed_mps, accel_mps2, jerk_mps3)
+    if 2.0 * ramp_m <= length_m:
+        return 2.0 * ramp_s + (length_m - 2.0 * ramp_m) / speed_mps, ramp_s
+    low, high = 0.0, speed_mps
+    for _ in range(50):
+        mid = (low + high) / 2.0
+        if 2.0 * ramp(mid, accel_mps2, jerk_mps3)[1] > length_m:
+            high = mid
+        else:
+            low = mid
+    ramp_s, _ramp_m = ramp(low, accel_mps2, jerk_mps3)
+    return 2.0 * ramp_s, ramp_s
+
+
+@pytest.mark.parametrize(
+    ("speed_mps", "accel_mps2", "jerk_mps3"), [(10, 2.5, 1), (5, 2.5, 1), (2.5, 1, 1), (1.5, 1, 1)]
+)
+def test_the_closed_form_leg_time_equals_the_bisection(speed_mps, accel_mps2, jerk_mps3):
+    # Both sides of the acceleration plateau (a²/j) and of cruise speed, down to a centimetre.
+    for length_m in [0.0, 0.01, 0.3, 1, 2.2, 5, 6.25, 12.5, 15, 31, 32.5, 40, 64.9, 65, 65.1, 100, 900]:
+        expected = _leg_time_bisected(length_m, speed_mps, accel_mps2, jerk_mps3)
+        assert leg_time(length_m, speed_mps, accel_mps2, jerk_mps3) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def _routes() -> dict[str, list[RoutePoint]]:
+    import numpy as np
+
+    rng = np.random.default_rng(14)
+    walk, x, y, alt = [], 0.0, 0.0, 40.0
+    for n in range(200):  # the benchmark's kind of route: steps of up to 40 m, holds, speed changes
+        x, y = x + rng.uniform(-40, 40), y + rng.uniform(-40, 40)
+        alt = float(np.clip(alt + rng.uniform(-8, 8), 15, 90))
+        walk.append(
+            RoutePoint(
+                x,
+                y,
+                alt,
+                hold_s=10.0 if n % 25 == 0 else 0.0,
+                speed_mps=6.0 if n == 60 else (12.0 if n == 120 else None),
+                speaker=True if n % 50 == 5 else (False if n % 50 == 30 else None),
+            )
+        )
+    return {
+        "recording 04": [RoutePoint(0, 100, 20), RoutePoint(100, 100, 20), RoutePoint(100, 0, 20, hold_s=10)],
+        "zigzag of short legs": [RoutePoint(30 * i, 40 if i % 2 else 0, 25, speaker=i == 1) for i in range(1, 9)],
+        "steep climbs, a reversal, a repeated point": [
+            RoutePoint(0, 20, 100),
+            RoutePoint(0, 40, 10),
+            RoutePoint(0, 0.5, 10),
+            RoutePoint(0, 0.5, 12),
+            RoutePoint(300, 0.5, 30),
+        ],
+        "random walk of 200": walk,
+    }
+
+
+@pytest.mark.parametrize("name", list(_routes()))
+def test_the_flight_time_is_what_the_bisection_model_gave(name, monkeypatch):
+    route = _routes()[name]
+    kinematics = Kinematics(climb_mps=3.0, descent_mps=1.0)
+    for options in (
+        {"takeoff_alt_m": 20, "speed_mps": 10},
+        {"takeoff_alt_m": 35, "speed_mps": 4, "kinematics": kinematics},
+    ):
+        now = route_flight_time(route, **options)
+        with monkeypatch.context() as patched:
+            patched.setattr(flighttime, "leg_time", _leg_time_bisected)
+            before = route_flight_time(route, **options)
+        assert now.breakdown() == before.breakdown() and now.leg_s == before.leg_s
+        assert now.total_s == pytest.approx(before.total_s, rel=1e-12)
+        assert now.broadcast_s == pytest.approx(before.broadcast_s, rel=1e-12)
 
 
 def test_a_sharp_corner_costs_more_than_a_straight_continuation():

@@ -5,7 +5,7 @@ error a rejected mission raises."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -55,7 +55,9 @@ class Violation:
     geometry: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """JSON; the geometry is shared, not copied (``dataclasses.asdict`` copying every coordinate of
+        every violation was a tenth of a check, issue 14): treat it as read-only."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["segment"] = list(self.segment) if self.segment is not None else None
         return data
 
@@ -93,6 +95,9 @@ class CheckResult:
     area_is_default: bool = False
     fence_simplified_m: float = 0.0
     checked_at: str = ""
+    # What the check read, as a digest (``drones.missions.planning.mission_check_basis``): a stored result
+    # with the basis of now is what a new check would find. Empty: not known.
+    basis: str = ""
 
     @property
     def ok(self) -> bool:
@@ -119,20 +124,20 @@ class CheckResult:
             "exclusions": self.exclusions,
             "area_is_default": self.area_is_default,
             "fence_simplified_m": self.fence_simplified_m,
+            "basis": self.basis,
         }
 
     def geojson(self) -> dict[str, Any]:
         """A FeatureCollection for the map: the operating area, the exclusions, then every violation."""
-        features = []
-        if self.operating_area:
-            features.append(_feature(self.operating_area, {"role": "operating_area", "default": self.area_is_default}))
-        features.extend(_feature(g, {"role": "exclusion"}) for g in self.exclusions)
-        for role, items in (("violation", self.violations), ("notice", self.notices)):
-            for v in items:
-                if v.geometry:
-                    properties = {k: val for k, val in v.as_dict().items() if k != "geometry"}
-                    features.append(_feature(v.geometry, {"role": role, **properties}))
-        return {"type": "FeatureCollection", "features": features}
+        return validation_geojson(
+            {
+                "operating_area": self.operating_area,
+                "area_is_default": self.area_is_default,
+                "exclusions": self.exclusions,
+                "violations": [v.as_dict() for v in self.violations if v.geometry],
+                "notices": [v.as_dict() for v in self.notices if v.geometry],
+            }
+        )
 
     def raise_if_rejected(self) -> None:
         if not self.ok:
@@ -152,6 +157,25 @@ class MissionInvalid(DomainError):
             "first": self.violations[0].message if self.violations else "",
         }
         super().__init__(message, details=[v.as_dict() for v in self.violations])
+
+
+def validation_geojson(validation: dict[str, Any]) -> dict[str, Any]:
+    """The map of a check from its JSON (``CheckResult.as_dict()``, a stored ``Mission.validation``)."""
+    features = []
+    if validation.get("operating_area"):
+        features.append(
+            _feature(
+                validation["operating_area"],
+                {"role": "operating_area", "default": bool(validation.get("area_is_default"))},
+            )
+        )
+    features.extend(_feature(g, {"role": "exclusion"}) for g in validation.get("exclusions") or [])
+    for role, key in (("violation", "violations"), ("notice", "notices")):
+        for v in validation.get(key) or []:
+            if v.get("geometry"):
+                properties = {k: val for k, val in v.items() if k != "geometry"}
+                features.append(_feature(v["geometry"], {"role": role, **properties}))
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def check_route(
     (lat, lon) WGS-84. ``operating_area``: GeoJSON (Multi)Polygon or None for the
     default. ``airspaces``: zones (``Airspace`` rows, ``Zone``s) or a prebuilt
     ``AirspaceIndex``; the caller picks those in force. ``crowds``: (GeoJSON
-    polygon, minimum height m, name), e.g. ``markets.crowd_areas(at)``; crowd
+    polygon, minimum height m, name), e.g. ``markets.market_crowds(at)``; crowd
     zones among ``airspaces`` count too (duplicates are dropped).
     ``item_count``: the compiled mission's item count, if known (else estimated).
     """
@@ -126,7 +126,7 @@ def check_mission(mission, *, at: dt.datetime | None = None, limits: Limits | No
     from django.utils import timezone
 
     from drones.airspace.index import airspace_index_at
-    from drones.missions.markets import crowd_areas
+    from drones.missions.markets import market_crowds
     from drones.missions.route import RouteError, parse_route
 
     at = at or mission.planned_start or timezone.now()
@@ -165,8 +165,8 @@ def check_mission(mission, *, at: dt.datetime | None = None, limits: Limits | No
         speed_mps=mission.speed_mps or drone.cruise_speed_mps,
         drone_endurance_min=drone.endurance_min,
         operating_area=mission.operating_area or None,
-        airspaces=airspace_index_at(at),  # crowd zones among them: duplicates of crowd_areas' are dropped
-        crowds=crowd_areas(at),
+        airspaces=airspace_index_at(at),  # crowd zones among them
+        crowds=market_crowds(at),
         approval_ref=mission.approval_ref,
         limits=limits,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -129,6 +130,10 @@ class AirspaceIndex:
     the tree and masks the zones outside their validity window at that moment.
     """
 
+    # The airspace version it was built at (``drones.airspace.index``): part of a check's basis. None
+    # for an index built from zones at hand.
+    version: Any = None
+
     def __init__(self, zones: Iterable[AirspaceLike]):
         refs: list[ZoneRef] = []
         shapes: list = []
@@ -161,6 +166,7 @@ class AirspaceIndex:
         bounds = np.asarray(windows, dtype=float).reshape(-1, 2)[keep] if windows else np.empty((0, 2))
         self._valid_from, self._valid_until = bounds[:, 0], bounds[:, 1]
         self._in_force: np.ndarray | None = None  # None: every zone
+        self._crowds_in_force: list[int] | None = None  # positions in ``_crowd_windows``; None: every one
 
     def in_force_at(self, at: dt.datetime) -> AirspaceIndex:
         """This index narrowed to the zones in force at ``at`` (aware): a cheap view sharing the shapes
@@ -168,8 +174,16 @@ class AirspaceIndex:
         seconds = at.timestamp()
         view = copy.copy(self)
         view._in_force = (self._valid_from <= seconds) & (seconds < self._valid_until)
-        view.crowds = [crowd for crowd, start, end in self._crowd_windows if start <= seconds < end]
+        view._crowds_in_force = [i for i, (_c, start, end) in enumerate(self._crowd_windows) if start <= seconds < end]
+        view.crowds = [self._crowd_windows[i][0] for i in view._crowds_in_force]
         return view
+
+    def in_force_digest(self) -> str:
+        """Which zones count now (the mask ``in_force_at`` set, the crowd zones in force), as a short hex
+        string: with ``version``, all a check reads of the index."""
+        mask = b"all" if self._in_force is None else np.packbits(self._in_force).tobytes()
+        crowds = b"all" if self._crowds_in_force is None else repr(self._crowds_in_force).encode()
+        return hashlib.sha256(mask + b"|" + crowds).hexdigest()[:16]
 
     def __len__(self) -> int:
         return len(self.refs) if self._in_force is None else int(self._in_force.sum())
