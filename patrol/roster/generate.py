@@ -21,6 +21,16 @@ from common.errors import DomainError, NotAllowed
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyShift, Roster
 from patrol.roster.greedy import greedy_solve
+from patrol.roster.incremental import (
+    INCREMENTAL_MAX_SHARE,
+    STATE_KEY,
+    pieces_to_replan,
+    problem_for_pieces,
+    report_merge,
+    state_build,
+    state_of,
+    term_scan,
+)
 from patrol.roster.piece import Assignment
 from patrol.roster.problem import Problem, problem_load, roster_violations
 from patrol.roster.solver import roster_solve
@@ -158,12 +168,26 @@ def _generate(
     from_date: dt.date | None,
     solve: Callable[[Problem, float], tuple[list[Assignment], dict]],
     action: str,
+    full: bool = False,
 ) -> Roster:
     started = time.perf_counter()
     limit, start = check_roster_generate(
         term=term, actor=actor, time_limit_s=time_limit_s, replan=replan, from_date=from_date
     )
-    problem = problem_load(term=term, from_date=start)
+    previous = Roster.objects.filter(term=term).values_list("report", flat=True).first() or {}
+    stored = state_of(previous)
+    # Every generation fingerprints the term's pieces (stored with the report); a re-plan then plans only
+    # the pieces whose fingerprint changed, unless asked for all (``full``) or most of the term changed.
+    scan = term_scan(term=term, from_date=start)
+    replanned = pieces_to_replan(scan, stored) if replan and not full else None
+    if replanned is not None:
+        planned = sum(len(scan.shifts_of_piece[key]) for key in replanned)
+        if planned > INCREMENTAL_MAX_SHARE * len(scan.shifts):
+            replanned = None
+    if replanned is None:
+        problem = problem_load(term=term, from_date=start)
+    else:
+        problem = problem_for_pieces(term=term, scan=scan, pieces=replanned)
     loaded = time.perf_counter()
     # The limit bounds the user's wait, not the search alone: the search gets what the load left, less
     # a reserve for the check and the write (at least a second: a small term needs little more).
@@ -172,6 +196,13 @@ def _generate(
     chosen, report = solve(problem, search_s)
     report["time_limit_s"] = limit
     report["search_limit_s"] = round(search_s, 3)
+    state = state_build(scan=scan, problem=problem, chosen=chosen, previous=stored, replanned=replanned)
+    if replanned is not None:
+        report = report_merge(
+            scan=scan, problem=problem, chosen=chosen, report=report, previous=previous, state=state,
+            replanned=replanned,
+        )  # fmt: skip
+    report[STATE_KEY] = state
     solved = time.perf_counter()
     check_roster_solution(problem=problem, chosen=chosen)
     # The user's wait, phase by phase (the engine's own solve_time_s leaves out the load, the report,
@@ -191,13 +222,16 @@ def roster_generate(
     time_limit_s: float | None = None,
     replan: bool = False,
     from_date: dt.date | None = None,
+    full: bool = False,
 ) -> Roster:
     """Generate (or re-plan) ``term``'s roster from ``from_date`` with CP-SAT. MANAGE_DUTY; audited; atomic.
 
     Assignments before ``from_date`` are untouched (they count for fairness); pinned ones from it on are
     kept unless now infeasible (then released and listed in the report); the rest are replaced. With
-    ``replan`` the solver keeps as many previous assignments as it can. ``from_date`` defaults to the
-    term's first day, or for a re-plan to today (if within the term).
+    ``replan`` the solver keeps as many previous assignments as it can, and re-plans only the pieces (a
+    pool's week) whose inputs changed since the last generation (``patrol.roster.incremental``); with
+    ``full`` too, it re-plans them all. ``from_date`` defaults to the term's first day, or for a re-plan
+    to today (if within the term).
     """
     return _generate(
         term=term,
@@ -207,6 +241,7 @@ def roster_generate(
         from_date=from_date,
         solve=lambda problem, limit: roster_solve(problem, time_limit_s=limit, replan=replan),
         action="patrol.roster.generate",
+        full=full,
     )
 
 
@@ -217,6 +252,7 @@ def roster_generate_greedy(
     time_limit_s: float | None = None,
     replan: bool = False,
     from_date: dt.date | None = None,
+    full: bool = False,
 ) -> Roster:
     """The greedy baseline, written like ``roster_generate`` (for the benchmark)."""
     return _generate(
@@ -227,4 +263,5 @@ def roster_generate_greedy(
         from_date=from_date,
         solve=lambda problem, _limit: greedy_solve(problem, replan=replan),
         action="patrol.roster.generate_greedy",
+        full=full,
     )

@@ -20,6 +20,9 @@ class GenerateInputSerializer(serializers.Serializer):
     time_limit_s = serializers.FloatField(required=False, allow_null=True, min_value=1, max_value=MAX_TIME_LIMIT_S)
     replan = serializers.BooleanField(required=False, default=False)
     from_date = serializers.DateField(required=False, allow_null=True)
+    full = serializers.BooleanField(
+        required=False, default=False, help_text="Re-plan every piece, not only those whose inputs changed."
+    )
 
 
 class GenerateReportSerializer(serializers.Serializer):
@@ -56,5 +59,7 @@ class GenerateTermApi(APIView):
             time_limit_s=data.validated_data.get("time_limit_s"),
             replan=data.validated_data.get("replan", False),
             from_date=data.validated_data.get("from_date"),
+            full=data.validated_data.get("full", False),
         )
-        return Response({"term": term.pk, "generated_at": roster.generated_at, "report": roster.report})
+        report = selectors.roster_report_for(request.user, roster.report)
+        return Response({"term": term.pk, "generated_at": roster.generated_at, "report": report})

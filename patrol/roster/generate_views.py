@@ -24,6 +24,7 @@ class GenerateForm(forms.Form):
     )
     replan = forms.BooleanField(label=gettext_lazy("Re-plan (keep as much of the current roster as possible)"),
                                 required=False)  # fmt: skip
+    full = forms.BooleanField(label=gettext_lazy("Re-plan every week, not only what changed"), required=False)
     from_date = forms.DateField(label=gettext_lazy("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
 
@@ -44,6 +45,7 @@ def generate_term(request, pk: int):
                     time_limit_s=data["time_limit_s"],
                     replan=data["replan"],
                     from_date=data["from_date"],
+                    full=data["full"],
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)

@@ -24,6 +24,19 @@ class Ledger:
         self.day: dict[tuple[int, dt.date], int] = defaultdict(int, problem.prior_day_load)
         self.week: dict[tuple[int, dt.date], int] = defaultdict(int, problem.prior_week_load)
         self.day_shifts: dict[tuple[int, dt.date], list[Shift]] = defaultdict(list)
+        # Duties outside the planned pieces (re-planning some only) bind the limits, overlap and travel;
+        # their load is carried week by week by the caller (``Problem.outside_load``).
+        for staff_id, shifts in problem.context.items():
+            for shift in shifts:
+                self.day[(staff_id, shift.date)] += 1
+                self.week[(staff_id, shift.week)] += 1
+                self.day_shifts[(staff_id, shift.date)].append(shift)
+
+    def carry(self, outside_load: dict[dt.date, dict[int, int]], weeks: list[dt.date], before: dt.date) -> None:
+        """Add to the load the duties outside the plan of ``weeks`` (sorted, popped) before ``before``."""
+        while weeks and weeks[0] < before:
+            for staff_id, count in outside_load[weeks.pop(0)].items():
+                self.load[staff_id] += count
 
     def blocked(self, staff_id: int, shift: Shift) -> str | None:
         """Why ``staff_id`` cannot take ``shift`` now: leave, overlap, travel, day or week limit; None if free."""
@@ -120,9 +133,22 @@ def greedy_solve(problem: Problem, *, replan: bool = False) -> tuple[list[tuple[
     ledger = Ledger(problem)
     continuity = {k: set(v) for k, v in problem.prior_posts.items()}
     roles = ("police", "auxiliary", "guard", "volunteer")
-    chosen = greedy_fill(
-        problem, problem.shifts, ledger=ledger, roles=roles, fixed=fixed, keep=keep, continuity=continuity
-    )
+    if problem.outside_load:
+        # Some pieces only: week by week, each week seeing the load of the weeks left out before it.
+        chosen = []
+        outside_weeks = sorted(problem.outside_load)
+        by_week: dict[dt.date, list[Shift]] = defaultdict(list)
+        for shift in problem.shifts:
+            by_week[shift.week].append(shift)
+        for week in sorted(by_week):
+            ledger.carry(problem.outside_load, outside_weeks, week)
+            chosen += greedy_fill(
+                problem, by_week[week], ledger=ledger, roles=roles, fixed=fixed, keep=keep, continuity=continuity
+            )
+    else:
+        chosen = greedy_fill(
+            problem, problem.shifts, ledger=ledger, roles=roles, fixed=fixed, keep=keep, continuity=continuity
+        )
     elapsed = time.perf_counter() - started
     report = roster_report(
         problem,

@@ -159,6 +159,8 @@ class _Piece:
                 for person in problem.candidates(shift, role):
                     if problem.on_leave(person.id, shift):
                         continue
+                    if problem.context and problem.context_blocked(person.id, shift):
+                        continue
                     var = model.new_bool_var("")
                     x[(person.id, shift.id, role)] = var
                     by_person[person.id].append((shift, var))
@@ -318,6 +320,12 @@ class _LaneState:
         self.keep = keep
         self.published = published
         self.posts: dict[tuple[int, dt.date, str], set[int]] = {k: set(v) for k, v in problem.prior_posts.items()}
+        self.outside_weeks = sorted(problem.outside_load)
+
+    def carry(self, week: dt.date) -> None:
+        """Before solving ``week``: the load of the weeks before it that are not planned (re-planning
+        some pieces only), as the lane would have carried it had it solved them."""
+        self.ledger.carry(self.problem.outside_load, self.outside_weeks, week)
 
     def previous_week(self, shift: Shift) -> set[int]:
         return self.posts.get((shift.post_id, shift.date - dt.timedelta(days=7), shift.kind), set())

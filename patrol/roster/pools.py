@@ -33,14 +33,25 @@ class Lane:
     estimate: int = 0
 
 
+def pool_key(role: str, school_id: int | None, station_id: int | None) -> str:
+    """The pool a ``role`` place at a school (of ``station_id``) belongs to."""
+    return f"school:{school_id}" if role in SCHOOL_ROLES else f"station:{station_id}"
+
+
+def piece_key(pool: str, week: dt.date) -> str:
+    """A pool's week: what ``patrol.roster.incremental`` fingerprints and re-plans."""
+    return f"{pool}@{week.isoformat()}"
+
+
 def pools_build(problem: Problem) -> list[Pool]:
     pools: dict[str, Pool] = {}
     for shift in problem.shifts:
         for role in shift.requirements:
+            key = pool_key(role, shift.school_id, shift.station_id)
             if role in SCHOOL_ROLES:
-                key, roles, place = f"school:{shift.school_id}", SCHOOL_ROLES, shift.school_id
+                roles, place = SCHOOL_ROLES, shift.school_id
             else:
-                key, roles, place = f"station:{shift.station_id}", STATION_ROLES, shift.station_id
+                roles, place = STATION_ROLES, shift.station_id
             pool = pools.get(key)
             if pool is None:
                 if place is None:

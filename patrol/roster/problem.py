@@ -106,6 +106,11 @@ class Problem:
     liaison: dict[int, int] = field(default_factory=dict)  # school id -> liaison's DutyStaff id
     speed_kmh: float = 30.0
     min_rest_s: int = 600
+    # Re-planning some pieces only (``patrol.roster.incremental``): the duties of the pieces left out,
+    # per week and person (carried into the fairness load week by week), and per person those on the
+    # days of the planned weeks (checked against for overlap, travel and the limits). Empty otherwise.
+    outside_load: dict[dt.date, dict[int, int]] = field(default_factory=dict)
+    context: dict[int, list[Shift]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.staff_by_id: dict[int, Staff] = {s.id: s for s in self.staff}
@@ -144,6 +149,15 @@ class Problem:
         spans = self.leaves.get(staff_id)
         return bool(spans) and any(start < shift.end_s and shift.start_s < end for start, end in spans)
 
+    def context_blocked(self, staff_id: int, shift: Shift) -> bool:
+        """Whether a duty of ``staff_id`` outside the planned pieces rules ``shift`` out (same shift,
+        overlap, travel)."""
+        return any(
+            other.id == shift.id or self.conflict(other, shift)
+            for other in self.context.get(staff_id, ())
+            if other.date == shift.date
+        )
+
     def qualified(self, staff: Staff, shift: Shift, role: str) -> bool:
         """Role and place: guards and volunteers at their own school, police at their station's schools."""
         if not role_can_fill(staff.role, role):
@@ -157,13 +171,28 @@ def _epoch_s(value: dt.datetime) -> int:
     return int(value.timestamp())
 
 
-def problem_load(*, term: Term, from_date: dt.date) -> Problem:
-    """Everything the solver needs about ``term`` from ``from_date`` on, in four queries or so."""
+# Ids a query filters on at once (SQLite's limit on parameters is 999 in older builds).
+IDS_PER_QUERY = 900
+
+
+def _in_chunks(queryset, field_name: str, ids: list[int] | None):
+    """``queryset`` (all of it when ``ids`` is None) or its rows whose ``field_name`` is in ``ids``."""
+    if ids is None:
+        yield from queryset
+        return
+    for n in range(0, len(ids), IDS_PER_QUERY):
+        yield from queryset.filter(**{f"{field_name}__in": ids[n : n + IDS_PER_QUERY]})
+
+
+def problem_load(*, term: Term, from_date: dt.date, shift_ids: list[int] | None = None) -> Problem:
+    """Everything the solver needs about ``term`` from ``from_date`` on, in four queries or so.
+
+    ``shift_ids``: only these shifts (and the assignments on them), for re-planning some pieces."""
     tz = timezone.get_current_timezone()
     shifts: list[Shift] = []
     # Plain rows, not model instances: no school or station geometry is read, and a shift's staffing
     # (JSON) is decoded once per distinct text, not once per shift.
-    rows = (
+    query = (
         DutyShift.objects.filter(term=term, date__gte=from_date)
         .annotate(needs=Cast("requirements", TextField()))
         .order_by("start", "post_id", "id")
@@ -184,6 +213,9 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
             "needs",
         )
     )
+    rows = list(_in_chunks(query, "id", shift_ids))
+    if shift_ids is not None:
+        rows.sort(key=lambda row: (row[11], row[1], row[0]))
     needs_of: dict[str | None, dict[str, int]] = {}
     windows: dict[tuple[dt.datetime, dt.datetime], str] = {}
     for (id_, post_id, post_name, gate_name, school_id, school_name, station_id, lat, lon, date, kind, start,
@@ -245,12 +277,19 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
         for leave in window.values_list("staff_id", "start", "end"):
             leaves[leave[0]].append((_epoch_s(leave[1]), _epoch_s(leave[2])))
 
-    existing = [
-        Existing(id=a[0], shift_id=a[1], staff_id=a[2], role=a[3], pinned=a[4], published=a[5])
-        for a in DutyAssignment.objects.filter(shift__term=term, shift__date__gte=from_date)
-        .order_by("id")
-        .values_list("id", "shift_id", "staff_id", "role", "pinned", "published")
-    ]
+    existing = sorted(
+        (
+            Existing(id=a[0], shift_id=a[1], staff_id=a[2], role=a[3], pinned=a[4], published=a[5])
+            for a in _in_chunks(
+                DutyAssignment.objects.filter(shift__term=term, shift__date__gte=from_date)
+                .order_by("id")
+                .values_list("id", "shift_id", "staff_id", "role", "pinned", "published"),
+                "shift_id",
+                shift_ids,
+            )
+        ),
+        key=lambda e: e.id,
+    )
 
     prior_load: dict[int, int] = defaultdict(int)
     prior_week_load: dict[tuple[int, dt.date], int] = defaultdict(int)
@@ -266,17 +305,6 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
         if date >= continuity_from:
             prior_posts[(post_id, date, kind)].add(staff_id)
 
-    staff_by_officer = dict(
-        DutyStaff.objects.filter(active=True, officer__isnull=False).values_list("officer_id", "id")
-    )
-    liaison = {
-        school_id: staff_by_officer[officer_id]
-        for school_id, officer_id in LiaisonAssignment.objects.filter(ended_at__isnull=True).values_list(
-            "school_id", "officer_id"
-        )
-        if officer_id in staff_by_officer
-    }
-
     return Problem(
         term_id=term.id,
         from_date=from_date,
@@ -288,10 +316,24 @@ def problem_load(*, term: Term, from_date: dt.date) -> Problem:
         prior_week_load=dict(prior_week_load),
         prior_day_load=dict(prior_day_load),
         prior_posts=dict(prior_posts),
-        liaison=liaison,
+        liaison=liaison_load(),
         speed_kmh=float(settings.PATROL_TRAVEL_SPEED_KMH),
         min_rest_s=int(settings.PATROL_MIN_REST_MIN) * 60,
     )
+
+
+def liaison_load() -> dict[int, int]:
+    """School id -> the DutyStaff id of its liaison officer (一校一警), for those on the duty staff."""
+    staff_by_officer = dict(
+        DutyStaff.objects.filter(active=True, officer__isnull=False).values_list("officer_id", "id")
+    )
+    return {
+        school_id: staff_by_officer[officer_id]
+        for school_id, officer_id in LiaisonAssignment.objects.filter(ended_at__isnull=True).values_list(
+            "school_id", "officer_id"
+        )
+        if officer_id in staff_by_officer
+    }
 
 
 def _shift_info(shift: Shift, instant: Callable[[int], dt.datetime]) -> ShiftInfo:
@@ -415,10 +457,15 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
     for staff_id, shifts in duties.items():
         person = problem.staff_by_id[staff_id]
         staff = staff_info(person)
-        ordered = sorted(shifts, key=lambda s: (s.start_s, s.id))
-        for a, b in zip(ordered, ordered[1:], strict=False):
-            if a.id == b.id:
-                continue  # reported above as the same person twice on one shift
+        # The person's duties outside the planned pieces (re-planning some only) on the same days count
+        # too: a pair of two of those is not this roster's to check.
+        outside = [s for s in problem.context.get(staff_id, ()) if s.id not in problem.shift_by_id]
+        ordered = sorted(
+            [(s, False) for s in shifts] + [(s, True) for s in outside], key=lambda p: (p[0].start_s, p[0].id)
+        )
+        for (a, a_outside), (b, b_outside) in zip(ordered, ordered[1:], strict=False):
+            if a.id == b.id or (a_outside and b_outside):
+                continue  # the same shift twice is reported above as the same person twice on one shift
             item = check_pair(staff=staff, shift=shift_info(b), other=shift_info(a), limits=limits)
             if item is not None:
                 why = _PAIR_REASONS.get(item.code, item.code)
@@ -429,6 +476,11 @@ def roster_violations(problem: Problem, chosen: list[tuple[int, int, str]], *, l
         for shift in shifts:
             days[shift.date] += 1
             weeks[shift.week] += 1
+        for shift in outside:
+            if shift.week in weeks:
+                weeks[shift.week] += 1
+                if shift.date in days:
+                    days[shift.date] += 1
         for day, count in days.items():
             total = count + problem.prior_day_load.get((staff_id, day), 0)
             over = check_max_per_day(staff=staff, date=day, before=total - 1, limits=limits)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from patrol.roster.greedy import Ledger
 from patrol.roster.piece import WEIGHTS, Assignment
-from patrol.roster.pools import Pool, pools_build
+from patrol.roster.pools import Pool, piece_key, pool_key, pools_build
 from patrol.roster.problem import ROLES, Problem, Shift
 
 
@@ -126,6 +126,7 @@ def roster_report(
                     "reason": reason,
                     "reason_text": texts[reason],
                     "candidates": detail,
+                    "piece": piece_key(pool_key(role, shift.school_id, shift.station_id), shift.week),
                 }
             )
 

@@ -286,7 +286,10 @@ def roster_publish(*, term: Term, actor) -> Roster:
     """Publish the term's roster: every assignment published and pinned, version + 1."""
     _require_manager(actor)
     roster, _created = Roster.objects.select_for_update().get_or_create(term=term)
-    before = snapshot(roster)
+    # The solver's report (with its pieces' fingerprints, hundreds of KB for a county) is not what a
+    # publish changes: it stays out of the audit entry and out of the write.
+    fields = [f.name for f in Roster._meta.concrete_fields if f.name != "report"]
+    before = snapshot(roster, fields=fields)
     assignments = DutyAssignment.objects.filter(shift__term=term)
     count = assignments.count()
     if count == 0:
@@ -300,13 +303,13 @@ def roster_publish(*, term: Term, actor) -> Roster:
     roster.published_at = timezone.now()
     roster.published_by = actor if getattr(actor, "pk", None) else None
     roster.full_clean()
-    roster.save()
+    roster.save(update_fields=["status", "version", "published_at", "published_by"])
     audit_record(
         actor=actor,
         action="patrol.roster.publish",
         obj=roster,
         before=before,
-        after={**snapshot(roster), "assignments": count, "newly_published": changed},
+        after={**snapshot(roster, fields=fields), "assignments": count, "newly_published": changed},
     )
     return roster
 

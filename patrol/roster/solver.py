@@ -107,6 +107,7 @@ def roster_solve(
         clean = {week: _Piece(problem, lane, week, state, replan).is_clean() for week in lane_weeks} if replan else {}
         last_to_solve = max((week for week in lane_weeks if clean.get(week) is None), default=None)
         for week in lane_weeks:
+            state.carry(week)
             piece = _Piece(problem, lane, week, state, replan)
             piece_started = time.perf_counter()
             entry: dict = {"pools": label, "week": week.isoformat()}
