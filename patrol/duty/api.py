@@ -28,7 +28,12 @@ class BoardApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("date", str, description="YYYY-MM-DD, default today."),
-            OpenApiParameter("station", int, description="Only this station's schools; empty for the county."),
+            OpenApiParameter(
+                "station",
+                int,
+                description="Only this station's schools; 0 for the schools without a station; empty for the "
+                "county (default: a station officer's own station).",
+            ),
         ],
         responses=ANY_DICT,
     )

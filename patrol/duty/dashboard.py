@@ -14,6 +14,7 @@ from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
+from patrol.duty.staffing import places_count
 from patrol.duty.stats import term_default
 from patrol.models import Roster
 from patrol.roster import selectors as roster_selectors
@@ -43,14 +44,16 @@ def duty_section(*, user, now: dt.datetime) -> Section | None:
         return None
     today = timezone.localdate(now)
     board_url = page_url("patrol:duty-board", date=today.isoformat())
-    tiles = _today_tiles(user=user, today=today, now=now, url=board_url)
+    # The duty staff record, read once: the board's station may come from it, the own duties need it.
+    staff = selectors.staff_of(user) if can(user, Capability.STAND_DUTY) else selectors.UNREAD
+    tiles = _today_tiles(user=user, today=today, now=now, url=board_url, staff=staff)
     lines: list[Line] = []
     lines_title = lines_empty = ""
-    staff = selectors.staff_of(user) if can(user, Capability.STAND_DUTY) else None
-    if staff is not None:
+    if staff is not None and staff is not selectors.UNREAD:
         lines = _my_duty_lines(user=user, today=today, now=now)
         lines_title, lines_empty = _("My duties today"), _("You have no duties on this day.")
-        swaps = roster_selectors.swap_requests_for_me(user).count()
+        # swap_requests_for_me, without reading the staff record twice more
+        swaps = roster_selectors.swap_requests_pending().filter(to_staff=staff).count()
         tiles.append(
             Tile(
                 key="swaps_for_me",
@@ -73,10 +76,11 @@ def duty_section(*, user, now: dt.datetime) -> Section | None:
     )
 
 
-def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str) -> list[Tile]:
+def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str, staff) -> list[Tile]:
     """The counts of today's board (``day_counts``: the board's scope and rules, without building it), with
-    the station a station officer's board starts at."""
-    counts = selectors.day_counts(user=user, date=today, station_id=selectors.board_station_default(user), now=now)
+    the station a station officer's board starts at (``staff``: as for ``board_station_default``)."""
+    station_id = selectors.board_station_default(user, staff=staff)
+    counts = selectors.day_counts(user=user, date=today, station_id=station_id, now=now)
     places, uncovered = counts.places, counts.uncovered
     checked_in, late, missing = counts.checked_in, counts.late, counts.missing
     return [
@@ -132,7 +136,7 @@ def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
     monday = monday_of(today)
     sunday = monday + dt.timedelta(days=6)
     visible = roster_selectors.shifts_visible(user)
-    _places, uncovered = selectors.places_count(visible.filter(date__gte=today, date__lte=sunday))
+    _places, uncovered = places_count(visible.filter(date__gte=today, date__lte=sunday))
     term = term_default(today)
     week_url = (
         page_url("patrol:roster-week", kwargs={"term_id": term.pk}, week=monday.isoformat())

@@ -22,9 +22,12 @@ def station_param(value: str | None) -> int | None:
 
 
 def board_params(request, params) -> tuple[dt.date, int | None]:
-    """The board's day and station filter; a station officer starts at their station."""
+    """The board's day and station filter (empty: the whole scope; ``NO_STATION``: the schools without a
+    station); a station officer starts at their station."""
     day = parse_day(params.get("date"), timezone.localdate())
-    if "station" in params:
+    if params.get("station") == str(selectors.NO_STATION):
+        station_id = selectors.NO_STATION
+    elif "station" in params:
         station_id = station_param(params.get("station"))
     else:
         station_id = selectors.board_station_default(request.user)

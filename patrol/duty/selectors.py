@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Func, IntegerField, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campus.models import Station
 from campus.scope import scope_of
-from common.roles import Capability, can
+from common.roles import Capability, Role, can, roles_of
+from patrol.duty.staffing import places_count
 from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
 from patrol.roster.selectors import missing_roles
 
@@ -94,16 +95,25 @@ def assignments_visible(user) -> QuerySet[DutyAssignment]:
     return (visible | own).distinct().select_related("shift", "shift__post__gate__school", "staff")
 
 
-def board_station_default(user) -> int | None:
-    """A station officer's board starts at their own station; others (the county scope, school staff) see
-    their whole scope."""
+UNREAD: Any = object()  # "not read yet": ``staff`` arguments that may legitimately be None
+
+
+def board_station_default(user, *, staff: DutyStaff | None = UNREAD) -> int | None:
+    """A station officer's board starts at their own station (their officer record's, else their duty
+    staff record's); others (the county scope, school staff) see their whole scope.
+
+    ``staff``: the user's duty staff record (``staff_of``) when the caller has read it already."""
     scope = scope_of(user)
     if scope.county or not scope.registry_county:
         return None
-    officer = getattr(user, "officer", None) if user.is_authenticated else None
+    # A station officer's (active) officer record is read by the scope already, with its station if any.
+    if scope.station_ids:
+        return min(scope.station_ids)
+    officer = None if Role.STATION_OFFICER in roles_of(user) else getattr(user, "officer", None)
     if officer is not None and officer.station_id:
         return officer.station_id
-    staff = DutyStaff.objects.filter(user=user).only("station_id").first()
+    if staff is UNREAD:
+        staff = staff_of(user)
     return staff.station_id if staff else None
 
 
@@ -114,11 +124,12 @@ def staff_of(user) -> DutyStaff | None:
 
 
 def my_assignments_on(*, user, date: dt.date) -> QuerySet[DutyAssignment]:
-    """The user's own duties on a day, with their check-in, in time order."""
+    """The user's own duties on a day, with their check-in (one query; ``checkin`` raises an
+    ``AttributeError`` when there is none), in time order."""
     return (
         DutyAssignment.objects.filter(staff__user=user, shift__date=date)
-        .select_related("shift", "shift__post", "shift__post__gate", "shift__post__gate__school", "staff")
-        .prefetch_related(Prefetch("checkin", queryset=CheckIn.objects.all()))
+        .select_related("shift", "shift__post", "shift__post__gate", "shift__post__gate__school", "staff", "checkin")
+        .defer("shift__post__gate__school__campus")  # the outline is never shown with one's duties
         .order_by("shift__start", "shift_id")
     )
 
@@ -191,12 +202,35 @@ def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
 
 
+NO_STATION = 0  # the board's station filter for the schools no station is responsible for
+
+
 def day_shifts(*, user, date: dt.date, station_id: int | None = None) -> QuerySet[DutyShift]:
-    """The shifts of the board of ``date`` (the user's scope, one station's schools when given), unordered."""
+    """The shifts of the board of ``date`` (the user's scope, one station's schools when given, the schools
+    without a station for ``NO_STATION``), unordered."""
     qs = shifts_visible(user).filter(date=date)
-    if station_id is not None:
+    if station_id == NO_STATION:
+        qs = qs.filter(post__gate__school__responsible_station__isnull=True)
+    elif station_id is not None:
         qs = qs.filter(post__gate__school__responsible_station_id=station_id)
     return qs
+
+
+def board_stations(*, user, date: dt.date) -> list[tuple[int, str, int]]:
+    """The board's station picker: every station as (id, name, posts on ``date`` in the user's scope), by
+    name, and last ``NO_STATION`` when some of the day's posts are at schools without a station.
+
+    Two queries: the stations' names, and the day's posts counted per station (no outlines read)."""
+    field = "post__gate__school__responsible_station_id"
+    posts = dict(
+        day_shifts(user=user, date=date).order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+    )
+    stations = [
+        (pk, name, posts.get(pk, 0)) for pk, name in Station.objects.order_by("name", "id").values_list("pk", "name")
+    ]
+    if posts.get(None):
+        stations.append((NO_STATION, str(_("Schools without a station")), posts[None]))
+    return stations
 
 
 # The board shows a school's and a station's name, never their outlines: not read, not decoded.
@@ -358,64 +392,6 @@ def shift_row_by_id(shift_id: int, *, now: dt.datetime | None = None) -> dict[st
 
 
 # --- counts without the board ----------------------------------------------------------------------
-
-
-class _JsonInt(Func):
-    """``field[key]`` of a JSON object column as an integer, NULL when absent.
-
-    For staffing (``requirements``), whose values are whole numbers (``clean_requirements``): on SQLite a
-    plain ``JSON_EXTRACT`` is a third of ``KT``'s cost, which checks for JSON types never stored here.
-    """
-
-    output_field = IntegerField()
-
-    def __init__(self, field: str, key: str) -> None:
-        super().__init__(F(field))
-        self.key = key
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"JSON_EXTRACT({sql}, %s)", (*params, f'$."{self.key}"')
-
-    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: jsonb
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(({sql} ->> %s)::integer)", (*params, self.key)
-
-
-def shifts_with_staffing(shifts: QuerySet[DutyShift]) -> QuerySet[DutyShift]:
-    """``shifts`` one row each (grouped over one join to their assignments), annotated per role with
-    ``needed_<role>`` (places the staffing asks for) and ``filled_<role>`` (people assigned)."""
-    return shifts.order_by().annotate(
-        **{f"needed_{role}": Coalesce(_JsonInt("requirements", role), Value(0)) for role in DutyRole.values},
-        **{f"filled_{role}": Count("assignments", filter=Q(assignments__role=role)) for role in DutyRole.values},
-    )
-
-
-def staffing_places() -> tuple[Any, Any]:
-    """(places, uncovered places) of a row of ``shifts_with_staffing``, as expressions.
-
-    Uncovered is ``missing_roles`` in SQL, the roster's rule (``tests/patrol/test_dashboard_counts.py``
-    holds the two together): per role the places not filled, except that police beyond the police places
-    fill auxiliary ones.
-    """
-    needed = {role: F(f"needed_{role}") for role in DutyRole.values}
-    filled = {role: F(f"filled_{role}") for role in DutyRole.values}
-    spare_police = Greatest(filled[DutyRole.POLICE] - needed[DutyRole.POLICE], Value(0))
-    uncovered = Greatest(needed[DutyRole.AUXILIARY] - filled[DutyRole.AUXILIARY] - spare_police, Value(0))
-    places = needed[DutyRole.AUXILIARY]
-    for role in DutyRole.values:
-        if role != DutyRole.AUXILIARY:
-            uncovered = uncovered + Greatest(needed[role] - filled[role], Value(0))
-            places = places + needed[role]
-    return places, uncovered
-
-
-def places_count(shifts: QuerySet[DutyShift]) -> tuple[int, int]:
-    """(places, uncovered places) over ``shifts`` in one query: the database sums ``staffing_places`` over
-    the rows of ``shifts_with_staffing`` (as a subquery, so each shift's staffing is read once)."""
-    places, uncovered = staffing_places()
-    totals = shifts_with_staffing(shifts.select_related(None)).aggregate(places=Sum(places), uncovered=Sum(uncovered))
-    return totals["places"] or 0, totals["uncovered"] or 0
 
 
 @dataclass(frozen=True)

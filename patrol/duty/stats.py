@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from campus.models import Term
 from common.dates import monday_of
 from common.xlsx import XlsxBook
-from patrol.duty.selectors import grace, shifts_visible, shifts_with_staffing, staffing_places
+from patrol.duty.selectors import grace, shifts_visible
+from patrol.duty.staffing import shifts_with_staffing, staffing_places
 from patrol.models import DutyRole, GuardPatrol, WindowKind
 
 COUNT_FIELDS = (

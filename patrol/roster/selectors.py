@@ -42,10 +42,13 @@ def roster_report_for(user, report: dict) -> dict:
     """The part of a roster's solver report ``user`` may see: school safety staff only their own school's
     uncovered posts and no released duties; police roles (the registry scope is the county) all of it."""
     scope = scope_of(user)
-    if not report or scope.registry_county:
+    if not report:
         return report
+    # The pieces' fingerprints are the re-planner's (``patrol.roster.incremental``), no one's to read.
+    visible = {key: value for key, value in report.items() if key != "state"}
+    if scope.registry_county:
+        return visible
     school_id = scope.school_id
-    visible = dict(report)
     visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
     visible["released"] = []
     return visible
@@ -104,7 +107,9 @@ def assignment_list(
 
 
 def roster_of(term: Term) -> Roster | None:
-    return Roster.objects.filter(term=term).select_related("published_by").first()
+    """The term's roster for its page: status, version, publishing (the solver's report, hundreds of KB
+    with its pieces' fingerprints, is not read)."""
+    return Roster.objects.filter(term=term).select_related("published_by").defer("report").first()
 
 
 # --- conflict inputs ---------------------------------------------------------------------------
@@ -213,21 +218,15 @@ class Coverage:
 
 
 def term_coverage(term: Term, *, user=None) -> Coverage:
-    """Slots needed and filled over the term (scoped to the user's school when given)."""
-    shifts = shifts_visible(user) if user is not None else DutyShift.objects.all()
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    cov = Coverage()
-    assignments = DutyAssignment.objects.filter(shift__in=shifts.filter(term=term))
-    for shift_id, role, published in assignments.values_list("shift_id", "role", "published"):
-        counts[(shift_id, role)] += 1
-        cov.assignments += 1
-        cov.unpublished += 0 if published else 1
-    for shift_id, requirements in shifts.filter(term=term).values_list("id", "requirements"):
-        cov.shifts += 1
-        for role, need in (requirements or {}).items():
-            cov.slots += int(need)
-            cov.filled += min(int(need), counts.get((shift_id, role), 0))
-    return cov
+    """Slots needed and filled over the term (scoped to the user's school when given), counted by the
+    database in two queries: per shift and role, the people assigned up to the places of that role."""
+    from patrol.duty.staffing import term_places  # the SQL staffing counts; it imports only the models
+
+    shifts = (shifts_visible(user) if user is not None else DutyShift.objects.all()).filter(term=term)
+    assignments = (assignments_visible(user) if user is not None else DutyAssignment.objects.all()).filter(
+        shift__term=term
+    )
+    return Coverage(**term_places(shifts, assignments))
 
 
 def removals_since_publish(roster: Roster | None) -> int:

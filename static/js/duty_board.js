@@ -1,6 +1,8 @@
-/* Live duty board. Loads the snapshot from /api/patrol/board/ (on load and after every reconnect),
- * applies "shift" events from /ws/patrol/board/ (each carries the shift's whole row), and every 30 s
- * re-evaluates the time-based statuses: someone not checked in by start + grace becomes missing. */
+/* Live duty board of one station (school staff: their school). The page comes with the posts drawn; once
+ * the socket is open (and after every reconnect) the snapshot of the same station is loaded from
+ * /api/patrol/board/, then "shift" events from /ws/patrol/board/ (each carries the shift's whole row) of
+ * the posts shown are applied, and every 30 s the time-based statuses are re-evaluated: someone not
+ * checked in by start + grace becomes missing. Another station or day is another page (the form). */
 (function () {
   "use strict";
   const el = document.getElementById("board");
@@ -8,9 +10,9 @@
   const order = JSON.parse(document.getElementById("status-order").textContent);
   const L = el.dataset;
   const date = L.date;
-  let station = L.station || "";
-  const shifts = {};  // id -> row
-  let counts = null;
+  const station = L.station || "";
+  const shifts = {};  // id -> row, once the snapshot is loaded
+  let loaded = false;
   let socket = null;
   let retry = 1000;
   const socketState = document.getElementById("socket-state");
@@ -91,17 +93,23 @@
     const rows = Object.values(shifts).sort(function (a, b) {
       return a.start < b.start ? -1 : a.start > b.start ? 1 : a.school.name.localeCompare(b.school.name) || a.id - b.id;
     });
-    if (!rows.length) { body.innerHTML = '<tr><td colspan="6" class="muted">' + esc(L.lNone) + "</td></tr>"; return; }
+    if (!rows.length) { body.innerHTML = '<tr><td colspan="5" class="muted">' + esc(L.lNone) + "</td></tr>"; return; }
     body.innerHTML = rows.map(function (row) {
       const short = Object.keys(row.uncovered_roles).map(function (r) { return r + " ×" + row.uncovered_roles[r]; }).join(", ");
       return '<tr class="row-' + row.status + '" data-shift="' + row.id + '"><td class="nowrap">' + hm(row.start) + "–" + hm(row.end) +
         " " + esc(row.kind_label) + "</td><td>" + esc(row.school.name) + " · " + esc(row.gate.name) + " · " + esc(row.post.name) +
-        "</td><td>" + esc(row.station ? row.station.name : "—") + '</td><td class="st-' + row.status + '">' + esc(labels[row.status]) +
+        '</td><td class="st-' + row.status + '">' + esc(labels[row.status]) +
         (short ? ' <small class="error">' + esc(L.lShort) + ": " + esc(short) + "</small>" : "") +
         '</td><td><ul class="people">' + row.people.map(personHtml).join("") + "</ul></td><td>" + patrolHtml(row) + "</td></tr>";
     }).join("");
   }
-  function render() { evaluate(); renderCounts(); renderRows(); }
+  function render() { if (loaded) { evaluate(); renderCounts(); renderRows(); } }
+  // The posts of this page: one station's (NO_STATION: the schools without one), or all the user may see.
+  function shown(row) {
+    if (!station) { return true; }
+    if (station === L.noStation) { return !row.station; }
+    return !!row.station && String(row.station.id) === station;
+  }
 
   function loadSnapshot() {
     const url = L.snapshotUrl + "?date=" + encodeURIComponent(date) + "&station=" + encodeURIComponent(station);
@@ -110,13 +118,15 @@
       .then(function (data) {
         Object.keys(shifts).forEach(function (k) { delete shifts[k]; });
         data.shifts.forEach(function (row) { shifts[row.id] = row; });
+        loaded = true;
         render();
       });
   }
 
   function subscribe() {
     if (socket && socket.readyState === WebSocket.OPEN && L.schoolOnly !== "1") {
-      socket.send(JSON.stringify({ type: "subscribe", station: station || null }));
+      // The schools without a station have no station group: their events reach the county's.
+      socket.send(JSON.stringify({ type: "subscribe", station: station && station !== L.noStation ? Number(station) : null }));
     }
   }
   function connect() {
@@ -130,6 +140,7 @@
       loadSnapshot();  // whatever changed while disconnected
     };
     socket.onclose = function () {
+      if (!loaded) { loadSnapshot(); }  // no socket yet: at least the people and their statuses
       socketState.textContent = L.lClosed;
       socketState.className = "badge bad";
       setTimeout(connect, retry);
@@ -137,8 +148,7 @@
     };
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
-      if (msg.type === "shift" && msg.shift.date === date) {
-        if (station && (!msg.shift.station || String(msg.shift.station.id) !== String(station))) { return; }
+      if (msg.type === "shift" && msg.shift.date === date && shown(msg.shift) && loaded) {
         shifts[msg.shift.id] = msg.shift;
         render();
       }
@@ -147,16 +157,8 @@
 
   const filter = document.getElementById("station-filter");
   if (filter) {
-    filter.addEventListener("change", function () {
-      station = filter.value;
-      const params = new URLSearchParams(location.search);
-      params.set("station", station);
-      history.replaceState(null, "", location.pathname + "?" + params.toString());
-      subscribe();
-      loadSnapshot();
-    });
+    filter.addEventListener("change", function () { document.getElementById("board-filters").submit(); });
   }
-  setInterval(function () { evaluate(); renderCounts(); renderRows(); }, 30000);
-  loadSnapshot();
-  connect();
+  setInterval(render, 30000);
+  connect();  // the snapshot follows once the socket is open
 })();
