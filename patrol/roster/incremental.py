@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,6 +35,7 @@ from patrol.models import DutyAssignment, DutyShift, DutyStaff, Leave, Post
 from patrol.roster.piece import Assignment
 from patrol.roster.pools import piece_key, pool_key
 from patrol.roster.problem import GUARD, POLICE, ROLES, SCHOOL_ROLES, Problem, Shift, liaison_load, problem_load
+from patrol.roster.report import load_spread
 
 STATE_KEY = "state"
 # Raised when what a fingerprint covers changes: a stored state of another version re-plans everything.
@@ -347,18 +347,6 @@ def state_build(
     return {"version": STATE_VERSION, "from_date": scan.from_date.isoformat(), "pieces": pieces}
 
 
-def _spread(values: list[int]) -> dict:
-    if not values:
-        return {"staff": 0, "min": 0, "mean": 0.0, "max": 0, "std": 0.0}
-    return {
-        "staff": len(values),
-        "min": min(values),
-        "mean": round(statistics.fmean(values), 2),
-        "max": max(values),
-        "std": round(statistics.pstdev(values), 2),
-    }
-
-
 def report_merge(
     *,
     scan: Scan,
@@ -452,7 +440,7 @@ def report_merge(
             },
             "uncovered_count": uncovered_count,
             "uncovered": uncovered[:1000],
-            "load": {role: _spread(values) for role, values in sorted(loads.items())},
+            "load": {role: load_spread(values) for role, values in sorted(loads.items())},
             "liaison": {"duties": liaison[0], "at_own_school": liaison[1], "share": share(liaison[1], liaison[0])},
             "continuity": {
                 "eligible": continuity[0],

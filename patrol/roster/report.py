@@ -30,7 +30,8 @@ def UNCOVERED_TEXT() -> dict[str, str]:  # noqa: N802
     }
 
 
-def _spread(values: list[int]) -> dict:
+def load_spread(values: list[int]) -> dict:
+    """How many people, and the min, mean, max and standard deviation of their duties."""
     if not values:
         return {"staff": 0, "min": 0, "mean": 0.0, "max": 0, "std": 0.0}
     return {
@@ -192,7 +193,7 @@ def roster_report(
         },
         "uncovered_count": sum(u["count"] for u in uncovered),
         "uncovered": uncovered[:1000],
-        "load": {role: _spread(values) for role, values in sorted(loads.items())},
+        "load": {role: load_spread(values) for role, values in sorted(loads.items())},
         "liaison": {
             "duties": liaison_total,
             "at_own_school": liaison_home,
