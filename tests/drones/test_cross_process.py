@@ -8,10 +8,7 @@ channel layer between processes); skipped, saying so, where they are absent.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -24,42 +21,16 @@ from drones.bridge.protocol import call_bridge
 from drones.consumers import FleetConsumer
 from drones.models import Drone
 from tests.asgi_server import free_port
+from tests.drones.processes import services_missing, spawn, stop
 from tests.factories import make_user
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _services_missing() -> str | None:
-    if not settings.REDIS_URL:
-        return "needs REDIS_URL: the bridge process and this test meet on a Redis channel layer"
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        return "needs DATABASE_URL (PostgreSQL): the bridge process must read the test's database"
-    return None
-
 
 pytestmark = [
     pytest.mark.services,
     pytest.mark.slow,  # a whole take-off across three processes
     pytest.mark.asyncio,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(_services_missing() is not None, reason=_services_missing() or ""),
+    pytest.mark.skipif(services_missing() is not None, reason=services_missing() or ""),
 ]
-
-
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-def _stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out or ""
 
 
 async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis():
@@ -73,7 +44,7 @@ async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis
         "REDIS_URL": settings.REDIS_URL,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
     }
-    sim = _spawn(
+    sim = spawn(
         [
             "-m",
             "simulators",
@@ -89,7 +60,7 @@ async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis
         ],
         env,
     )
-    bridge = _spawn(["manage.py", "run_drone_bridge"], env)
+    bridge = spawn(["manage.py", "run_drone_bridge"], env)
     client = WebsocketCommunicator(FleetConsumer.as_asgi(), "/ws/drones/")
     client.scope["user"] = viewer
     try:
@@ -125,6 +96,6 @@ async def test_takeoff_in_a_bridge_process_reaches_a_websocket_client_over_redis
         try:
             await client.disconnect()  # raises when the consumer already failed: stop the processes anyway
         finally:
-            bridge_out = _stop(bridge)
-            _stop(sim)
+            bridge_out = stop(bridge)
+            stop(sim)
     assert "drone bridge shard 0/1 running with 1 drone(s)" in bridge_out

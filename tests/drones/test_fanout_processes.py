@@ -11,9 +11,7 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -25,18 +23,10 @@ from websockets.asyncio.client import connect
 from common.roles import Role
 from drones.models import Drone
 from tests.asgi_server import free_port
+from tests.drones.processes import services_missing, spawn, stop
 from tests.factories import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
 VIEWERS_PER_PROCESS = 3
-
-
-def _services_missing() -> str | None:
-    if not settings.REDIS_URL:
-        return "needs REDIS_URL: bridge and web processes meet on Redis"
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        return "needs DATABASE_URL (PostgreSQL): the other processes must read the test's database"
-    return None
 
 
 pytestmark = [
@@ -44,30 +34,14 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.asyncio,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(_services_missing() is not None, reason=_services_missing() or ""),
+    pytest.mark.skipif(services_missing() is not None, reason=services_missing() or ""),
 ]
-
-
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-def _stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out or ""
 
 
 async def _listening(port: int, process: subprocess.Popen, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"web process exited: {_stop(process)}"
+        assert process.poll() is None, f"web process exited: {stop(process)}"
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -93,11 +67,11 @@ async def test_two_web_processes_each_subscribe_once_and_all_their_viewers_follo
         "DRONE_BRIDGE_EMBEDDED": "0",
     }
     sim_args = ["-m", "simulators", "fleet", "--count", "1", "--base-port", str(sim_port), "--speedup", "5"]
-    processes = [_spawn([*sim_args, "--fast-boot", "--boot-now"], env), _spawn(["manage.py", "run_drone_bridge"], env)]
+    processes = [spawn([*sim_args, "--fast-boot", "--boot-now"], env), spawn(["manage.py", "run_drone_bridge"], env)]
     ports = [free_port(), free_port()]
     for port in ports:
         processes.append(
-            _spawn(["-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "on"], env)
+            spawn(["-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "on"], env)
         )
     redis = aioredis.Redis.from_url(settings.REDIS_URL)
     sockets = []
@@ -139,5 +113,5 @@ async def test_two_web_processes_each_subscribe_once_and_all_their_viewers_follo
         for ws, _ in sockets:
             await ws.close()
         await redis.aclose()
-        outputs = [_stop(p) for p in reversed(processes)]
+        outputs = [stop(p) for p in reversed(processes)]
     assert "drone bridge shard 0/1 running with 1 drone(s)" in outputs[-2], outputs[-2][-2000:]
