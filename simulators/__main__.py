@@ -67,13 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _watch_parent(stop: asyncio.Event, *, period_s: float = 1.0) -> None:
-    """Set ``stop`` once this process is re-parented, i.e. its parent has ended.
+async def _watch_parent(stop: asyncio.Event, parent: int, *, period_s: float = 1.0) -> None:
+    """Set ``stop`` once this process is re-parented away from ``parent`` (read at start-up, before the
+    fleet is announced: a parent killed right after reading the announcement must still count), i.e. its
+    parent has ended.
 
     ``manage.py serve`` starts the fleet as a child; uvicorn ends on SIGTERM by re-raising the signal after
     its graceful shutdown, so the parent's clean-up code never runs and the fleet would keep its ports.
     """
-    parent = os.getppid()
     while not stop.is_set():
         if os.getppid() != parent:
             stop.set()
@@ -82,6 +83,7 @@ async def _watch_parent(stop: asyncio.Event, *, period_s: float = 1.0) -> None:
 
 
 async def _run_fleet(args: argparse.Namespace) -> None:
+    parent = os.getppid()
     fleet = Fleet(
         fleet_options(
             args.count,
@@ -102,7 +104,7 @@ async def _run_fleet(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):  # not available on Windows
             loop.add_signal_handler(sig, stop.set)
     await fleet.start()
-    watcher = asyncio.create_task(_watch_parent(stop)) if args.exit_with_parent else None
+    watcher = asyncio.create_task(_watch_parent(stop, parent)) if args.exit_with_parent else None
     try:
         for connection_string in fleet.connection_strings:
             print(connection_string, flush=True)
