@@ -1,6 +1,6 @@
-"""Pages whose tables are wider than a phone: the import history, the audit log and the incident inbox keep
-the page itself at the window's width (the table scrolls in its box) at 390 px and 1280 px, in Chinese and
-English."""
+"""Pages whose tables are wider than a phone: the import history, the audit log, the incident inbox, the roster
+home and the duty statistics keep the page itself at the window's width (the table scrolls in its box) at
+390 px and 1280 px, in Chinese and English."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from campus.models import Term
 from common.audit import audit_record
 from common.roles import Role
 from imports.models import ImportBatch
@@ -25,6 +26,8 @@ def world(transactional_db):
     admin.set_password(PASSWORD)
     admin.save()
     school = SchoolFactory(name="城关镇第一实验小学（北校区）")
+    Term.objects.create(school_year="2026-2027", name="秋季学期", start_date=dt.date(2026, 9, 1),
+                        end_date=dt.date(2027, 1, 22))  # fmt: skip
     IncidentFactory(school=school, created_at=timezone.now() - dt.timedelta(hours=2))
     ImportBatch.objects.create(
         kind="schools", crs="wgs84", filename="县教育局学校名录二〇二六年秋季学期.csv", sha256="0" * 64, size_bytes=3,
@@ -41,7 +44,7 @@ def world(transactional_db):
 def test_wide_tables_scroll_in_their_box_not_the_page(signed_in, live_url, world, language):
     for width in (390, 1280):
         page = signed_in("wideadmin", PASSWORD, width, language)
-        for path in ("/campus/imports/", "/audit/", "/incidents/handle/"):
+        for path in ("/campus/imports/", "/audit/", "/incidents/handle/", "/patrol/roster/", "/patrol/duty/stats/"):
             page.goto(f"{live_url}{path}")
             assert page.locator(".table-scroll table").count() >= 1, path
             assert fits(page), f"{path} scrolls sideways at {width} px ({language})"
