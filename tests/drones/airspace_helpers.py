@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from drones.missions.checks.zones import Zone
 from drones.missions.frame import LocalFrame
 from drones.missions.route import Waypoint
@@ -55,3 +57,17 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     ax, ay = FRAME.xy(*a)
     bx, by = FRAME.xy(*b)
     return math.hypot(float(ax - bx), float(ay - by))
+
+
+@pytest.fixture
+def fresh_airspace_index():
+    """The test starts as a new process with an empty cache would, whatever ran before (the per-process
+    airspace index and the shared version token, ``drones.airspace.index``)."""
+    from django.core.cache import cache
+
+    from drones.airspace.index import VERSION_KEY, airspace_index_forget
+
+    airspace_index_forget()
+    cache.delete(VERSION_KEY)
+    yield
+    airspace_index_forget()

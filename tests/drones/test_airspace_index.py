@@ -23,7 +23,6 @@ from drones.airspace.index import (
     VERSION_KEY,
     airspace_changed,
     airspace_index,
-    airspace_index_forget,
     airspace_version,
 )
 from drones.airspace.services import airspace_save, airspace_set_active
@@ -35,23 +34,19 @@ from drones.missions.planning import mission_check, mission_items, mission_speed
 from drones.missions.route import parse_route
 from drones.models import Airspace, Drone, Mission
 from imports import services as imports
-from tests.drones.airspace_helpers import LAUNCH, square_m, wp
+from tests.drones.airspace_helpers import (
+    LAUNCH,
+    fresh_airspace_index,  # noqa: F401 - a fixture
+    square_m,
+    wp,
+)
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_airspace_index")]
 
 PLANNED = dt.datetime(2027, 6, 8, 9, 0, tzinfo=CHINA_TZ)  # during the exam week below
 ON_ROUTE = square_m(0, 200, 20)  # under the leg 1→2
 OFF_ROUTE = square_m(-300, -300, 20)
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    """Every test starts as a new process with an empty cache would, whatever ran before."""
-    airspace_index_forget()
-    cache.delete(VERSION_KEY)
-    yield
-    airspace_index_forget()
 
 
 @pytest.fixture

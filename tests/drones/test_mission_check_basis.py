@@ -9,34 +9,30 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from common.roles import Role
-from drones.airspace.index import VERSION_KEY, airspace_index_forget
 from drones.airspace.services import airspace_save
 from drones.missions import planning
 from drones.missions.checks.results import Code
 from drones.missions.markets import CHINA_TZ, market_crowds
 from drones.models import Airspace, Drone, Market, Mission
-from tests.drones.airspace_helpers import LAUNCH, at, square_m, wp
+from tests.drones.airspace_helpers import (
+    LAUNCH,
+    at,
+    fresh_airspace_index,  # noqa: F401 - a fixture
+    square_m,
+    wp,
+)
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_airspace_index")]
 
 MARKET_DAY = dt.datetime(2026, 11, 9, 8, 0, tzinfo=CHINA_TZ)  # lunar 10/1, a 逢一六 market day
 ROUTE = [w.as_dict() for w in (wp(-100, 200, 30), wp(100, 200, 30), wp(100, 300, 30))]
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    airspace_index_forget()
-    cache.delete(VERSION_KEY)
-    yield
-    airspace_index_forget()
 
 
 @pytest.fixture
