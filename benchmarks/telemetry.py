@@ -26,10 +26,12 @@ Latency is from the simulator sending the GLOBAL_POSITION_INT a state carries to
 receiving it (see ``benchmarks.telemetry_viewers``); superseded = seqs a viewer did not get
 because a newer full state of the same drone replaced them (a viewer or the server behind);
 lost = any other gap in a drone's ``seq`` per viewer (neither delivered nor superseded); stale =
-new positions delivered over 1 s after the vehicle sent them without the ``delayed`` mark (an
-old position shown as live); start-up = from the viewers' start until every viewer has an update
-of every drone. CPU-ms per delivered update = the system's CPU (web, bridge and Redis processes;
-not the simulator, the viewers nor ``--busy`` load) over the updates all viewers received.
+new positions delivered over 1 s after the vehicle sent them and shown as live: neither marked
+``delayed`` by the server nor found late on arrival by the viewer, which judges each update's
+``at`` as the pages do (``static/js/live_clock.js``); start-up = from the viewers' start until
+every viewer has an update of every drone. CPU-ms per delivered update = the system's CPU (web,
+bridge and Redis processes; not the simulator, the viewers nor ``--busy`` load) over the updates
+all viewers received.
 
 ``--busy N`` runs N busy-loop processes for the whole run (competing load: one busy core is
 ``--busy 1``). A configuration that fails (does not start within the start-up limit, a process

@@ -59,7 +59,8 @@ def print_table(results: list[Any], baseline: Any | None, args: Any, load_before
         row(f"latency {q} (ms)", lambda r, q=q: _fmt(r.viewer["latency_ms"][q]))
     row("superseded (replaced by a newer state)", lambda r: f"{r.viewer.get('superseded', 0):,}")
     row("lost (neither delivered nor superseded)", lambda r: f"{r.viewer['lost']:,}")
-    row("delivered marked delayed", lambda r: f"{r.viewer.get('delayed', 0):,}")
+    row("delivered shown delayed (by server or page)", lambda r: f"{r.viewer.get('delayed', 0):,}")
+    row("... of which only the page caught (late on arrival)", lambda r: f"{r.viewer.get('late', 0):,}")
     row("**stale: over 1 s old, shown as live**", lambda r: f"**{r.viewer.get('stale', 0):,}**")
     row("resyncs / disconnects", lambda r: f"{r.viewer['resyncs']} / {r.viewer['disconnects']}")
     names: list[str] = []

@@ -11,9 +11,12 @@ it sees a gap. Besides, it measures:
   update jumped over: the server replaced them by a newer state of the same drone before this
   client could take them, as ``drones.bridge.fanout`` does for a viewer that falls behind); and
   lost ones (any other jump: updates neither delivered nor superseded);
-* delayed updates (marked ``delayed``: over a second old when the server sent them) and stale
-  ones: a new position delivered more than ``STALE_MS`` after the vehicle sent it *without*
-  that mark, i.e. an old position shown as live;
+* delayed updates: marked ``delayed`` by the server (over a second old when it sent them), or
+  found over a second old on arrival by the client, judging each update's ``at`` exactly as the
+  pages do (``static/js/live_clock.js``: the clock offset learnt as the smallest ``now - at``);
+  ``late`` counts the ones only the client caught. Stale ones: a new position delivered more
+  than ``STALE_MS`` after the vehicle sent it *without* being shown as delayed, i.e. an old
+  position shown as live;
 * start-up: from this process's start until every client has an update from every drone;
 * end-to-end latency of each *new* vehicle state: receive time minus the time the simulator
   sent the GLOBAL_POSITION_INT the state carries (``state["vehicle_time_ms"]``, that
@@ -66,6 +69,7 @@ class Stats:
         self.lost = 0
         self.superseded = 0
         self.delayed = 0
+        self.late = 0  # delayed as judged on arrival by the client only (the server sent them fresh)
         self.stale = 0
         self.reordered = 0
         self.resyncs = 0
@@ -86,6 +90,7 @@ class Viewer:
         self.n_drones = n_drones
         self.seq: dict[int, int] = {}
         self.vehicle_ms: dict[int, int] = {}
+        self.clock = LiveClock()
         self.ws: ClientConnection | None = None
 
     @property
@@ -139,7 +144,10 @@ class Viewer:
         seqs = self.seq
         vehicle_ms = self.vehicle_ms
         gap = False
-        for drone, seq, full, delayed, t_ms in updates:
+        clock = self.clock
+        for drone, seq, full, marked, at_ms, t_ms in updates:
+            late = at_ms is not None and clock.arrived(at_ms, now * 1000.0)
+            delayed = marked or late
             last = seqs.get(drone)
             if last is not None and not full:
                 if seq <= last:
@@ -158,6 +166,7 @@ class Viewer:
             if measuring:
                 stats.delivered += 1
                 stats.delayed += delayed
+                stats.late += late and not marked
             if t_ms is None:
                 continue
             if t_ms > vehicle_ms.get(drone, -1):
@@ -176,25 +185,47 @@ class Viewer:
         return gap
 
 
+class LiveClock:
+    """The pages' judgement of an update's age on arrival (``static/js/live_clock.js``), in Python."""
+
+    DRIFT_PER_MS = 0.001
+
+    def __init__(self, limit_ms: float = STALE_MS) -> None:
+        self.limit_ms = limit_ms
+        self.offset_ms: float | None = None
+        self.offset_at_ms = 0.0
+
+    def arrived(self, at_ms: int, now_ms: float) -> bool:
+        seen = now_ms - at_ms
+        if self.offset_ms is None:
+            self.offset_ms = seen
+        else:
+            drift = self.DRIFT_PER_MS * max(0.0, now_ms - self.offset_at_ms)
+            self.offset_ms = min(seen, self.offset_ms + drift)
+        self.offset_at_ms = now_ms
+        return now_ms - self.offset_ms - at_ms > self.limit_ms
+
+
 # The system's compact JSON and the baseline relay's default one.
 FLEET_PREFIXES = ('{"type":"fleet"', '{"type": "fleet"')
 # One pass over the text instead of json.loads (10x cheaper on a 30 kB message, so the load
-# generator takes less CPU from the system it measures): each update's head ("drone", "seq" and the
-# "full" and "delayed" marks), then, if its state has one, its "vehicle_time_ms" (a change that is
-# not a new position has none).
+# generator takes less CPU from the system it measures): each update's head ("drone", "seq", the
+# "full" and "delayed" marks and "at"; the baseline relay sends no "at"), then, if its state has
+# one, its "vehicle_time_ms" (a change that is not a new position has none).
 _FIELDS = re.compile(
-    r'"drone": ?(\d+), ?"seq": ?(\d+)(, ?"full": ?true)?(, ?"delayed": ?true)?|"vehicle_time_ms": ?(\d+|null)'
+    r'"drone": ?(\d+), ?"seq": ?(\d+)(, ?"full": ?true)?(, ?"delayed": ?true)?(?:, ?"at": ?(\d+))?'
+    r'|"vehicle_time_ms": ?(\d+|null)'
 )
-Update = tuple[int, int, bool, bool, "int | None"]  # drone, seq, full, delayed, vehicle_time_ms
+Update = tuple[int, int, bool, bool, "int | None", "int | None"]  # drone, seq, full, delayed, at, vehicle_time_ms
 
 
 def _fleet_updates(text: str) -> list[Update]:
     out: list[list[Any]] = []
-    for drone, seq, full, delayed, t_ms in _FIELDS.findall(text):
+    for drone, seq, full, delayed, at, t_ms in _FIELDS.findall(text):
         if drone:
-            out.append([int(drone), int(seq), bool(full), bool(delayed), None])
+            out.append([int(drone), int(seq), bool(full), bool(delayed), int(at) if at else None, None])
         elif out and t_ms and t_ms != "null":
-            out[-1][4] = int(t_ms)
+            out[-1][5] = int(t_ms)
     return [tuple(u) for u in out]  # type: ignore[misc]
 
 
@@ -276,6 +307,7 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
         "lost": stats.lost,
         "superseded": stats.superseded,
         "delayed": stats.delayed,
+        "late": stats.late,
         "stale": stats.stale,
         "startup_s": startup_s,
         "connected_s": connected_s,

@@ -95,9 +95,18 @@ class _LiveConsumer(SessionBoundConsumer):
         cached = await alive_states(missing) if missing else {}  # a trip to a thread: only when needed
         if self.feed is None:  # closed meanwhile
             return
-        states = self.feed.hub.states(self.drone_ids, cached)
+        hub = self.feed.hub
+        states = hub.states(self.drone_ids, cached)
+        times = {str(i): ms for i, ms in hub.times_ms(states).items()}
         self.feed.restart(
-            encode({"type": "snapshot", "drones": {str(i): s for i, s in states.items()}, "ids": self.drone_ids})
+            encode(
+                {
+                    "type": "snapshot",
+                    "drones": {str(i): s for i, s in states.items()},
+                    "at": times,
+                    "ids": self.drone_ids,
+                }
+            )
         )
 
     async def receive_json(self, content, **kwargs) -> None:

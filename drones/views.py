@@ -54,6 +54,7 @@ def live_map(request):
             "center": settings.MAP_CENTER,
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
             "lock_renew_s": max(5, services.control_lock_seconds() // 3),
+            "delayed_ms": round(settings.DRONE_LIVE_DELAYED_S * 1000),
             "username": request.user.get_username(),
             "labels": {
                 "connected": _("connected"),

@@ -24,10 +24,18 @@ The hub keeps each drone's latest state and writes to its viewers (``ViewerFeed`
   is marked ``"delayed": true``: the pages show it as such, never as live. The next fresh update
   clears it.
 
+The server's mark cannot see what happens after it writes: socket buffers, the network, a browser
+that reads late. So every update also carries its ``at`` (UNIX ms: when its position left the
+vehicle, else when the bridge published it), and the pages judge its age again on arrival and while
+it is shown (``static/js/live_clock.js``: the browser's clock offset is learnt as the smallest
+``now - at`` seen, so a skewed clock does not read as delay). A position the page cannot show as
+live it shows as delayed, whichever side noticed.
+
 Frames: ``/ws/drones/`` gets ``{"type": "fleet", "updates": [...]}``; ``/ws/drones/<id>/`` gets
-``{"type": "telemetry", "drone", "seq", "full": true, "state"[, "delayed": true]}`` (always the full
-state: one drone at 5 Hz). Clients apply a delta only on the seq after theirs, a full update always,
-and ask for a ``resync`` snapshot on any other jump.
+``{"type": "telemetry", "drone", "seq", "full": true, "at", "state"[, "delayed": true]}`` (always the
+full state: one drone at 5 Hz); snapshots carry ``"at": {drone: ms}`` beside the states. Clients apply
+a delta only on the seq after theirs, a full update always, and ask for a ``resync`` snapshot on any
+other jump.
 
 One hub per event loop: a server has one; each test its own.
 """
@@ -65,9 +73,14 @@ def encode(value: Any) -> str:
         return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
-def _fragment(drone_id: int, seq: int, state_text: str, full: bool, delayed: bool) -> str:
+def at_ms(at: float) -> int:
+    """An update's ``at`` on the wire: UNIX milliseconds."""
+    return int(at * 1000.0)
+
+
+def _fragment(drone_id: int, seq: int, state_text: str, full: bool, delayed: bool, at: float) -> str:
     flags = (',"full":true' if full else "") + (',"delayed":true' if delayed else "")
-    return f'{{"drone":{drone_id},"seq":{seq}{flags},"state":{state_text}}}'
+    return f'{{"drone":{drone_id},"seq":{seq}{flags},"at":{at_ms(at)},"state":{state_text}}}'
 
 
 def _fleet_frame(fragments: Iterable[str]) -> str:
@@ -93,9 +106,9 @@ class LiveDrone:
 
     def fragment(self, drone_id: int, delayed: bool) -> str:
         if delayed:
-            return _fragment(drone_id, self.seq, self.state_text, True, True)
+            return _fragment(drone_id, self.seq, self.state_text, True, True, self.at)
         if self._fragment is None:
-            self._fragment = _fragment(drone_id, self.seq, self.state_text, True, False)
+            self._fragment = _fragment(drone_id, self.seq, self.state_text, True, False, self.at)
         return self._fragment
 
     def telemetry_text(self, drone_id: int, delayed: bool) -> str:
@@ -121,9 +134,9 @@ class Tick:
         """The frame as sent at ``now``: shared while every update is fresh, else with the old ones marked."""
         if now - self.oldest_at <= limit_s:
             if self._text is None:
-                self._text = _fleet_frame(_fragment(d, s, t, f, False) for d, s, t, f, _ in self.parts)
+                self._text = _fleet_frame(_fragment(d, s, t, f, False, at) for d, s, t, f, at in self.parts)
             return self._text
-        return _fleet_frame(_fragment(d, s, t, f, now - at > limit_s) for d, s, t, f, at in self.parts)
+        return _fleet_frame(_fragment(d, s, t, f, now - at > limit_s, at) for d, s, t, f, at in self.parts)
 
 
 class ViewerFeed:
@@ -277,6 +290,11 @@ class TelemetryHub:
 
     def detach(self, feed: ViewerFeed) -> None:
         self.feeds.discard(feed)
+
+    def times_ms(self, drone_ids: Iterable[int]) -> dict[int, int]:
+        """For a snapshot: when each drone's state here left its vehicle (``at``, UNIX ms), where known."""
+        drones = self.drones
+        return {i: at_ms(drones[i].at) for i in drone_ids if i in drones}
 
     def states(self, drone_ids: Iterable[int], cached: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
         """A snapshot: each drone's state as this hub knows it, else as ``cached`` (the live cache) has it."""

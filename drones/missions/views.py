@@ -230,6 +230,7 @@ def flight_detail(request, pk: int):
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             # The same renewal period as the live map: a third of the lock's lifetime.
             "lock_renew_s": max(5, drone_services.control_lock_seconds() // 3),
+            "delayed_ms": round(settings.DRONE_LIVE_DELAYED_S * 1000),
             "username": request.user.get_username(),
             "labels": _flight_labels(),
         },

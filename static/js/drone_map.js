@@ -3,7 +3,8 @@
  * before it, or ("full") the whole state, which replaces updates the server skipped because a
  * newer one came first. Any other jump is a gap: the page asks for a fresh snapshot ("resync")
  * instead of drifting. An update the server marks "delayed" (more than a second old when
- * sent) shows a "delayed" badge on its drone until fresh data comes. */
+ * sent), or that this page finds over a second old on arrival or while it is shown (its "at", see
+ * live_clock.js), shows a "delayed" badge on its drone until fresh data comes. */
 (function () {
   "use strict";
   const el = document.getElementById("map");
@@ -21,7 +22,8 @@
   L.control.scale({ imperial: false }).addTo(map);
 
   const delayedLabel = el.dataset.delayedLabel;
-  const drones = {};  // id -> {info, state, seq, delayed, marker, trail, events}
+  const clock = window.LiveClock(parseFloat(el.dataset.delayedMs));
+  const drones = {};  // id -> {info, state, seq, at, marked, delayed, marker, trail, events}
   let selected = null;
   let fitted = false;
 
@@ -60,7 +62,7 @@
   }
 
   fleet.forEach(function (info) {
-    drones[info.id] = { info: info, state: null, seq: 0, delayed: false, marker: null, trail: null, points: [], events: [] };
+    drones[info.id] = { info: info, state: null, seq: 0, at: null, marked: false, delayed: false, marker: null, trail: null, points: [], events: [] };
   });
 
   function renderList() {
@@ -117,13 +119,23 @@
     }).join("");
   }
 
-  function applyState(id, state, seq, delayed) {
+  // A drone shown as live is delayed when the server said so or its data is over the limit by now.
+  function judge(d) {
+    const delayed = d.marked || (!!(d.state && d.state.link_ok) && clock.old(d.at));
+    const changed = delayed !== d.delayed;
+    d.delayed = delayed;
+    el.dataset["delayed" + d.info.id] = delayed ? "1" : "0";
+    return changed;
+  }
+
+  function applyState(id, state, seq, marked, at) {
     const d = drones[id];
     if (!d) { return; }
     d.state = state;
     d.seq = seq;
-    d.delayed = !!delayed;
-    el.dataset["delayed" + id] = d.delayed ? "1" : "0";
+    d.at = at == null ? d.at : at;
+    d.marked = !!marked;
+    judge(d);
     if (state.lat != null && state.lon != null) {
       const at = [state.lat, state.lon];
       if (!d.marker) {
@@ -182,17 +194,21 @@
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
       if (msg.type === "snapshot") {
-        Object.keys(msg.drones).forEach(function (id) { applyState(Number(id), msg.drones[id], msg.drones[id].seq || 0, false); });
+        const times = msg.at || {};
+        Object.keys(msg.drones).forEach(function (id) {
+          applyState(Number(id), msg.drones[id], msg.drones[id].seq || 0, false, times[id]);
+        });
         fit();
       } else if (msg.type === "fleet") {
         let gap = false;
         msg.updates.forEach(function (u) {
           const d = drones[u.drone];
           if (!d) { return; }
+          const late = clock.arrived(u.at) || !!u.delayed;
           if (u.full) {
-            applyState(u.drone, u.state, u.seq, u.delayed);
+            applyState(u.drone, u.state, u.seq, late, u.at);
           } else if (d.state && u.seq === d.seq + 1) {
-            applyState(u.drone, Object.assign({}, d.state, u.state), u.seq, u.delayed);
+            applyState(u.drone, Object.assign({}, d.state, u.state), u.seq, late, u.at);
           } else if (u.seq > d.seq) {
             gap = true;  // a change on top of a state this page never got
           }
@@ -212,6 +228,13 @@
       el.dataset.updates = String(Number(el.dataset.updates || 0) + 1);
     };
   }
+
+  // Nothing new for a while is no proof of freshness: judge what is shown twice a second.
+  setInterval(function () {
+    let changed = false;
+    Object.values(drones).forEach(function (d) { changed = judge(d) || changed; });
+    if (changed) { renderList(); renderDetail(); }
+  }, 500);
 
   function addNote(text) {
     const d = drones[selected];

@@ -23,6 +23,9 @@
   let progressAt = 0;  // when it arrived (this page's clock): the countdown runs from there
   let live = null;  // the drone's latest telemetry
   let liveAt = 0;  // when it arrived
+  let liveSent = null;  // when its position left the vehicle ("at", UNIX ms), as the server says
+  let liveMarked = false;  // the server marked it delayed
+  const liveClock = window.LiveClock(parseFloat(el.dataset.delayedMs));
   let routeDrawn = false;
   let logLoaded = false;
   const drone = L.circleMarker([0, 0], { radius: 8, color: "#fff", weight: 2, fillColor: "#e08a00", fillOpacity: 1 });
@@ -158,6 +161,13 @@
     el.dataset.etaS = eta == null ? "" : String(Math.round(eta));
   }
 
+  // Delayed: the server said so, or what is shown is over the limit by now (while the link is up).
+  function judgeLive() {
+    const delayed = liveMarked || (!!(live && live.link_ok) && liveClock.old(liveSent));
+    document.getElementById("live-delayed").hidden = !delayed;
+    el.dataset.delayed = delayed ? "1" : "0";
+  }
+
   function renderLive() {
     const s = live;
     const box = document.getElementById("live-props");
@@ -266,14 +276,20 @@
     const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + el.dataset.wsPath);
     socket.onmessage = function (ev) {
       const msg = JSON.parse(ev.data);
-      // "telemetry" always holds the drone's full state; "delayed": over a second old when sent.
+      // "telemetry" always holds the drone's full state; "delayed": over a second old when sent;
+      // "at": when its position left the vehicle, judged again here (live_clock.js).
       const state = msg.type === "telemetry" ? msg.state : msg.type === "snapshot" ? msg.drones[el.dataset.drone] : null;
       if (state) {
         live = state;
         liveAt = Date.now();
-        const delayed = msg.type === "telemetry" && !!msg.delayed;
-        document.getElementById("live-delayed").hidden = !delayed;
-        el.dataset.delayed = delayed ? "1" : "0";
+        if (msg.type === "telemetry") {
+          liveSent = msg.at;
+          liveMarked = liveClock.arrived(msg.at) || !!msg.delayed;
+        } else {
+          liveSent = (msg.at || {})[el.dataset.drone];
+          liveMarked = false;
+        }
+        judgeLive();
         renderLive();
       }
       if (state && state.lat != null) {
@@ -373,6 +389,7 @@
   // Time to go and the link's age move every second, between the reports that set them.
   setInterval(function () {
     if (flight && ACTIVE.indexOf(flight.status) >= 0) { renderProgress(); }
+    judgeLive();
     renderLive();
   }, 1000);
 })();

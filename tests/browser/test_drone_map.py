@@ -100,3 +100,20 @@ def test_fresh_updates_are_not_marked_delayed(page, live_url):
     page.wait_for_timeout(1500)  # a few updates at 5 Hz
     assert page.get_attribute("#map", f"data-delayed{drone.id}") == "0"
     assert page.locator("#drone-list .badge.delayed").count() == 0
+
+
+def test_updates_that_reach_the_page_late_show_delayed_though_the_server_sent_them_fresh(page, live_url):
+    # What the server cannot see: the page falls 3 s behind after the server wrote each update fresh (a
+    # slow network, a busy browser). The page's own clock runs 3 s ahead of what it has learnt, as it
+    # would, and it judges every update's "at" on arrival and while shown.
+    UserFactory(username="watcher3", password="pw-watch-3", roles=[Role.DRONE_OPERATOR])
+    drone = Drone.objects.get()
+    login(page, live_url, "watcher3", "pw-watch-3")
+    page.clock.install()
+    page.goto(f"{live_url}/drones/map/")
+    page.wait_for_function(f"() => document.getElementById('map').dataset.lat{drone.id} !== undefined", timeout=20000)
+    page.wait_for_timeout(1000)
+    assert page.get_attribute("#map", f"data-delayed{drone.id}") == "0"
+    page.clock.fast_forward(3000)
+    page.wait_for_function(f"() => document.getElementById('map').dataset.delayed{drone.id} === '1'", timeout=10000)
+    assert page.locator("#drone-list .badge.delayed").count() == 1

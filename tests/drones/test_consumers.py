@@ -54,17 +54,25 @@ async def test_fleet_socket_sends_snapshot_then_forwards_updates_and_events(role
     assert snapshot["type"] == "snapshot" and snapshot["drones"][str(drone.id)]["seq"] == 7
     hub = live_hub()
     # The first update the hub has of a drone is its full state; the next holds what changed.
-    hub.publish([{"drone": drone.id, "seq": 8, "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"}}], hub.clock())
+    # Each update says when it left the vehicle ("at", UNIX ms; here: when it was published).
+    at = hub.clock()
+    hub.publish([{"drone": drone.id, "seq": 8, "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"}}], at)
     assert await comm.receive_json_from() == {
         "type": "fleet",
         "updates": [
-            {"drone": drone.id, "seq": 8, "full": True, "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"}}
+            {
+                "drone": drone.id,
+                "seq": 8,
+                "full": True,
+                "at": int(at * 1000),
+                "state": {"seq": 8, "alt_rel_m": 4.0, "mode": "LOITER"},
+            }
         ],
     }
-    hub.publish([{"drone": drone.id, "seq": 9, "state": {"seq": 9, "alt_rel_m": 5.0, "mode": "LOITER"}}], hub.clock())
+    hub.publish([{"drone": drone.id, "seq": 9, "state": {"seq": 9, "alt_rel_m": 5.0, "mode": "LOITER"}}], at + 0.2)
     assert await comm.receive_json_from() == {
         "type": "fleet",
-        "updates": [{"drone": drone.id, "seq": 9, "state": {"alt_rel_m": 5.0}}],
+        "updates": [{"drone": drone.id, "seq": 9, "at": int((at + 0.2) * 1000), "state": {"alt_rel_m": 5.0}}],
     }
     layer = get_channel_layer()
     await layer.group_send(FLEET_GROUP, event_message(drone.id, {"kind": "mode", "text": "Mode GUIDED"}))
@@ -72,6 +80,7 @@ async def test_fleet_socket_sends_snapshot_then_forwards_updates_and_events(role
     await comm.send_json_to({"type": "resync"})
     resynced = await comm.receive_json_from()
     assert resynced["type"] == "snapshot" and resynced["drones"][str(drone.id)]["alt_rel_m"] == 5.0  # the hub's
+    assert resynced["at"] == {str(drone.id): int((at + 0.2) * 1000)}  # when that state left the vehicle
     await comm.disconnect()
     assert hub.feeds == set()
 
@@ -96,12 +105,14 @@ async def test_drone_socket_follows_one_drone_and_refuses_unknown_ids(drone):
     # From the hub: its drone's full state only, another drone's updates not at all.
     hub = live_hub()
     hub.publish([{"drone": drone.id + 1, "seq": 1, "state": {"seq": 1, "mode": "RTL"}}], hub.clock())
-    hub.publish([{"drone": drone.id, "seq": 2, "state": {"seq": 2, "mode": "AUTO", "alt_rel_m": 9.0}}], hub.clock())
+    at = hub.clock()
+    hub.publish([{"drone": drone.id, "seq": 2, "state": {"seq": 2, "mode": "AUTO", "alt_rel_m": 9.0}}], at)
     assert await comm.receive_json_from() == {
         "type": "telemetry",
         "drone": drone.id,
         "seq": 2,
         "full": True,
+        "at": int(at * 1000),
         "state": {"seq": 2, "mode": "AUTO", "alt_rel_m": 9.0},
     }
     hub.publish([{"drone": drone.id, "seq": 3, "state": {"seq": 3, "mode": "AUTO", "alt_rel_m": 10.0}}], hub.clock())

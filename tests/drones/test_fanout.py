@@ -76,10 +76,10 @@ async def test_a_viewer_that_keeps_up_gets_each_tick_as_encoded_once_with_only_w
     assert a.frames[1:] == b.frames[1:] and a.frames[2] is b.frames[2]  # one string for every viewer
     assert [json.loads(f) for f in a.frames[1:]] == [
         {"type": "fleet", "updates": [
-            {"drone": 1, "seq": 1, "full": True, "state": state(1)},
-            {"drone": 2, "seq": 1, "full": True, "state": state(1)},
+            {"drone": 1, "seq": 1, "full": True, "at": 1_000_000_000, "state": state(1)},
+            {"drone": 2, "seq": 1, "full": True, "at": 1_000_000_000, "state": state(1)},
         ]},
-        {"type": "fleet", "updates": [{"drone": 1, "seq": 2, "state": {"alt_rel_m": 5.0}}]},
+        {"type": "fleet", "updates": [{"drone": 1, "seq": 2, "at": 1_000_000_000, "state": {"alt_rel_m": 5.0}}]},
     ]  # fmt: skip
     assert feeds[0].superseded == 0
 
