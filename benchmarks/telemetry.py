@@ -8,8 +8,8 @@ Processes, all on this machine (every one's CPU is measured from /proc/<pid>/sta
 
 * simulator: ``benchmarks.telemetry_fleet`` (the project's ArduCopter simulator, fast boot,
   speed-up 1, boots spread over 1 s so the 4 Hz bursts have their own phases) in
-  ``--sim-processes`` processes. The bridge asks each vehicle for every stream at 4 Hz
-  (ArduCopter's REQUEST_DATA_STREAM ALL), ~110 messages/s per vehicle in 4 bursts;
+  ``--sim-processes`` processes. The bridge asks each vehicle for the streams it reads at 4 Hz
+  (``drones.mavlink.commands.STREAMS_READ``), ~85 messages/s per vehicle in 4 bursts;
 * the system under test, fresh database each run (dropped at the end):
   ``inmemory``: one uvicorn process serving ``config.asgi:application`` with lifespan on
   and the bridge embedded (in-memory channel layer, SQLite file);

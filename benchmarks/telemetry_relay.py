@@ -9,9 +9,11 @@ so the same JSON per drone); then the *same coalescing as the bridge*: every 50 
 drone whose state changed (more than its ``time_s``) and whose last update is at least 200 ms
 old (leading-edge 5 Hz) gets its next ``seq``, and all of them go out as one ``fleet`` message, encoded once and
 written to every client with ``websockets.broadcast``. It asks the vehicles for exactly what
-the bridge asks, when the bridge asks it (``REQUEST_DATA_STREAM`` ALL at 4 Hz plus three message
-intervals, on the first HEARTBEAT), sends a GCS heartbeat a second, and answers ``resync`` with
-a snapshot.
+the bridge asks, when the bridge asks it (``REQUEST_DATA_STREAM``: the streams the bridge reads
+at 4 Hz, the others stopped, plus three message intervals, on the first HEARTBEAT), sends a GCS
+heartbeat a second, and answers ``resync`` with a snapshot. Unlike the bridge it decodes every
+frame, as plain pymavlink does (the bridge passes over the ones nobody reads:
+``drones.mavlink.parsing``).
 
 Prints ``{"port": ..., "pid": ...}`` once every link is up; stops on SIGTERM/SIGINT and then
 prints ``{"messages": ..., "published": ...}``.
@@ -34,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pymavlink.dialects.v20 import ardupilotmega as mavlink  # noqa: E402
 from websockets.asyncio.server import ServerConnection, broadcast, serve  # noqa: E402
 
-from drones.mavlink.commands import EXTRA_MESSAGE_INTERVALS  # noqa: E402
+from drones.mavlink.commands import EXTRA_MESSAGE_INTERVALS, STREAMS_READ, STREAMS_STOPPED  # noqa: E402
 from drones.mavlink.telemetry import TelemetryState  # noqa: E402
 
 UI_PERIOD_S = 0.2
@@ -63,7 +65,10 @@ class Link(asyncio.Protocol):
         take their phase from each vehicle's heartbeat, as they do with the bridge)."""
         self.streaming = True
         mav = self.mav
-        self.send(mav.request_data_stream_encode(1, 1, mavlink.MAV_DATA_STREAM_ALL, 4, 1))
+        for stream_id in STREAMS_STOPPED:
+            self.send(mav.request_data_stream_encode(1, 1, stream_id, 0, 0))
+        for stream_id in STREAMS_READ:
+            self.send(mav.request_data_stream_encode(1, 1, stream_id, 4, 1))
         for message_id, interval_us in EXTRA_MESSAGE_INTERVALS.items():
             self.send(mav.command_long_encode(1, 1, mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, 0, message_id,
                                               interval_us, 0, 0, 0, 0, 0))  # fmt: skip

@@ -25,7 +25,7 @@ def print_table(results: list[Any], baseline: Any | None, args: Any, load_before
     """``results``: ``benchmarks.telemetry.RunResult``; a failed one shows "failed" in every row and why below."""
     first = results[0]
     print(
-        f"Telemetry benchmark: {first.vehicles} vehicles at ArduCopter's REQUEST_DATA_STREAM ALL 4 Hz, "
+        f"Telemetry benchmark: {first.vehicles} vehicles streaming what the bridge reads at 4 Hz, "
         f"{first.viewers} viewers of /ws/drones/, {args.duration:g} s measured; {os.cpu_count()} CPUs, "
         f"Python {sys.version.split()[0]}; competing busy-loop processes: {args.busy}; "
         f"load average before {load_before}, after {load_average()}"

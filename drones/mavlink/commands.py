@@ -39,6 +39,21 @@ from drones.vehicle import (
 )
 
 FORCE_ARM_MAGIC = 21196
+# The telemetry streams asked for at ``stream_rate_hz``: what the telemetry state reads
+# (HEARTBEAT is always sent) rides in EXTENDED_STATUS (SYS_STATUS, GPS_RAW_INT, MISSION_CURRENT),
+# RC_CHANNELS (SERVO_OUTPUT_RAW: a loudspeaker on a servo output), POSITION (GLOBAL_POSITION_INT),
+# EXTRA2 (VFR_HUD) and EXTRA3 (BATTERY_STATUS, EKF_STATUS_REPORT).
+STREAMS_READ = (
+    mavlink.MAV_DATA_STREAM_EXTENDED_STATUS,
+    mavlink.MAV_DATA_STREAM_RC_CHANNELS,
+    mavlink.MAV_DATA_STREAM_POSITION,
+    mavlink.MAV_DATA_STREAM_EXTRA2,
+    mavlink.MAV_DATA_STREAM_EXTRA3,
+)
+# Stopped, in case an earlier ground station left them on (stream rates persist on the vehicle):
+# RAW_SENSORS (IMU, barometers) and EXTRA1 (ATTITUDE, AHRS2, SIMSTATE, ESC telemetry), 9 of the
+# 30 messages of a full burst, carry nothing the system shows or checks.
+STREAMS_STOPPED = (mavlink.MAV_DATA_STREAM_RAW_SENSORS, mavlink.MAV_DATA_STREAM_EXTRA1)
 # Messages asked for at connect, beyond the REQUEST_DATA_STREAM set: id -> interval (µs).
 EXTRA_MESSAGE_INTERVALS = {
     mavlink.MAVLINK_MSG_ID_HOME_POSITION: 2_000_000,
@@ -84,11 +99,14 @@ class MavlinkCommands:
     def request_streams(self) -> None:
         """Ask for telemetry: ArduCopter streams nothing until a ground station asks."""
         link = self.link
-        link.send(
-            link.mav.request_data_stream_encode(
-                link.target_system, link.target_component, mavlink.MAV_DATA_STREAM_ALL, self.stream_rate_hz, 1
+        for stream_id in STREAMS_STOPPED:
+            link.send(link.mav.request_data_stream_encode(link.target_system, link.target_component, stream_id, 0, 0))
+        for stream_id in STREAMS_READ:
+            link.send(
+                link.mav.request_data_stream_encode(
+                    link.target_system, link.target_component, stream_id, self.stream_rate_hz, 1
+                )
             )
-        )
         for message_id, interval_us in EXTRA_MESSAGE_INTERVALS.items():
             link.send(
                 link.mav.command_long_encode(

@@ -2,7 +2,8 @@
 
 Everything runs on the caller's asyncio loop; the transport delivers bytes,
 pymavlink's parser (robust mode: garbage and truncated frames become
-``BAD_DATA`` and are counted, never raised) turns them into messages, and a
+``BAD_DATA`` and are counted, never raised; frames of messages nothing reads are
+split off undecoded, ``drones.mavlink.parsing``) turns them into messages, and a
 dict from message type to handlers updates the telemetry state.
 
 Failsafes: ``FailsafeNamer`` turns the CRITICAL heartbeat and the STATUSTEXT that
@@ -39,6 +40,7 @@ from drones.mavlink.messaging import (
     statustext_text,
 )
 from drones.mavlink.modes import mode_name
+from drones.mavlink.parsing import SelectiveMAVLink
 from drones.mavlink.telemetry import TelemetryState
 from drones.mavlink.transport import Transport, make_transport
 from drones.vehicle import LinkLost, Telemetry, VehicleEvent
@@ -66,7 +68,7 @@ class MavlinkLink:
         self.target_component = target_component
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.gcs_heartbeat_period_s = gcs_heartbeat_period_s
-        self.mav = mavlink.MAVLink(None, srcSystem=GCS_SYSTEM_ID, srcComponent=GCS_COMPONENT_ID)
+        self.mav = SelectiveMAVLink(None, srcSystem=GCS_SYSTEM_ID, srcComponent=GCS_COMPONENT_ID)
         self.mav.robust_parsing = True
         self.state = TelemetryState()
         self.statustexts = StatusTexts()
@@ -149,6 +151,8 @@ class MavlinkLink:
 
     def _dispatch(self, msg) -> None:
         kind = msg.get_type()
+        if kind == "UNREAD":
+            return
         if kind == "BAD_DATA":
             self.bad_bytes += len(msg.get_msgbuf())
             return

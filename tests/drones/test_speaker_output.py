@@ -362,7 +362,7 @@ async def test_both_backends_show_a_servo_loudspeaker_switched_on_the_simulator(
         await vehicle.connect(timeout_s=10)
         try:
             t = vehicle.telemetry
-            # SERVO_OUTPUT_RAW rides with the RC_CHANNELS stream, which REQUEST_DATA_STREAM ALL turns on.
+            # SERVO_OUTPUT_RAW rides with the RC_CHANNELS stream, one of the streams the link asks for.
             await wait_until_async(lambda: t().relay_on is False, wall(10), "SERVO_OUTPUT_RAW: loudspeaker off")
             await vehicle.command(CMD_DO_SET_SERVO, 9, 1900)
             await wait_until_async(lambda: t().relay_on is True, wall(10), "SERVO9 at 1900 µs: loudspeaker on")

@@ -518,7 +518,7 @@ async def test_set_mode_by_name_is_confirmed_by_heartbeat(ready: Vehicle, copter
     await ready.set_mode("guided")
     assert ready.telemetry().mode == "GUIDED"
     await events.wait(
-        lambda e: e.kind == "mode" and e.data == {"from": "STABILIZE", "to": "GUIDED"}, copter.wall(2), "mode event"
+        lambda e: e.kind == "mode" and e.data == {"from": "STABILIZE", "to": "GUIDED"}, copter.wall(10), "mode event"
     )
     with pytest.raises(VehicleError) as info:
         await ready.set_mode("WARP")
