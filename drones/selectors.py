@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import QuerySet
 
 from drones.live import live_states
@@ -22,6 +25,28 @@ def drones_with_live_state(drones) -> list[Drone]:
 
 def drone_events(drone: Drone, *, limit: int = 100) -> QuerySet[DroneEvent]:
     return drone.events.all()[:limit]
+
+
+def fleet_recent_events(
+    drone_ids: list[int], *, since: dt.datetime, per_drone: int = 50
+) -> dict[int, list[dict[str, Any]]]:
+    """Each drone's events since ``since``, oldest first, in the shape the fleet websocket sends them
+    (``{"t": UNIX s, "kind", "text", "severity"}``): what a page opened now has missed. One query, read
+    newest first and bounded: at most ``per_drone`` per drone from the fleet's newest ``per_drone`` x drones.
+    """
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in drone_ids}
+    rows = (
+        DroneEvent.objects.filter(drone_id__in=drone_ids, at__gte=since)
+        .order_by("-at", "-id")
+        .values_list("drone_id", "at", "kind", "text", "severity")[: per_drone * max(1, len(drone_ids))]
+    )
+    for drone_id, at, kind, text, severity in rows:
+        events = out[drone_id]
+        if len(events) < per_drone:
+            events.append({"t": at.timestamp(), "kind": kind, "text": text, "severity": severity})
+    for events in out.values():
+        events.reverse()
+    return out
 
 
 def drone_track(drone: Drone, *, since=None, until=None) -> QuerySet[TrackPoint]:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from campus.selectors import school_list_visible
 from common.forms import save_form_with_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from drones import selectors, services
+from drones.airspace.views import map_labels
 from drones.forms import BatteryForm, DroneForm, PilotForm
 from drones.models import Battery, Drone, Pilot
 
@@ -28,11 +34,17 @@ def fleet_list(request):
     )
 
 
+RECENT_EVENTS_S = 3600  # a page opened now shows each drone's events of the last hour
+
+
 @capability_required(Capability.VIEW_DRONES)
 def live_map(request):
     """Every drone live on the map; operators take control and command from here."""
     drones = list(Drone.objects.exclude(status=Drone.Status.RETIRED).order_by("name"))
     focus = request.GET.get("drone", "")
+    since = timezone.now() - dt.timedelta(seconds=RECENT_EVENTS_S)
+    recent = selectors.fleet_recent_events([d.id for d in drones], since=since)
+    schools = school_list_visible(request.user).order_by("name").values("id", "name", "lat", "lon")
     return render(
         request,
         "drones/live_map.html",
@@ -44,10 +56,15 @@ def live_map(request):
                     "status": d.status,
                     "loudspeaker": d.has_loudspeaker,
                     "home": [d.home_lat, d.home_lon] if d.home_lat is not None else None,
+                    "events": recent[d.id],
                 }
                 for d in drones
             ],
             "focus": int(focus) if focus.isdigit() else None,
+            # Layers: zones in force and markets (the airspace map API), the schools this user may see.
+            "airspace_url": reverse("drones_api:airspace-map"),
+            "schools": [s for s in schools if s["lat"] is not None and s["lon"] is not None],
+            "map_labels": map_labels(),
             "can_command": can(request.user, Capability.COMMAND_DRONES),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -84,6 +101,9 @@ def live_map(request):
                 "no_data": _("No telemetry yet"),
                 "resync": _("Missed updates: resynchronised"),
                 "socket_closed": _("Live connection lost; reconnecting…"),
+                "layer_zones": _("Airspace zones"),
+                "layer_markets": _("Markets"),
+                "layer_schools": _("Schools"),
             },
         },
     )

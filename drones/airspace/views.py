@@ -26,18 +26,23 @@ def _map_context() -> dict:
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "center": settings.MAP_CENTER,
-        "map_labels": {
-            "in_session": _("in session now"),
-            "not_in_session": _("not in session"),
-            "next": _("next"),
-            "min_alt": _("fly at least"),
-            "details": _("Details"),
-            "loaded": _("zones and markets shown"),
-            "failed": _("The map data could not be loaded."),
-            "crowd_area": _("crowd area while in session"),
-            "violation": _("Violation"),
-            "notice": _("Notice"),
-        },
+        "map_labels": map_labels(),
+    }
+
+
+def map_labels() -> dict:
+    """What ``static/js/airspace_map.js`` writes on a map of zones and markets, in the reader's language."""
+    return {
+        "in_session": _("in session now"),
+        "not_in_session": _("not in session"),
+        "next": _("next"),
+        "min_alt": _("fly at least"),
+        "details": _("Details"),
+        "loaded": _("zones and markets shown"),
+        "failed": _("The map data could not be loaded."),
+        "crowd_area": _("crowd area while in session"),
+        "violation": _("Violation"),
+        "notice": _("Notice"),
     }
 
 

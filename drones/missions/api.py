@@ -137,12 +137,14 @@ class MissionViewSet(
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         from django.conf import settings
+        from django.template.defaultfilters import filesizeformat
 
         if upload.size > settings.UPLOAD_MAX_BYTES:
             return Response(
                 {
                     "code": "too_large",
-                    "detail": f"The file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES}.",
+                    "detail": _("The file is %(size)s; files up to %(limit)s are accepted.")
+                    % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)},
                 },
                 status=413,
             )
@@ -185,16 +187,15 @@ class MissionViewSet(
     def export(self, request, pk=None):
         """Download as a QGroundControl .plan (with fence and rally) or MAVLink waypoint text."""
         from drones.missions import interop
-        from drones.missions.planning import mission_items
-        from drones.missions.route import parse_route
 
         mission = self.get_object()
         kind = "waypoints" if request.query_params.get("type", "plan") == "waypoints" else "plan"
 
         # A mission file is small (one mission's items): it is made here, where a route that cannot be
-        # flown is answered as before; the export only counts and audits it.
+        # flown is answered as before; the export only counts and audits it. The .plan carries the fence
+        # and rally points a flight uploads; the waypoint text's home line the home altitude (AMSL).
         if kind == "waypoints":
-            body = interop.wpl_export(mission_items(mission, parse_route(mission.waypoints)))
+            body = interop.wpl_export_plan(interop.plan_from_mission(mission, with_fence=False))
             items = len(body.splitlines()) - 1  # less the header line
         else:
             body = interop.plan_dumps(interop.plan_from_mission(mission))

@@ -200,9 +200,17 @@ def mission_flight_plan(mission: Mission) -> FlightPlan:
     result = mission_check(mission)
     result.raise_if_rejected()
     route = parse_route(mission.waypoints)
+    fence, rally = mission_fence(mission, result)
+    return FlightPlan(mission_items(mission, route), fence, rally, speed_mps=mission_speed(mission))
+
+
+def mission_fence(mission: Mission, result: CheckResult | None = None) -> tuple[list, list]:
+    """The fence and rally point items a flight of ``mission`` uploads: the inclusion fence of the
+    operating area (or the default one around the route) with the exclusions in force, from its check
+    ``result`` (checked now if not given), and its rally points. The one source of both: the flight
+    upload and the ``.plan`` export read them here. MissionInvalid when they cannot be built."""
+    result = result or mission_check(mission)
     try:
-        fence = result.fence_items()
-        rally = rally_items(mission.rally_points or [])
+        return result.fence_items(), rally_items(mission.rally_points or [])
     except FenceError as exc:
         raise MissionInvalid([Violation(exc.code, exc.message)]) from None
-    return FlightPlan(mission_items(mission, route), fence, rally, speed_mps=mission_speed(mission))

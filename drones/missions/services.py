@@ -186,20 +186,27 @@ def mission_import(*, drone: Drone, actor, filename: str, content: bytes, name: 
 
     _require_planner(actor)
     text_start = content.lstrip()[:16]
+    drone_home = (drone.home_lat, drone.home_lon) if drone.home_lat is not None else None
     try:
         if text_start.startswith(b"{") or filename.lower().endswith(".plan"):
             plan = interop.plan_import(content, speaker=drone.speaker_config())
         else:
             plan = interop.wpl_import(content, speaker=drone.speaker_config())
+        fields = plan.mission_fields(launch=drone_home)
     except interop.PlanFileError as exc:
+        # Every problem of the file, item by item (``PlanProblem.as_dict``); no mission is written, only the
+        # attempt's audit entry (outside any transaction here, so it stays).
+        audit_record(
+            actor=actor,
+            action="mission.import_refused",
+            obj=drone,
+            after={"filename": filename[:200], "problems": len(exc.problems), "codes": [p.code for p in exc.problems]},
+        )
         raise MissionError(
-            str(exc),
-            code=getattr(exc, "code", "plan_file"),
-            details=[{"line": getattr(exc, "line", None), "message": str(exc)}],
+            str(exc), code=exc.code or "plan_file", details=[p.as_dict() for p in exc.problems]
         ) from None
-    fields = plan.mission_fields()
-    if fields["launch_lat"] is None and drone.home_lat is not None:
-        fields["launch_lat"], fields["launch_lon"] = drone.home_lat, drone.home_lon
+    if fields["launch_lat"] is None and drone_home is not None:
+        fields["launch_lat"], fields["launch_lon"] = drone_home
     mission = Mission(
         name=name or filename.rsplit("/", 1)[-1][:120],
         kind=Mission.Kind.FREE,

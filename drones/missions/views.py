@@ -107,6 +107,7 @@ def mission_list(request):
     can_plan = can(request.user, Capability.PLAN_MISSIONS)
     first_drone = Drone.objects.filter(status=Drone.Status.AVAILABLE).order_by("name").first()
     generate, upload = GenerateForm(initial={"drone": first_drone}), ImportForm(initial={"drone": first_drone})
+    import_problems: list[dict] = []  # every problem of a refused file, shown under the import form
     if request.method == "POST":
         if not can_plan:
             return render(request, "403.html", status=403)
@@ -120,6 +121,8 @@ def mission_list(request):
                     mission, _result = services.mission_import(
                         drone=upload.cleaned_data["drone"], actor=request.user, filename=f.name, content=f.read()
                     )
+                    for note in mission.params.get("notes", []):  # what the import converted or changed
+                        messages.info(request, note)
                     return redirect("drones:mission_detail", pk=mission.pk)
             else:
                 generate = GenerateForm(request.POST)
@@ -149,6 +152,8 @@ def mission_list(request):
                     return redirect("drones:mission_detail", pk=mission.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
+            if "file" in request.FILES:
+                import_problems = [d for d in exc.details if isinstance(d, dict) and d.get("message")]
     missions = Mission.objects.select_related("drone", "school", "market")[:200]
     return render(
         request,
@@ -157,6 +162,7 @@ def mission_list(request):
             "missions": missions,
             "generate": generate,
             "upload": upload,
+            "import_problems": import_problems,
             "can_plan": can_plan,
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

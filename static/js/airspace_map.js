@@ -84,13 +84,13 @@
 
   window.AirspaceLayers = { zones: zones, check: check, zoneStyle: zoneStyle };
 
+  // The airspace pages: a map of every zone and market (data-layers-url) or of one (#map-feature). Other
+  // pages (the live map, the planner) only use the functions above.
   const el = document.getElementById("map");
-  if (!el || typeof L === "undefined") { return; }
+  if (!el || typeof L === "undefined" || (!el.dataset.layersUrl && !document.getElementById("map-feature"))) { return; }
   const map = L.map(el, { preferCanvas: true }).setView(
     [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 11);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
 
   const single = document.getElementById("map-feature");

@@ -16,9 +16,7 @@
 
   const map = L.map(el).setView(
     [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 10);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
 
   const data = JSON.parse(source.textContent);

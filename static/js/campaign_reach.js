@@ -69,9 +69,7 @@
     const features = data("reach-map-features");
     if (!el || !features || typeof L === "undefined") { return; }
     const map = L.map(el).setView([parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 10);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution }).addTo(map);
-    }
+    if (window.BaseMap) { window.BaseMap(map, el); }
     L.control.scale({ imperial: false }).addTo(map);
     const layer = L.geoJSON(features, {
       style: function (f) {

@@ -16,9 +16,7 @@
   const TRAIL = 300;
 
   const map = L.map(el).setView([parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 14);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
 
   const delayedLabel = el.dataset.delayedLabel;
@@ -57,13 +55,89 @@
       // viewBox is centred on 0,0, so rotate() turns the arrow about its middle.
       html: '<svg class="drone-icon" width="34" height="34" viewBox="-17 -17 34 34"><path transform="rotate(' +
         Number(heading) + ')" d="M0,-14 L9,11 L0,6 L-9,11 Z" fill="' + colour(s) +
-        '" stroke="#fff" stroke-width="2"/></svg><div class="drone-label">' + esc(d.info.name) + "</div>",
+        '" stroke="#fff" stroke-width="2"/></svg><div class="drone-label ' + (d.labelPos || "pos-right") + '">' +
+        esc(d.info.name) + "</div>",
     });
   }
 
   fleet.forEach(function (info) {
-    drones[info.id] = { info: info, state: null, seq: 0, at: null, marked: false, delayed: false, marker: null, trail: null, points: [], events: [] };
+    // The events of the last hour come with the page; the socket adds the ones after.
+    drones[info.id] = { info: info, state: null, seq: 0, at: null, marked: false, delayed: false, marker: null,
+      trail: null, points: [], events: (info.events || []).slice(), labelPos: "pos-right" };
   });
+
+  // --- layers: airspace zones in force, markets (in session now highlighted), schools -----------
+  const schoolData = JSON.parse(document.getElementById("map-schools").textContent);
+  const schoolLayer = L.layerGroup(schoolData.map(function (s) {
+    return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
+      .bindTooltip(esc(s.name));
+  })).addTo(map);
+  const zoneLayer = L.layerGroup().addTo(map);
+  const marketLayer = L.layerGroup().addTo(map);
+  // One switcher: the base map's (basemap.js) when it has one, else one of our own.
+  const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
+  switcher.addOverlay(zoneLayer, labels.layer_zones);
+  switcher.addOverlay(marketLayer, labels.layer_markets);
+  switcher.addOverlay(schoolLayer, labels.layer_schools);
+  el.dataset.schoolCount = String(schoolData.length);
+  if (el.dataset.airspaceUrl && window.AirspaceLayers) {
+    fetch(el.dataset.airspaceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (geo) {
+        const groups = window.AirspaceLayers.zones(map, geo);
+        groups.zones.addTo(zoneLayer);
+        groups.markets.addTo(marketLayer);
+        el.dataset.airspaceFeatures = String((geo.features || []).length);
+      })
+      .catch(function () { el.dataset.airspaceFeatures = "failed"; });  // the drones still show without it
+  }
+
+  // --- labels that do not collide: each drone's name goes right, left, above or below its arrow,
+  // where it overlaps no other label or arrow; the selected drone first, then armed ones; a name with
+  // no room is hidden (the arrow keeps it as its title) until there is room again.
+  const LABEL_H = 16;
+  const PLACES = ["pos-right", "pos-left", "pos-above", "pos-below"];
+  function labelWidth(name) {
+    let w = 4;
+    for (const ch of String(name)) { w += ch.charCodeAt(0) > 255 ? 12 : 7; }
+    return w;
+  }
+  function labelBox(p, w, place) {
+    const x0 = p.x - 17, y0 = p.y - 17;  // the 34 px icon's corner
+    if (place === "pos-right") { return [x0 + 30, y0 + 8, x0 + 30 + w, y0 + 8 + LABEL_H]; }
+    if (place === "pos-left") { return [x0 + 4 - w, y0 + 8, x0 + 4, y0 + 8 + LABEL_H]; }
+    if (place === "pos-above") { return [p.x - w / 2, y0 - LABEL_H, p.x + w / 2, y0]; }
+    return [p.x - w / 2, y0 + 34, p.x + w / 2, y0 + 34 + LABEL_H];
+  }
+  function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function declutter() {
+    const shown = Object.values(drones).filter(function (d) { return d.marker; });
+    const taken = shown.map(function (d) {
+      d.point = map.latLngToContainerPoint(d.marker.getLatLng());
+      return [d.point.x - 12, d.point.y - 12, d.point.x + 12, d.point.y + 12];
+    });
+    shown.sort(function (a, b) {
+      return (b.info.id === selected) - (a.info.id === selected) ||
+        (!!(b.state && b.state.armed)) - (!!(a.state && a.state.armed)) || a.info.id - b.info.id;
+    });
+    let hidden = 0;
+    shown.forEach(function (d) {
+      const w = labelWidth(d.info.name);
+      let pos = "pos-hidden";
+      for (const place of PLACES) {
+        const box = labelBox(d.point, w, place);
+        if (!taken.some(function (t) { return overlaps(t, box); })) { pos = place; taken.push(box); break; }
+      }
+      hidden += pos === "pos-hidden";
+      if (pos !== d.labelPos) { d.labelPos = pos; d.marker.setIcon(icon(d)); }
+    });
+    el.dataset.hiddenLabels = String(hidden);
+  }
+  let declutterTimer = null;
+  function declutterSoon() {
+    if (declutterTimer === null) { declutterTimer = setTimeout(function () { declutterTimer = null; declutter(); }, 300); }
+  }
+  map.on("zoomend moveend", declutter);
 
   function renderList() {
     const list = document.getElementById("drone-list");
@@ -139,7 +213,7 @@
     if (state.lat != null && state.lon != null) {
       const at = [state.lat, state.lon];
       if (!d.marker) {
-        d.marker = L.marker(at, { icon: icon(d) }).addTo(map).on("click", function () { select(id); });
+        d.marker = L.marker(at, { icon: icon(d), title: d.info.name }).addTo(map).on("click", function () { select(id); });
         d.trail = L.polyline([], { color: "#e08a00", weight: 2, opacity: 0.8 }).addTo(map);
       } else {
         d.marker.setLatLng(at);
@@ -148,6 +222,7 @@
       d.marker.getElement() && (d.marker.getElement().dataset.drone = id);
       const last = d.points[d.points.length - 1];
       if (!last || last[0] !== at[0] || last[1] !== at[1]) {
+        declutterSoon();
         d.points.push(at);
         if (d.points.length > TRAIL) { d.points.shift(); }
         d.trail.setLatLngs(d.points);
@@ -171,6 +246,7 @@
 
   function select(id) {
     selected = id;
+    declutterSoon();
     renderList();
     renderDetail();
     if (canCommand) { refreshLock(); }

@@ -11,9 +11,7 @@
   const droneId = Number(el.dataset.drone);
   const canFly = el.dataset.canFly === "1";
   const map = L.map(el).setView([36.18, 118.17], 16);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
   const ACTIVE = ["starting", "flying", "paused", "returning", "landing"];
   const DONE = ["completed", "aborted", "failed", "cancelled"];

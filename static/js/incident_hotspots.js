@@ -16,9 +16,7 @@
 
   const map = L.map(el, { preferCanvas: true }).setView(
     [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], 11);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
   const schools = L.layerGroup().addTo(map);
   const incidents = L.layerGroup().addTo(map);

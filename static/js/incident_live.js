@@ -13,7 +13,7 @@
   if (mapEl && window.L) {
     const lat = parseFloat(mapEl.dataset.lat), lon = parseFloat(mapEl.dataset.lon);
     const map = L.map(mapEl).setView([lat, lon], 17);
-    if (mapEl.dataset.tileUrl) { L.tileLayer(mapEl.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    if (window.BaseMap) { window.BaseMap(map, mapEl); }
     L.circleMarker([lat, lon], { radius: 9, color: "#c0262d", fillOpacity: 0.6 }).addTo(map).bindTooltip(esc(mapEl.dataset.label));
   }
 

@@ -43,9 +43,7 @@
     const lat = parseFloat(mapDiv.dataset.lat);
     const lon = parseFloat(mapDiv.dataset.lon);
     map = L.map(mapDiv).setView([lat, lon], 17);
-    if (mapDiv.dataset.tileUrl) {
-      L.tileLayer(mapDiv.dataset.tileUrl, { attribution: mapDiv.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-    }
+    if (window.BaseMap) { window.BaseMap(map, mapDiv); }
     L.circleMarker([lat, lon], { radius: 5, color: "#555" }).addTo(map);
     gateLayer = L.layerGroup().addTo(map);
     map.on("click", function (ev) { setPoint(ev.latlng.lat, ev.latlng.lng); });

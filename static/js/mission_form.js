@@ -46,9 +46,7 @@
   function ensureMap() {
     if (map) { map.invalidateSize(); return; }
     map = L.map(el).setView([Number(el.dataset.centerLat), Number(el.dataset.centerLon)], 15);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
-    }
+    if (window.BaseMap) { window.BaseMap(map, el); }
     markers.addTo(map);
     map.on("click", function (ev) {
       const line = ev.latlng.lat.toFixed(6) + ", " + ev.latlng.lng.toFixed(6);

@@ -7,9 +7,7 @@
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const canPlan = el.dataset.canPlan === "1";
   const map = L.map(el).setView([36.18, 118.17], 15);
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 20, attribution: el.dataset.tileAttribution }).addTo(map);
-  }
+  if (window.BaseMap) { window.BaseMap(map, el); }
   L.control.scale({ imperial: false }).addTo(map);
 
   let mission = null;

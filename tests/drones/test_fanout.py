@@ -190,13 +190,15 @@ async def test_many_viewers_in_a_process_share_one_redis_subscription():
         counts = dict(await client.pubsub_numsub(settings.DRONE_TELEMETRY_CHANNEL))
         assert counts[settings.DRONE_TELEMETRY_CHANNEL.encode()] == 1
         # What a bridge process publishes reaches every viewer of this process.
+        at = hub.clock()
         await client.publish(
-            settings.DRONE_TELEMETRY_CHANNEL,
-            tick_text([{"drone": drone.id, "seq": 4, "state": state(4)}], hub.clock()),
+            settings.DRONE_TELEMETRY_CHANNEL, tick_text([{"drone": drone.id, "seq": 4, "state": state(4)}], at)
         )
         for comm in viewers:
             frame = await comm.receive_json_from(timeout=5)
-            assert frame["updates"] == [{"drone": drone.id, "seq": 4, "full": True, "state": state(4)}]
+            assert frame["updates"] == [
+                {"drone": drone.id, "seq": 4, "full": True, "at": int(at * 1000), "state": state(4)}
+            ]
     finally:
         await client.aclose()
         for comm in viewers:

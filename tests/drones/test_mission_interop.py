@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from shapely import geometry as shp
 
 from drones.missions.compile import compile_route
+from drones.missions.frame import LocalFrame
 from drones.missions.generators.market import market_broadcast
 from drones.missions.generators.points import point_broadcast
 from drones.missions.generators.school import school_patrol
@@ -107,8 +109,16 @@ def test_plan_export_then_import_gives_back_the_same_plan(name: str, speaker: Sp
     text = plan_dumps(plan, speaker=speaker)
     back = plan_import(text.encode(), speaker=speaker)
     assert back == plan
-    assert back.notes == []
+    assert back.notes == (FREE_PLAN_NOTES if name == "free" else [])
     assert back.items(speaker) == plan.items(speaker)
+
+
+FREE_PLAN_NOTES = [
+    "The geofence polygon 2 (exclusion) is kept as a no-fly area of the mission (as drawn): the checks and the "
+    "uploaded fence keep the drone out of it.",
+    "The geofence circle 1 (exclusion, radius 12.5 m) is kept as a no-fly area of the mission (a 16-sided polygon "
+    "around the circle): the checks and the uploaded fence keep the drone out of it.",
+]
 
 
 def test_a_hand_written_plan_in_qgroundcontrols_style_imports() -> None:
@@ -127,21 +137,40 @@ def test_a_hand_written_plan_in_qgroundcontrols_style_imports() -> None:
     ]
     assert plan.fence_circles == [FenceCircle(False, 36.1812, 118.1712, 15)]
     assert plan.rally_points == [(36.1795, 118.1695, 25)]
-    assert plan.mission_fields() == {
+    fields = plan.mission_fields()
+    area = fields.pop("operating_area")
+    assert fields == {
         "waypoints": [w.as_dict() for w in plan.route],
         "takeoff_alt_m": 30,
         "speed_mps": 6,
         "launch_lat": 36.18,
         "launch_lon": 118.17,
-        "operating_area": {
-            "type": "Polygon",
-            "coordinates": [[[118.168, 36.179], [118.174, 36.179], [118.174, 36.183], [118.168, 36.183],
-                             [118.168, 36.179]]],
-        },
         "rally_points": [{"lat": 36.1795, "lon": 118.1695, "alt_m": 25}],
-    }  # fmt: skip
+    }
+    # The inclusion polygon as drawn, the exclusion circle a no-fly hole in it that covers the whole circle.
+    outer, hole = area["coordinates"]
+    assert sorted(map(tuple, outer[:-1])) == [
+        (118.168, 36.179),
+        (118.168, 36.183),
+        (118.174, 36.179),
+        (118.174, 36.183),
+    ]
+    assert_covers_circle(hole, FenceCircle(False, 36.1812, 118.1712, 15))
+    assert plan.notes == [
+        "The geofence circle 1 (exclusion, radius 15 m) is kept as a no-fly area of the mission (a 16-sided polygon "
+        "around the circle): the checks and the uploaded fence keep the drone out of it."
+    ]
     # and it exports and imports again unchanged
     assert plan_import(plan_dumps(plan)) == plan
+
+
+def assert_covers_circle(ring: list, circle: FenceCircle) -> None:
+    """``ring`` (GeoJSON lon, lat) holds every point of ``circle`` (within a centimetre)."""
+    frame = LocalFrame(circle.lat, circle.lon)
+    polygon = frame.to_local(shp.Polygon(ring))
+    centre = shp.Point(frame.point_xy(circle.lat, circle.lon))
+    assert polygon.contains(centre)
+    assert polygon.exterior.distance(centre) >= circle.radius_m - 0.01
 
 
 def test_an_uploaded_file_object_imports() -> None:
@@ -251,8 +280,8 @@ def as_bytes(document) -> bytes:
         ),
         (
             as_bytes(handwritten(mission__items__2__frame=0)),
-            "Mission item 3 (NAV_WAYPOINT (16)) uses frame GLOBAL (height above mean sea level); only heights above "
-            "the launch point (frame 3, GLOBAL_RELATIVE_ALT; 'Relative' in QGroundControl) can be imported.",
+            "Mission item 3 (NAV_WAYPOINT (16)) is at 35 m above sea level, -265.5 m above the home (300.5 m above "
+            "sea level); heights must be above the launch point.",
         ),
         (
             as_bytes(handwritten(mission__items__2__params=[0, 0, 0])),
@@ -303,7 +332,7 @@ def as_bytes(document) -> bytes:
     ids=[
         "malformed-json", "not-utf8", "not-an-object", "other-file-type", "file-version", "mission-version",
         "no-mission", "px4", "rover", "no-items", "no-vehicle-type", "land", "spline", "swapped", "no-position",
-        "frame-amsl", "short-params", "command-text", "item-type", "other-relay", "swapped-home",
+        "frame-amsl-below-home", "short-params", "command-text", "item-type", "other-relay", "swapped-home",
         "fence-self-intersecting", "fence-two-vertices", "fence-circle-radius", "swapped-rally", "one-waypoint",
     ],
 )  # fmt: skip
@@ -326,7 +355,7 @@ def test_an_imported_plan_without_takeoff_or_return_says_so() -> None:
     document["mission"]["items"] = document["mission"]["items"][1:-1]
     plan = plan_import(as_bytes(document))
     assert plan.takeoff_alt_m == 35
-    assert plan.notes == [
+    assert plan.notes[:2] == [
         "The mission had no take-off item; take-off to the first waypoint's height (35 m).",
         "The mission did not end with a return to launch; one is added.",
     ]

@@ -27,6 +27,15 @@ def _default_area(checker: _Checker, margin_m: float):
     return shp.MultiPoint(points).convex_hull.buffer(margin_m, quad_segs=4)
 
 
+def default_operating_area(route, launch: tuple[float, float], limits=None) -> dict[str, Any]:
+    """The operating area the checks use when a mission has none (WGS-84 GeoJSON): around the launch
+    point and the route, ``limits.area_margin_m`` wide."""
+    from drones.missions.checks.limits import Limits
+
+    checker = _Checker(route, launch, limits or Limits.from_settings())
+    return checker.frame.geojson(_default_area(checker, checker.limits.area_margin_m))
+
+
 def _operating_area(c: _Checker, operating_area: dict[str, Any] | None):
     if operating_area:
         try:
@@ -68,6 +77,20 @@ def _fence(c: _Checker, area_local, exclusions_local: list):
     return c.frame.to_local(plan.inclusion), exclusions, plan.simplified_m
 
 
+def checked_area(fence_local, area_local):
+    """What the drone may fly in (local): the inclusion fence as uploaded, or the area as drawn, without
+    the area's holes (a mission's own no-fly areas, e.g. a ``.plan``'s exclusion shapes): the upload
+    makes them exclusions, so the checks keep the route out of them too."""
+    area = fence_local if fence_local is not None else area_local
+    holes = [shp.Polygon(ring) for part in polygon_parts(area_local) for ring in part.interiors]
+    return area.difference(shapely.union_all(holes)) if holes else area
+
+
+def _in_hole(area, point) -> bool:
+    """Whether ``point`` is outside ``area`` only because of one of its holes (a no-fly area of the mission)."""
+    return any(shp.Polygon(part.exterior).covers(point) for part in polygon_parts(area) if part.interiors)
+
+
 def _check_area(c: _Checker, legs: _Legs, area) -> None:
     shapely.prepare(area)
     limits = c.limits
@@ -83,9 +106,14 @@ def _check_area(c: _Checker, legs: _Legs, area) -> None:
     for i in range(len(c.points)):
         if not inside[i]:
             outside_by = float(area.distance(c.points[i]))
+            message = (
+                _("Waypoint %(n)d is in a no-fly area of the mission, %(value).0f m from its edge.")
+                if _in_hole(area, c.points[i])
+                else _("Waypoint %(n)d is %(value).0f m outside the operating area.")
+            )
             c.add(
                 Code.OUTSIDE_AREA,
-                _("Waypoint %(n)d is %(value).0f m outside the operating area.") % {"n": i + 1, "value": outside_by},
+                message % {"n": i + 1, "value": outside_by},
                 waypoint=i,
                 limit=0.0,
                 value=round(outside_by, 1),

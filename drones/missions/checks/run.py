@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from common.geo import point_problem
 from drones.missions.checks.airspace import _check_zones, _zones_near
-from drones.missions.checks.area import _check_area, _exclusions, _fence, _operating_area
+from drones.missions.checks.area import _check_area, _exclusions, _fence, _operating_area, checked_area
 from drones.missions.checks.ceiling import _check_heights
 from drones.missions.checks.checker import _Checker
 from drones.missions.checks.crowds import _check_crowds
@@ -86,8 +86,9 @@ def check_route(
     zones_local, refs = _zones_near(c, index, area_local)
     exclusions_local = _exclusions(zones_local, refs, area_local, approval_ref)
     fence_local, exclusions_wgs, simplified = _fence(c, area_local, exclusions_local)
-    # Against the inclusion fence as uploaded (it may have been simplified), else the area as drawn.
-    _check_area(c, legs, fence_local if fence_local is not None else area_local)
+    # Against the inclusion fence as uploaded (it may have been simplified), else the area as drawn; never
+    # in the area's own no-fly holes.
+    _check_area(c, legs, checked_area(fence_local, area_local))
     _check_zones(c, legs, zones_local, refs, approval_ref)
     _check_crowds(c, legs, [*index.crowds, *crowds])
 

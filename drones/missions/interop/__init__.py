@@ -20,20 +20,35 @@ Two formats, written from their public descriptions:
   param1-4, x/latitude, y/longitude, z/altitude, autocontinue. Line 0 is home.
 
 Both import into a ``MissionPlan`` through ``compile.decompile``, so an imported
-plan is exactly what ``compile_route`` would upload, and everything a route cannot
-represent is refused with a ``PlanFileError`` naming the item (and the line, for
-WPL). Rally altitudes are metres above home; fence polygons are lists of (lat, lon).
+plan is exactly what ``compile_route`` would upload. Heights above mean sea level
+(frames 0 and 5; "Absolute" in QGC and Mission Planner) are converted to heights
+above home with the file's home altitude (``plannedHomePosition[2]``, WPL line 0)
+and the plan's ``notes`` say so; heights above terrain (frames 10, 11) cannot be
+converted without terrain data and are refused. Everything a route cannot
+represent is a ``PlanProblem`` naming the item (number, command, field; the line
+for WPL), and a file with any is refused with a ``PlanFileError`` listing them all
+(every item is read: an item with a problem is replaced by a stand-in and the rest
+decompiled again). Rally altitudes are metres above home.
 
-One concept a module: ``mission_plan`` (``MissionPlan``, the fence and rally
-points, a plan from a stored ``Mission``), ``reading`` (what both importers
-share: the upload, ``PlanFileError``, decompiling the items), ``qgc_format``
-(the ``.plan`` format's constants), ``qgc_write`` and ``qgc_read`` (``.plan``
-export and import), ``wpl`` (waypoint text, both ways). The public API is
-importable from here.
+The geofence becomes the mission's operating area (``MissionPlan.operating_area``):
+the overlap of the inclusion shapes, with the exclusion shapes cut out as holes,
+which the checks keep the route out of and the flight upload turns into exclusion
+fences; circles become 16-sided polygons (inside an inclusion circle, around an
+exclusion one). A shape that cannot be held so is refused by name, one outside
+the area is reported in the notes. Exports carry the fence and rally points a
+flight of the mission uploads (``planning.mission_fence``).
+
+One concept a module: ``errors`` (``PlanProblem``, ``PlanFileError``, ``Problems``),
+``mission_plan`` (``MissionPlan``, the fence shapes and the operating area they give,
+a plan from a stored ``Mission``), ``reading`` (what both importers share: the
+upload, height conversion, decompiling every item), ``qgc_format`` (the ``.plan``
+format's constants), ``qgc_write`` and ``qgc_read`` (``.plan`` export and import),
+``wpl`` (waypoint text, both ways). The public API is importable from here.
 """
 
 from __future__ import annotations
 
+from drones.missions.interop.errors import PlanProblem
 from drones.missions.interop.mission_plan import (
     FenceCircle,
     FencePolygon,
@@ -53,6 +68,7 @@ __all__ = [
     "ImportedPlan",
     "MissionPlan",
     "PlanFileError",
+    "PlanProblem",
     "fence_from_geojson",
     "plan_dumps",
     "plan_export",

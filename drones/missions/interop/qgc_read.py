@@ -25,8 +25,15 @@ from drones.missions.interop.qgc_format import (
     PLAN_RALLY_VERSION,
     POSITIONED_COMMANDS,
 )
-from drones.missions.interop.reading import PlanFileError, _read_text, _to_plan, _zero_nan
-from drones.missions.items import CMD_NAV_WAYPOINT
+from drones.missions.interop.reading import (
+    PlanFileError,
+    PlanProblem,
+    Problems,
+    _read_text,
+    _zero_nan,
+    items_to_plan,
+)
+from drones.missions.items import CMD_DO_CHANGE_SPEED, CMD_NAV_WAYPOINT, FRAME_MISSION, command_name
 from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.vehicle import MissionItem
 
@@ -53,7 +60,7 @@ def _latlon(value: Any, what: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) < 2:
         raise PlanFileError(_("%(what)s must be [latitude, longitude].") % {"what": what}, code="malformed")
     lat, lon = _number(value[0]), _number(value[1])
-    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
+    if lat is None or lon is None or not math.isfinite(lat) or not math.isfinite(lon):
         raise PlanFileError(_("%(what)s: latitude and longitude must be numbers.") % {"what": what}, code="malformed")
     problem = point_problem(lat, lon)
     if problem:
@@ -101,10 +108,13 @@ def _plan_item(entry: Any, seq: int) -> MissionItem:
             )
             % {"seq": seq, "name": COMPLEX_ITEM_NAMES.get(complex_type, complex_type), "type": complex_type},
             code="complex_item",
+            field="type",
         )
     if kind != "SimpleItem":
         raise PlanFileError(
-            _("%(what)s has type %(type)r; expected 'SimpleItem'.") % {"what": what, "type": kind}, code="malformed"
+            _("%(what)s has type %(type)r; expected 'SimpleItem'.") % {"what": what, "type": kind},
+            code="malformed",
+            field="type",
         )
     command, frame = entry.get("command"), entry.get("frame")
     if (
@@ -114,13 +124,17 @@ def _plan_item(entry: Any, seq: int) -> MissionItem:
         or not isinstance(frame, int)
     ):
         raise PlanFileError(
-            _("%(what)s: 'command' and 'frame' must be whole numbers.") % {"what": what}, code="malformed"
+            _("%(what)s: 'command' and 'frame' must be whole numbers.") % {"what": what},
+            code="malformed",
+            field="command/frame",
         )
     params = entry.get("params")
     numbers = [_number(v) for v in params] if isinstance(params, list) else []
     if len(numbers) != 7 or any(n is None for n in numbers):
         raise PlanFileError(
-            _("%(what)s: 'params' must be a list of 7 numbers (or null).") % {"what": what}, code="malformed"
+            _("%(what)s: 'params' must be a list of 7 numbers (or null).") % {"what": what},
+            code="malformed",
+            field="params",
         )
     p1, p2, p3, p4, x, y, z = numbers  # positions are checked by decompile, which names the command
     return MissionItem(
@@ -137,86 +151,110 @@ def _plan_item(entry: Any, seq: int) -> MissionItem:
     )
 
 
-def _fence(data: dict) -> tuple[list[FencePolygon], list[FenceCircle]]:
+def _fence_polygon(entry: Any, what: str) -> FencePolygon:
+    if not isinstance(entry, dict) or not isinstance(entry.get("polygon"), list):
+        raise PlanFileError(_("%(what)s has no 'polygon' list.") % {"what": what}, code="malformed")
+    vertices = tuple(
+        _latlon(v, _("%(what)s, vertex %(i)d") % {"what": what, "i": i})
+        for i, v in enumerate(entry["polygon"], start=1)
+    )
+    if len(vertices) < 3:
+        raise PlanFileError(
+            _("%(what)s has %(count)d vertices; a polygon needs at least 3.") % {"what": what, "count": len(vertices)},
+            code="fence",
+        )
+    shape = shp.Polygon([(lon, lat) for lat, lon in vertices])
+    if not shape.is_valid:
+        raise PlanFileError(
+            _("%(what)s is not a valid polygon: %(reason)s.") % {"what": what, "reason": invalid_reason(shape)},
+            code="fence",
+        )
+    return FencePolygon(_inclusion(entry, what), vertices)
+
+
+def _inclusion(entry: dict, what: str) -> bool:
+    inclusion = entry.get("inclusion", True)
+    if not isinstance(inclusion, bool):
+        raise PlanFileError(
+            _("%(what)s: 'inclusion' must be true or false, not %(found)r.") % {"what": what, "found": inclusion},
+            code="malformed",
+        )
+    return inclusion
+
+
+def _fence_circle(entry: Any, what: str) -> FenceCircle:
+    circle = entry.get("circle") if isinstance(entry, dict) else None
+    if not isinstance(circle, dict):
+        raise PlanFileError(_("%(what)s has no 'circle' object.") % {"what": what}, code="malformed")
+    lat, lon = _latlon(circle.get("center"), what)
+    radius = _number(circle.get("radius", "x"))
+    if radius is None or not math.isfinite(radius) or radius <= 0:
+        raise PlanFileError(_("%(what)s: the radius must be above 0 m.") % {"what": what}, code="fence")
+    return FenceCircle(_inclusion(entry, what), lat, lon, radius)
+
+
+def _fence(data: dict, problems: Problems) -> tuple[list[FencePolygon], list[FenceCircle]]:
+    """The geofence's polygons and circles; each shape that cannot be read is a problem."""
     fence = data.get("geoFence")
     if fence is None:
         return [], []
     if not isinstance(fence, dict):
-        raise PlanFileError(_("'geoFence' is not an object."), code="malformed")
-    _check_version(fence, PLAN_FENCE_VERSION, _("The geofence"))
+        problems.add_error(PlanFileError(_("'geoFence' is not an object."), code="malformed"))
+        return [], []
+    try:
+        _check_version(fence, PLAN_FENCE_VERSION, _("The geofence"))
+    except PlanFileError as exc:
+        problems.add_error(exc)
+        return [], []
     polygons: list[FencePolygon] = []
-    for key in ("polygons", "circles"):
-        if not isinstance(fence.get(key, []), list):
-            raise PlanFileError(_("geoFence '%(key)s' is not a list.") % {"key": key}, code="malformed")
-    for number, entry in enumerate(fence.get("polygons") or [], start=1):
-        what = _("Geofence polygon %(n)d") % {"n": number}
-        if not isinstance(entry, dict) or not isinstance(entry.get("polygon"), list):
-            raise PlanFileError(_("%(what)s has no 'polygon' list.") % {"what": what}, code="malformed")
-        vertices = tuple(
-            _latlon(v, _("%(what)s, vertex %(i)d") % {"what": what, "i": i})
-            for i, v in enumerate(entry["polygon"], start=1)
-        )
-        if len(vertices) < 3:
-            raise PlanFileError(
-                _("%(what)s has %(count)d vertices; a polygon needs at least 3.")
-                % {"what": what, "count": len(vertices)},
-                code="fence",
-            )
-        shape = shp.Polygon([(lon, lat) for lat, lon in vertices])
-        if not shape.is_valid:
-            raise PlanFileError(
-                _("%(what)s is not a valid polygon: %(reason)s.") % {"what": what, "reason": invalid_reason(shape)},
-                code="fence",
-            )
-        polygons.append(FencePolygon(bool(entry.get("inclusion", True)), vertices))
     circles: list[FenceCircle] = []
-    for number, entry in enumerate(fence.get("circles") or [], start=1):
-        what = _("Geofence circle %(n)d") % {"n": number}
-        circle = entry.get("circle") if isinstance(entry, dict) else None
-        if not isinstance(circle, dict):
-            raise PlanFileError(_("%(what)s has no 'circle' object.") % {"what": what}, code="malformed")
-        lat, lon = _latlon(circle.get("center"), what)
-        radius = _number(circle.get("radius", "x"))
-        if radius is None or not math.isfinite(radius) or radius <= 0:
-            raise PlanFileError(_("%(what)s: the radius must be above 0 m.") % {"what": what}, code="fence")
-        circles.append(FenceCircle(bool(entry.get("inclusion", True)), lat, lon, radius))
+    for key, read, shapes, label in (
+        ("polygons", _fence_polygon, polygons, _("Geofence polygon %(n)d")),
+        ("circles", _fence_circle, circles, _("Geofence circle %(n)d")),
+    ):
+        entries = fence.get(key)
+        entries = [] if entries is None else entries
+        if not isinstance(entries, list):
+            problems.add_error(PlanFileError(_("geoFence '%(key)s' is not a list.") % {"key": key}, code="malformed"))
+            continue
+        for number, entry in enumerate(entries, start=1):
+            try:
+                shapes.append(read(entry, label % {"n": number}))
+            except PlanFileError as exc:
+                problems.add_error(exc, field=f"geoFence.{key}[{number - 1}]")
     return polygons, circles
 
 
-def _rally(data: dict) -> list[tuple[float, float, float]]:
+def _rally(data: dict, problems: Problems) -> list[tuple[float, float, float]]:
     rally = data.get("rallyPoints")
     if rally is None:
         return []
-    if not isinstance(rally, dict):
-        raise PlanFileError(_("'rallyPoints' is not an object."), code="malformed")
-    _check_version(rally, PLAN_RALLY_VERSION, _("The rally points"))
-    if not isinstance(rally.get("points", []), list):
-        raise PlanFileError(_("rallyPoints 'points' is not a list."), code="malformed")
+    try:
+        if not isinstance(rally, dict):
+            raise PlanFileError(_("'rallyPoints' is not an object."), code="malformed")
+        _check_version(rally, PLAN_RALLY_VERSION, _("The rally points"))
+        if not isinstance(rally.get("points", []), list):
+            raise PlanFileError(_("rallyPoints 'points' is not a list."), code="malformed")
+    except PlanFileError as exc:
+        problems.add_error(exc)
+        return []
     points = []
     for number, point in enumerate(rally.get("points") or [], start=1):
         what = _("Rally point %(n)d") % {"n": number}
-        lat, lon = _latlon(point, what)
-        alt = _number(point[2]) if len(point) > 2 else 0.0
-        if alt is None or math.isnan(alt):
-            raise PlanFileError(_("%(what)s: the altitude must be a number.") % {"what": what}, code="malformed")
+        try:
+            lat, lon = _latlon(point, what)
+            alt = _number(point[2]) if len(point) > 2 else 0.0
+            if alt is None or not math.isfinite(alt):
+                raise PlanFileError(_("%(what)s: the altitude must be a number.") % {"what": what}, code="malformed")
+        except PlanFileError as exc:
+            problems.add_error(exc, field=f"rallyPoints.points[{number - 1}]")
+            continue
         points.append((lat, lon, alt))
     return points
 
 
-def plan_import(
-    data: bytes | str | Any, *, speaker: SpeakerConfig = DEFAULT_SPEAKER, max_bytes: int | None = None
-) -> MissionPlan:
-    """Read a QGroundControl ``.plan`` file (bytes, text or an uploaded file).
-
-    Refuses, with a ``PlanFileError`` saying what and where: files over
-    ``max_bytes`` (default ``settings.UPLOAD_MAX_BYTES``), text that is not UTF-8 or
-    not JSON (line and column), another ``fileType``, versions other than the
-    current ones, plans for another firmware (only ArduPilot 3 and generic 0) or
-    vehicle type (only multirotors), ComplexItems (named), commands and frames a
-    route cannot represent (item and command named), swapped or impossible
-    coordinates, and invalid geofence polygons.
-    """
-    text = _read_text(data, max_bytes)
+def _document(text: str) -> dict:
+    """The JSON object of a ``.plan`` file; PlanFileError if it is not one (nothing else can be read then)."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -226,6 +264,8 @@ def plan_import(
             code="json",
             line=exc.lineno,
         ) from None
+    except RecursionError:
+        raise PlanFileError(_("The file is not valid JSON: it is nested too deeply."), code="json") from None
     if not isinstance(document, dict):
         raise PlanFileError(_("The file is JSON but not a QGroundControl plan (not an object)."), code="file_type")
     file_type = document.get("fileType")
@@ -234,51 +274,135 @@ def plan_import(
             _("The file is not a QGroundControl plan: fileType is %(found)r, expected 'Plan'.") % {"found": file_type},
             code="file_type",
         )
-    _check_version(document, PLAN_FILE_VERSION, _("The plan file"))
-    mission = _require(document, "mission", dict, _("The plan"))
-    _check_version(mission, PLAN_MISSION_VERSION, _("The plan's mission"))
+    return document
+
+
+def _check_vehicle(mission: dict, problems: Problems) -> None:
     firmware = mission.get("firmwareType")
-    if firmware not in (FIRMWARE_ARDUPILOT, FIRMWARE_GENERIC):
+    if firmware not in (FIRMWARE_ARDUPILOT, FIRMWARE_GENERIC) or isinstance(firmware, bool):
         found = _named("MAV_AUTOPILOT", firmware) if "firmwareType" in mission else _("(not given)")
-        raise PlanFileError(
-            _(
-                "The plan's firmware (firmwareType) is %(found)s; only ArduPilot (3) and generic (0) plans can be "
-                "imported."
+        problems.add(
+            PlanProblem(
+                _(
+                    "The plan's firmware (firmwareType) is %(found)s; only ArduPilot (3) and generic (0) plans can be "
+                    "imported."
+                )
+                % {"found": found},
+                code="firmware",
+                field="mission.firmwareType",
             )
-            % {"found": found},
-            code="firmware",
         )
     vehicle = mission.get("vehicleType")
-    if vehicle not in MULTIROTOR_TYPES:
+    if vehicle not in MULTIROTOR_TYPES or isinstance(vehicle, bool):
         found = _named("MAV_TYPE", vehicle) if "vehicleType" in mission else _("(not given)")
-        raise PlanFileError(
-            _(
-                "The plan's vehicle type (vehicleType) is %(found)s; only multirotor plans (quadrotor 2, hexarotor 13, "
-                "octorotor 14...) can be imported."
+        problems.add(
+            PlanProblem(
+                _(
+                    "The plan's vehicle type (vehicleType) is %(found)s; only multirotor plans (quadrotor 2, "
+                    "hexarotor 13, octorotor 14...) can be imported."
+                )
+                % {"found": found},
+                code="vehicle_type",
+                field="mission.vehicleType",
             )
-            % {"found": found},
-            code="vehicle_type",
         )
-    entries = _require(mission, "items", list, _("The plan's mission"))
-    if not entries:
-        raise PlanFileError(_("The plan has no mission items."), code="empty")
-    home = None
+
+
+def _home(mission: dict) -> tuple[float, float, float] | None:
+    """``plannedHomePosition`` (lat, lon, alt AMSL m); None when absent or at 0, 0 (QGC's "not set")."""
     planned = mission.get("plannedHomePosition")
-    if planned is not None:
-        lat, lon = (
-            (_number(planned[0]), _number(planned[1]))
-            if isinstance(planned, list) and len(planned) >= 2
-            else (None, None)
+    if planned is None:
+        return None
+    lat, lon = (
+        (_number(planned[0]), _number(planned[1])) if isinstance(planned, list) and len(planned) >= 2 else (None, None)
+    )
+    if lat is None or lon is None or not math.isfinite(lat) or not math.isfinite(lon):
+        raise PlanFileError(_("plannedHomePosition must be [latitude, longitude, altitude]."), code="malformed")
+    if (lat, lon) == (0.0, 0.0):
+        return None
+    lat, lon = _latlon(planned, _("The planned home position"))
+    alt = _number(planned[2]) if len(planned) > 2 else math.nan
+    if alt is None or math.isinf(alt):
+        raise PlanFileError(
+            _("The planned home position: the altitude must be a number (metres above sea level)."), code="malformed"
         )
-        if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-            raise PlanFileError(_("plannedHomePosition must be [latitude, longitude, altitude]."), code="malformed")
-        if (lat, lon) != (0.0, 0.0):
-            lat, lon = _latlon(planned, _("The planned home position"))
-            alt = _number(planned[2]) if len(planned) > 2 else 0.0
-            home = (lat, lon, 0.0 if alt is None or math.isnan(alt) else alt)
-    items = [MissionItem(CMD_NAV_WAYPOINT, 0, x=home[0] if home else 0.0, y=home[1] if home else 0.0, z=0.0)]
-    items += [_plan_item(entry, seq) for seq, entry in enumerate(entries, start=1)]
-    plan = _to_plan(items, home, speaker)
-    plan.fence_polygons, plan.fence_circles = _fence(document)
-    plan.rally_points = _rally(document)
+    return lat, lon, 0.0 if math.isnan(alt) else alt
+
+
+def plan_import(
+    data: bytes | str | Any, *, speaker: SpeakerConfig = DEFAULT_SPEAKER, max_bytes: int | None = None
+) -> MissionPlan:
+    """Read a QGroundControl ``.plan`` file (bytes, text or an uploaded file).
+
+    Heights above mean sea level (frame 0/5) are converted to heights above home with the planned
+    home altitude (``plannedHomePosition[2]``; the plan's ``notes`` say how many). Refuses, with a
+    ``PlanFileError`` listing every problem it finds (item by item, with the item's number, command
+    and field): files over ``max_bytes`` (default ``settings.UPLOAD_MAX_BYTES``), text that is not
+    UTF-8 or not JSON (line and column), another ``fileType``, versions other than the current ones,
+    plans for another firmware (only ArduPilot 3 and generic 0) or vehicle type (only multirotors),
+    ComplexItems (named), commands and frames a route cannot represent, heights above terrain,
+    swapped or impossible coordinates, unreadable geofence shapes and rally points, and a geofence
+    the operating area cannot be made from (``MissionPlan.operating_area``).
+    """
+    text = _read_text(data, max_bytes)
+    document = _document(text)
+    problems = Problems()
+    try:
+        _check_version(document, PLAN_FILE_VERSION, _("The plan file"))
+    except PlanFileError as exc:
+        problems.add_error(exc, field="version")
+    try:
+        mission = _require(document, "mission", dict, _("The plan"))
+    except PlanFileError as exc:
+        problems.add_error(exc, field="mission")
+        problems.check()
+    try:
+        _check_version(mission, PLAN_MISSION_VERSION, _("The plan's mission"))
+    except PlanFileError as exc:
+        problems.add_error(exc, field="mission.version")
+    _check_vehicle(mission, problems)
+    home = None
+    try:
+        home = _home(mission)
+    except PlanFileError as exc:
+        problems.add_error(exc, field="mission.plannedHomePosition")
+    entries = mission.get("items")
+    plan = None
+    if not isinstance(entries, list):
+        problems.add_error(
+            PlanFileError(_("The plan's mission: 'items' is missing or not a list."), code="malformed"),
+            field="mission.items",
+        )
+    elif not entries:
+        problems.add(PlanProblem(_("The plan has no mission items."), code="empty", field="mission.items"))
+    else:
+        items = [MissionItem(CMD_NAV_WAYPOINT, 0, x=home[0] if home else 0.0, y=home[1] if home else 0.0, z=0.0)]
+        bad: set[int] = set()
+        first_item_problem = len(problems.found)
+        for seq, entry in enumerate(entries, start=1):
+            try:
+                items.append(_plan_item(entry, seq))
+            except PlanFileError as exc:
+                command = entry.get("command") if isinstance(entry, dict) else None
+                named = command_name(command) if isinstance(command, int) and not isinstance(command, bool) else None
+                problems.add_error(exc, item=seq, command=named)
+                # Its place held by a waypoint (a DO item by a speed change), so the items after it read as
+                # they would with it mended.
+                is_do = isinstance(command, int) and command >= CMD_DO_CHANGE_SPEED
+                items.append(MissionItem(CMD_DO_CHANGE_SPEED if is_do else CMD_NAV_WAYPOINT, FRAME_MISSION))
+                bad.add(seq)
+        plan = items_to_plan(items, home, speaker, problems, bad=bad)
+        problems.sort_from(first_item_problem)
+    polygons, circles = _fence(document, problems)
+    rally = _rally(document, problems)
+    # The operating area the fence gives: checked even when the items have problems (then without a
+    # route, so only when there is an inclusion shape or a home to place the default area at).
+    probe = plan or MissionPlan([], 0.0, None, home)
+    probe.fence_polygons, probe.fence_circles, probe.rally_points = polygons, circles, rally
+    if plan is not None or home is not None or any(s.inclusion for s in (*polygons, *circles)):
+        try:
+            probe.notes.extend(probe.area_notes())
+        except PlanFileError as exc:
+            problems.add_error(exc)
+    problems.check()
     return plan

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from common.geo import point_problem
 from drones.missions.interop.mission_plan import MissionPlan
-from drones.missions.interop.reading import PlanFileError, _read_text, _to_plan, _zero_nan
+from drones.missions.interop.reading import PlanFileError, Problems, _read_text, _zero_nan, items_to_plan
+from drones.missions.items import CMD_NAV_WAYPOINT, FRAME_MISSION, command_name
 from drones.missions.speaker import DEFAULT_SPEAKER, SpeakerConfig
 from drones.vehicle import MissionItem
 
@@ -63,11 +64,82 @@ def wpl_export_plan(plan: MissionPlan, *, speaker: SpeakerConfig | None = None) 
     return wpl_export(items)
 
 
-def wpl_parse(data: bytes | str | Any, *, max_bytes: int | None = None) -> tuple[list[MissionItem], list[int]]:
-    """Mission items of a WPL file and the (1-based) line each came from; PlanFileError naming the line."""
+def _wpl_line(number: int, line: str, expected_index: int) -> MissionItem:
+    """One item line (1-based ``number``), PlanFileError naming the line and column."""
+    columns = line.rstrip("\r\n").split("\t")
+    if len(columns) != len(WPL_COLUMNS):
+        columns = line.split()
+    if len(columns) != len(WPL_COLUMNS):
+        raise PlanFileError(
+            _("Line %(line)d has %(found)d columns; expected %(expected)d (%(names)s), separated by tabs.")
+            % {"line": number, "found": len(columns), "expected": len(WPL_COLUMNS), "names": ", ".join(WPL_COLUMNS)},
+            code="columns",
+            line=number,
+        )
+    values: list[float] = []
+    for name, column in zip(WPL_COLUMNS, columns, strict=True):
+        try:
+            value = float(column)
+        except ValueError:
+            value = math.nan
+            column_ok = False
+        else:
+            column_ok = math.isfinite(value) or name in _NAN_ALLOWED and math.isnan(value)
+        if not column_ok:
+            raise PlanFileError(
+                _("Line %(line)d, column %(name)s: %(value)r is not a number.")
+                % {"line": number, "name": name, "value": column},
+                code="number",
+                line=number,
+                field=name,
+            )
+        values.append(value)
+    index, _current, frame, command, p1, p2, p3, p4, x, y, z, autocontinue = values
+    for name, value in (("index", index), ("frame", frame), ("command", command)):
+        if not value.is_integer():
+            raise PlanFileError(
+                _("Line %(line)d, column %(name)s: %(value)s is not a whole number.")
+                % {"line": number, "name": name, "value": _fmt(value)},
+                code="number",
+                line=number,
+                field=name,
+            )
+    if int(index) != expected_index:
+        raise PlanFileError(
+            _(
+                "Line %(line)d has item index %(found)d; expected %(expected)d (items must be numbered 0, 1, 2... "
+                "in order)."
+            )
+            % {"line": number, "found": int(index), "expected": expected_index},
+            code="index",
+            line=number,
+            field="index",
+        )
+    return MissionItem(
+        command=int(command),
+        frame=int(frame),
+        x=x,
+        y=y,
+        z=z,
+        param1=_zero_nan(p1),
+        param2=_zero_nan(p2),
+        param3=_zero_nan(p3),
+        param4=_zero_nan(p4),
+        autocontinue=1 if autocontinue else 0,
+    )
+
+
+# Columns where NaN stands for "not used" (QGC writes unused params so); a position must be a number.
+_NAN_ALLOWED = frozenset({"param1", "param2", "param3", "param4", "latitude", "longitude", "altitude"})
+
+
+def _wpl_read(
+    data: bytes | str | Any, problems: Problems, *, max_bytes: int | None
+) -> tuple[list[MissionItem], list[int], set[int]]:
+    """Every item line: the items, the line each came from, and the indexes of lines with a problem (a
+    stand-in item holds their place). The header and an empty file are PlanFileErrors at once."""
     text = _read_text(data, max_bytes)
-    lines = text.splitlines()
-    numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    numbered = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not numbered:
         raise PlanFileError(_("The file is empty."), code="empty")
     header_line, header = numbered[0]
@@ -81,70 +153,42 @@ def wpl_parse(data: bytes | str | Any, *, max_bytes: int | None = None) -> tuple
         )
     items: list[MissionItem] = []
     line_numbers: list[int] = []
+    bad: set[int] = set()
     for number, line in numbered[1:]:
-        columns = line.rstrip("\r\n").split("\t")
-        if len(columns) != len(WPL_COLUMNS):
-            columns = line.split()
-        if len(columns) != len(WPL_COLUMNS):
-            raise PlanFileError(
-                _("Line %(line)d has %(found)d columns; expected %(expected)d (%(names)s), separated by tabs.")
-                % {
-                    "line": number,
-                    "found": len(columns),
-                    "expected": len(WPL_COLUMNS),
-                    "names": ", ".join(WPL_COLUMNS),
-                },
-                code="columns",
-                line=number,
-            )
-        values: list[float] = []
-        for name, column in zip(WPL_COLUMNS, columns, strict=True):
-            try:
-                values.append(float(column))
-            except ValueError:
-                raise PlanFileError(
-                    _("Line %(line)d, column %(name)s: %(value)r is not a number.")
-                    % {"line": number, "name": name, "value": column},
-                    code="number",
-                    line=number,
-                ) from None
-        index, _current, frame, command, p1, p2, p3, p4, x, y, z, autocontinue = values
-        for name, value in (("index", index), ("frame", frame), ("command", command)):
-            if not value.is_integer():
-                raise PlanFileError(
-                    _("Line %(line)d, column %(name)s: %(value)s is not a whole number.")
-                    % {"line": number, "name": name, "value": _fmt(value)},
-                    code="number",
-                    line=number,
-                )
-        if int(index) != len(items):
-            raise PlanFileError(
-                _(
-                    "Line %(line)d has item index %(found)d; expected %(expected)d (items must be numbered 0, 1, 2... "
-                    "in order)."
-                )
-                % {"line": number, "found": int(index), "expected": len(items)},
-                code="index",
-                line=number,
-            )
-        items.append(
-            MissionItem(
-                command=int(command),
-                frame=int(frame),
-                x=x,
-                y=y,
-                z=z,
-                param1=_zero_nan(p1),
-                param2=_zero_nan(p2),
-                param3=_zero_nan(p3),
-                param4=_zero_nan(p4),
-                autocontinue=1 if autocontinue else 0,
-            )
-        )
+        try:
+            items.append(_wpl_line(number, line, len(items)))
+        except PlanFileError as exc:
+            problems.add_error(exc)
+            bad.add(len(items))
+            items.append(MissionItem(CMD_NAV_WAYPOINT, FRAME_MISSION))
         line_numbers.append(number)
     if not items:
         raise PlanFileError(_("The file has a header but no mission items."), code="empty")
+    return items, line_numbers, bad
+
+
+def wpl_parse(data: bytes | str | Any, *, max_bytes: int | None = None) -> tuple[list[MissionItem], list[int]]:
+    """Mission items of a WPL file and the (1-based) line each came from; PlanFileError listing every
+    line with a problem."""
+    problems = Problems()
+    items, line_numbers, _bad = _wpl_read(data, problems, max_bytes=max_bytes)
+    problems.check()
     return items, line_numbers
+
+
+def _wpl_home(item: MissionItem, line: int) -> tuple[float, float, float] | None:
+    """Line 0: home (lat, lon, alt AMSL); None when at 0, 0 (not set)."""
+    if not (math.isfinite(item.x) and math.isfinite(item.y)) or (item.x, item.y) == (0.0, 0.0):
+        return None
+    problem = point_problem(item.x, item.y)
+    if problem:
+        raise PlanFileError(
+            _("Line %(line)d (home): %(problem)s.") % {"line": line, "problem": problem},
+            code="coordinates",
+            line=line,
+            field="latitude/longitude",
+        )
+    return item.x, item.y, item.z if math.isfinite(item.z) else 0.0
 
 
 def wpl_import(
@@ -152,20 +196,22 @@ def wpl_import(
 ) -> MissionPlan:
     """Read ``QGC WPL 110`` text: line 0 is home (lat, lon, alt AMSL; 0, 0 = not set), the rest the mission.
 
-    Refuses what ``plan_import`` refuses, naming the line: a bad header, a wrong
-    column count, text where a number belongs, items out of order, commands or
+    Heights above sea level (frame 0, Mission Planner's "Absolute") are converted with the home
+    altitude. Refuses what ``plan_import`` refuses, listing every problem with its line: a bad
+    header, a wrong column count, text where a number belongs, items out of order, commands or
     frames a route cannot represent, swapped coordinates.
     """
-    items, line_numbers = wpl_parse(data, max_bytes=max_bytes)
-    first = items[0]
+    problems = Problems()
+    items, line_numbers, bad = _wpl_read(data, problems, max_bytes=max_bytes)
     home = None
-    if math.isfinite(first.x) and math.isfinite(first.y) and (first.x, first.y) != (0.0, 0.0):
-        problem = point_problem(first.x, first.y)
-        if problem:
-            raise PlanFileError(
-                _("Line %(line)d (home): %(problem)s.") % {"line": line_numbers[0], "problem": problem},
-                code="coordinates",
-                line=line_numbers[0],
-            )
-        home = (first.x, first.y, first.z if math.isfinite(first.z) else 0.0)
-    return _to_plan(items, home, speaker, line_of=lambda seq: line_numbers[seq])
+    if 0 not in bad:
+        try:
+            home = _wpl_home(items[0], line_numbers[0])
+        except PlanFileError as exc:
+            problems.add_error(exc, item=0, command=command_name(items[0].command))
+    if home is None:
+        items[0] = replace(items[0], x=0.0, y=0.0)
+    plan = items_to_plan(items, home, speaker, problems, bad=bad - {0}, line_of=lambda seq: line_numbers[seq])
+    problems.sort_from(0)
+    problems.check()
+    return plan
