@@ -34,11 +34,16 @@ messages: install
 migrate: install messages
 	$(PY) manage.py migrate --noinput
 
+# SIM_DRONES simulated drones on tcp:127.0.0.1:SIM_BASE_PORT + 10*i. The server gets both in its environment:
+# the embedded telemetry bridge leaves closed the sample drones' links that no simulator listens on
+# (SIM_DRONES=0: all of them; drones/bridge/embedded.py). One Ctrl+C stops the server and the simulators.
 SIM_DRONES ?= 3
 SIM_BASE_PORT ?= 5760
+SERVE_SIM = SIM_DRONES=$(SIM_DRONES) SIM_BASE_PORT=$(SIM_BASE_PORT)
 
 sample: migrate
 	$(PY) manage.py load_sample_county
+	$(PY) manage.py load_sample_basemap
 	$(PY) manage.py load_sample_airspace
 	$(PY) manage.py load_sample_fleet --sim-base-port $(SIM_BASE_PORT)
 	$(PY) manage.py load_sample_campaigns
@@ -49,11 +54,11 @@ sample: migrate
 
 run: sample
 	$(PY) manage.py print_welcome --host $(HOST) --port $(PORT)
-	$(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
+	$(SERVE_SIM) $(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
 
 # For developers: the same with DEBUG on (tracebacks in the browser). Never for a bureau.
 dev: sample
-	DEBUG=1 $(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
+	DEBUG=1 $(SERVE_SIM) $(PY) manage.py serve --host $(HOST) --port $(PORT) --simulated-drones $(SIM_DRONES) --sim-base-port $(SIM_BASE_PORT)
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; a test file stays in one process). Much of it
 # waits on simulated flights and browsers, so two processes pay even on two cores. TEST_WORKERS=0: one process.

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.changes import change_announce
 from campus.models import (
     Department,
     DepartmentPairing,
@@ -233,6 +234,8 @@ def officer_deactivate(*, officer: Officer, actor, reason: str) -> Officer:
     audit_record(
         actor=actor, action="officer.deactivate", obj=officer, before=before, after=snapshot(officer), reason=reason
     )
+    # Other apps react in this transaction (patrol flags the officer's published duties): campus.changes.
+    officer.change_notes = change_announce("officer_deactivated", officer=officer, actor=actor)
     return officer
 
 
@@ -262,11 +265,13 @@ def officer_transfer(*, officer: Officer, station: Station, actor, reason: str) 
             code="same_station",
         )
     before = snapshot(officer)
+    old_station = officer.station
     officer.station = station
     officer.save(update_fields=["station"])
     audit_record(
         actor=actor, action="officer.transfer", obj=officer, before=before, after=snapshot(officer), reason=reason
     )
+    officer.change_notes = change_announce("officer_moved", officer=officer, old_station=old_station, actor=actor)
     return officer
 
 
@@ -382,4 +387,9 @@ def officer_save(*, officer: Officer, actor, reason: str = "") -> Officer:
         after=snapshot(officer),
         reason=reason,
     )
+    officer.change_notes = []
+    if old is not None and old.station_id != officer.station_id:
+        officer.change_notes += change_announce("officer_moved", officer=officer, old_station=old.station, actor=actor)
+    if old is not None and old.active and not officer.active:
+        officer.change_notes += change_announce("officer_deactivated", officer=officer, actor=actor)
     return officer

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from campus import coverage, maps, views
+from campus.calendar import views as calendar_views
 
 app_name = "campus"
 
@@ -23,5 +24,6 @@ urlpatterns = [
     path("map/", maps.map_page, name="map"),
     path("coverage/", coverage.coverage_page, name="coverage"),
     path("coverage/export.xlsx", coverage.coverage_export, name="coverage_export"),
+    path("calendar/years/", calendar_views.year_schedule, name="calendar_year_schedule"),
     path("imports/", include("imports.urls")),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campus import selectors, services
+from campus.changes import change_notes_show
 from campus.forms import EndForm, LiaisonAssignForm, PairingForm, TransferForm
 from campus.models import LiaisonAssignment, Officer, School, Station
 from campus.scope import scope_of
@@ -274,6 +275,7 @@ def officer_deactivate(request, pk: int):
         lambda: services.officer_deactivate(officer=officer, actor=request.user, reason=request.POST.get("reason", "")),
         _("%(officer)s is now inactive; their schools are listed for reassignment.") % {"officer": officer},
     )
+    change_notes_show(request, officer)  # e.g. the published duties that now need cover (campus.changes)
     return redirect("campus:officer_detail", pk=pk)
 
 
@@ -305,4 +307,5 @@ def officer_transfer(request, pk: int):
         ),
         _("%(officer)s now belongs to %(station)s.") % {"officer": officer, "station": station},
     )
+    change_notes_show(request, officer)
     return redirect("campus:officer_detail", pk=pk)

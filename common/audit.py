@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from common.models import AuditLogEntry
 from common.roles import SystemActor
@@ -141,3 +142,92 @@ def save_audited(instance: models.Model, *, actor, action: str, reason: str = ""
         reason=reason,
     )
     return instance
+
+
+# --- reading the log: readable action names -------------------------------------------------------------
+# Action codes are ``<kind>.<verb>`` (``duty.checkin``, ``school.update``, ``export.roster``). The page and the
+# exports show a translated label: the whole code's own label when it has one, else the kind's label and
+# the verb's label. Codes as strings only, like ``LEGACY_OBJECT_TYPES``: ``common`` imports no app.
+
+AUDIT_KINDS: dict[str, Any] = {
+    "activity": _("Police-school activity"),
+    "airspace": _("Airspace zone"),
+    "api_token": _("API token"),
+    "calendar": _("School calendar"),
+    "campaign": _("Publicity campaign"),
+    "campaigns": _("Publicity campaign"),
+    "clip": _("Loudspeaker clip"),
+    "corrective_action": _("Corrective action"),
+    "drill": _("Drill"),
+    "drill_rule": _("Drill rule"),
+    "drone": _("Drone"),
+    "duty": _("Gate duty"),
+    "emergency_plan": _("Emergency plan"),
+    "export": _("Export"),
+    "flight": _("Flight"),
+    "import": _("Import"),
+    "incident": _("Incident"),
+    "liaison": _("Liaison officer"),
+    "login": _("Sign-in"),
+    "mission": _("Mission"),
+    "officer": _("Officer"),
+    "pairing": _("Department pairing"),
+    "patrol": _("Gate duty roster"),
+    "report": _("Report"),
+    "school": _("School"),
+    "station": _("Police station"),
+    "term": _("Term"),
+    "user": _("User account"),
+    "zone": _("Zone"),
+}
+
+_VERBS: dict[str, Any] = {
+    "create": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+    "assign": _("assigned"),
+    "end": _("ended"),
+    "apply": _("applied"),
+    "activate": _("activated"),
+    "deactivate": _("deactivated"),
+    "approve": _("approved"),
+    "cancel": _("cancelled"),
+    "record": _("recorded"),
+    "refused": _("refused"),
+    "publish": _("published"),
+    "generate": _("generated"),
+    "revoke": _("revoked"),
+    "status": _("status changed"),
+    "escalate": _("escalated"),
+    "transfer": _("transferred"),
+    "start": _("started"),
+    "abort": _("aborted"),
+}
+
+_ACTIONS: dict[str, Any] = {
+    "duty.checkin": _("Gate duty check-in"),
+    "duty.checkin.create": _("Gate duty check-in"),
+    "duty.checkout": _("Gate duty check-out"),
+    "import.apply": _("Import applied"),
+    "login.lockout": _("Sign-in locked after failed attempts"),
+    "login.unlock": _("Sign-in unlocked"),
+    "school.responsibility": _("School: responsible station recomputed"),
+    "user.roles": _("User account: roles changed"),
+    "user.password_set": _("User account: password set"),
+    "incident.report": _("Incident reported"),
+}
+
+
+def action_label(action: str) -> str:
+    """A readable, translated name for an action code (the code itself when nothing is known of it)."""
+    if action in _ACTIONS:
+        return str(_ACTIONS[action])
+    kind, _dot, rest = action.partition(".")
+    if kind not in AUDIT_KINDS:
+        return action
+    verb = rest.rsplit(".", 1)[-1]
+    if verb in _VERBS:
+        detail = str(_VERBS[verb])
+    else:
+        detail = rest.replace("_", " ").replace(".", " ")
+    return f"{AUDIT_KINDS[kind]}: {detail}" if detail else str(AUDIT_KINDS[kind])

@@ -26,8 +26,10 @@ and ``export_view`` runs it:
    export and is not audited, as a drone command refused by the API's role check is not either
    (``drones.api.DroneCommandApi``); refusals from the export's own checks are.
 
-The whole file is built in memory (write-only workbooks, so linear in its rows) and sent in one
-response: it can then still fail with a proper error page, which a stream already under way cannot.
+The whole file is built before the first byte is sent (write-only workbooks, so linear in its rows):
+it can then still fail with a proper error page, which a stream already under way cannot. A small
+file is sent in one response; a large one (past ``common.xlsx.XLSX_IN_MEMORY_MAX_BYTES``) is built
+in a temporary file and streamed from it with ``FileResponse``, so memory stays flat whatever the size.
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from common.audit import audit_record
@@ -187,12 +189,47 @@ def audit_export(
     )
 
 
-def build_export(export: Export, token: ExportToken) -> bytes:
-    """Run ``export``'s build with ``token`` (raises ``ExportCancelled`` once the token is cancelled)."""
+def build_export(export: Export, token: ExportToken) -> bytes | BinaryIO:
+    """Run ``export``'s build with ``token`` (raises ``ExportCancelled`` once the token is cancelled).
+
+    The content is bytes, or for a large file an open file at its start (``common.xlsx.XlsxBook``).
+    """
     token.check()
     content = export.build(token)
-    token.check()  # finished just as the client left: nobody will read it
+    try:
+        token.check()  # finished just as the client left: nobody will read it
+    except ExportCancelled:
+        if hasattr(content, "close"):
+            content.close()
+        raise
     return content.encode("utf-8") if isinstance(content, str) else content
+
+
+class ExportFileResponse(FileResponse):
+    """A ``FileResponse`` an ASGI server reads block by block.
+
+    Django's ASGI handler reads a response through ``__aiter__``; for a synchronous iterator, such as
+    a plain ``FileResponse``'s, that reads the whole file into a list first. Here each block is read
+    in a worker thread as the client takes it, so memory holds one block, not the file.
+    """
+
+    block_size = 64 * 1024
+
+    async def __aiter__(self):
+        blocks = iter(self.streaming_content)
+        read = sync_to_async(next, thread_sensitive=False)
+        while (block := await read(blocks, None)) is not None:
+            yield block
+
+
+def export_response(content: bytes | BinaryIO, export: Export) -> HttpResponse:
+    """The download: bytes in one response, a file streamed from disk in blocks (and closed after)."""
+    if isinstance(content, bytes | bytearray):
+        response: HttpResponse = HttpResponse(content, content_type=export.export_content_type)
+    else:
+        response = ExportFileResponse(content, content_type=export.export_content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 def _runner(func: Callable[..., T], *, same_thread: bool) -> Callable[..., Any]:
@@ -260,9 +297,7 @@ async def run_export(request: HttpRequest, export: Export) -> HttpResponse:
     finally:
         SLOTS.release()
     await audit(export, rows=token.rows, outcome="done")
-    response = HttpResponse(content, content_type=export.export_content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    return response
+    return export_response(content, export)
 
 
 def export_view(view: Callable[..., HttpResponse]) -> Callable[..., Any]:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +25,9 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.audit import object_type_current
+from common import audit_log as audit_log_page
 from common.dashboard import dashboard_for, overview_cards_for, section_as_dict
+from common.exports import Export, export_view
 from common.login_throttle import client_ip
 from common.models import ApiToken
 from common.permissions import HasCapability, capability_required
@@ -41,13 +43,54 @@ def home(request):
     return render(request, "home.html", {"overview_cards": overview_cards_for(user), "sections": dashboard_for(user)})
 
 
+@export_view
 @capability_required(Capability.VIEW_AUDIT)
 def audit_log(request):
-    filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id", "actor")}
-    page = Paginator(audit_log_list(**filters), 50).get_page(request.GET.get("page"))
-    for entry in page:  # entries written before their model moved show its label now
-        entry.object_type_now = object_type_current(entry.object_type)
-    return render(request, "common/audit_log.html", {"page": page, "filters": filters})
+    """The audit log, filtered by date range, person, kind and object; ``?export=csv|xlsx`` downloads the
+    filtered entries (the download is audited as ``export.audit_log``)."""
+    form = audit_log_page.AuditLogFilterForm(request.GET or None)
+    fmt = request.GET.get("export", "")
+    if fmt and fmt not in audit_log_page.EXPORT_FORMATS:
+        return HttpResponse(
+            _("The parameter “export” must be “csv” or “xlsx”."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    if fmt and form.is_bound and not form.is_valid():
+        errors = "; ".join(str(m) for found in form.errors.values() for m in found)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    entries = audit_log_page.audit_log_filtered(form) if form.is_bound else audit_log_list()
+    params = form.params() if form.is_bound else {}
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return Export(
+            kind="audit_log",
+            fmt="csv",
+            build=lambda token: audit_log_page.audit_log_csv(entries, token),
+            filename=f"audit-log-{stamp}.csv",
+            content_type="text/csv; charset=utf-8",
+            params=params,
+        )
+    if fmt == "xlsx":
+        return Export(
+            kind="audit_log",
+            fmt="xlsx",
+            build=lambda token: audit_log_page.audit_log_xlsx(entries, params, token),
+            filename=f"audit-log-{stamp}.xlsx",
+            params=params,
+        )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    audit_log_page.decorate(page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    return render(
+        request,
+        "common/audit_log.html",
+        {
+            "page": page,
+            "form": form if form.is_bound else audit_log_page.AuditLogFilterForm(),
+            "query": query.urlencode(),
+        },
+    )
 
 
 class ApiTokenCreateForm(forms.Form):

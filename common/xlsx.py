@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+import tempfile
+from copy import copy
+from typing import Any, BinaryIO
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Past this size a saved workbook goes to a temporary file and is streamed (``XlsxBook.content``).
+XLSX_IN_MEMORY_MAX_BYTES = 1024 * 1024
 
 # OWASP "CSV injection": a spreadsheet may evaluate text that starts with one of these.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -86,22 +91,38 @@ class XlsxSheet:
         self._book = book
         self._sheet = worksheet
         self._formats = formats
+        # One style per combination in use, registered with the workbook once: setting a font, fill or
+        # format on every cell hashes the style objects each time, which cost more than writing the cell.
+        self._styles: dict[tuple, StyleArray] = {}
+        self._fills: list[PatternFill | None] = []
+
+    def _style(self, formula: bool, bold: bool, fill: PatternFill | None, number_format: str | None) -> StyleArray:
+        key = (formula, bold, id(fill) if fill is not None else None, number_format)  # a fill's hash is slow
+        style = self._styles.get(key)
+        if style is None:
+            template = WriteOnlyCell(self._sheet)
+            if formula:
+                template.quotePrefix = True
+            if bold:
+                template.font = _BOLD
+            if fill is not None:
+                template.fill = fill
+            if number_format:
+                template.number_format = number_format
+            style = self._styles[key] = template._style
+            self._fills.append(fill)  # keeps the id in the key from being reused by another fill
+        return style
 
     def _cell(self, value: Any, index: int, *, bold: bool, fill: PatternFill | None) -> Any:
         formula = looks_like_formula(value)
         number_format = self._formats.get(index) if value is not None else None
         if not (formula or bold or fill or number_format):
             return value  # a bare value costs openpyxl far less than a styled cell
-        cell = WriteOnlyCell(self._sheet, value=value)
+        cell = WriteOnlyCell(self._sheet)
+        cell._style = copy(self._style(formula, bold, fill, number_format))
+        cell.value = value
         if formula:
             cell.data_type = "s"
-            cell.quotePrefix = True
-        if bold:
-            cell.font = _BOLD
-        if fill is not None:
-            cell.fill = fill
-        if number_format:
-            cell.number_format = number_format
         return cell
 
     def header(self, values: list[Any]) -> None:
@@ -153,7 +174,23 @@ class XlsxBook:
             page.header(header)
         return page
 
-    def content(self) -> bytes:
-        buffer = io.BytesIO()
-        self.workbook.save(buffer)
-        return buffer.getvalue()
+    def content(self) -> bytes | BinaryIO:
+        """The saved workbook: its bytes when it is small, else an open temporary file at its start.
+
+        A workbook past ``XLSX_IN_MEMORY_MAX_BYTES`` is written to disk and streamed from there
+        (``common.exports`` sends it with ``FileResponse``, which closes and so deletes it), so a
+        whole term's roster never sits in memory twice, as the zip and as the response.
+        """
+        spool = tempfile.SpooledTemporaryFile(max_size=XLSX_IN_MEMORY_MAX_BYTES)  # noqa: SIM115 - returned open
+        try:
+            self.workbook.save(spool)
+            if spool.tell() <= XLSX_IN_MEMORY_MAX_BYTES:  # still in memory: the spool rolls over past it
+                spool.seek(0)
+                content = spool.read()
+                spool.close()
+                return content
+            spool.seek(0)
+            return spool
+        except BaseException:
+            spool.close()
+            raise

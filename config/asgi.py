@@ -21,7 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from common.websockets import OriginValidator  # noqa: E402
 
-WEBSOCKET_APPS = ("incidents", "patrol", "drones")
+WEBSOCKET_APPS = ("incidents", "patrol", "drones", "notices")
 
 
 def websocket_urlpatterns() -> list:

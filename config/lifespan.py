@@ -4,17 +4,39 @@
 job on the server's own event loop, so the embedded telemetry bridge writes to the in-memory channel
 layer and cache the web side reads; on shut-down it cancels them and waits for them. Other scopes pass
 straight through. The jobs: incident escalation (incidents), the embedded telemetry bridge (drones).
+
+Shut-down is bounded: a job that has not ended ``shutdown_timeout_s`` after it was cancelled is logged by
+name and left behind, so one Ctrl+C always ends the server (a second one is never needed to get past a
+stuck job).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from common.jobs import Job, JobRunner
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 10.0
 
 
 class Lifespan:
-    def __init__(self, app, *, jobs: list[Job] | None = None) -> None:
+    def __init__(self, app, *, jobs: list[Job] | None = None, shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
         self.app = app
         self.runner = JobRunner(jobs)
+        self.shutdown_timeout_s = shutdown_timeout_s
+
+    async def stop_jobs(self) -> None:
+        """Cancel the jobs and wait for them, at most ``shutdown_timeout_s``."""
+        tasks = list(self.runner.tasks)
+        try:
+            await asyncio.wait_for(asyncio.shield(self.runner.stop()), self.shutdown_timeout_s)
+        except TimeoutError:
+            stuck = ", ".join(t.get_name() for t in tasks if not t.done())
+            log.error("background job(s) %s still running %.0f s after cancelling: shutting down without them",
+                      stuck, self.shutdown_timeout_s)  # fmt: skip
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "lifespan":
@@ -25,11 +47,11 @@ class Lifespan:
                 try:
                     self.runner.start()
                 except Exception as exc:  # noqa: BLE001 - report start-up failure to the server, which exits
-                    await self.runner.stop()
+                    await self.stop_jobs()
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.runner.stop()
+                await self.stop_jobs()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from campus import api as campus_api
 from common import views as common_views
+from common.tile_views import tile as map_tile
 
 admin.site.site_header = "SchoolSafe"
 
@@ -20,12 +21,15 @@ urlpatterns = [
     path("accounts/token/revoke-all/", common_views.api_tokens_revoke_all_view, name="api_tokens_revoke_all"),
     path("audit/", common_views.audit_log, name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.<str:ext>", map_tile, name="map_tile"),
     path("campus/", include("campus.urls")),
     path("drones/", include("drones.urls")),
     path("patrol/", include("patrol.urls")),
     path("incidents/", include("incidents.urls")),
     path("drills/", include("drills.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("notices/", include("notices.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", common_views.api_root, name="api_root"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -53,6 +57,7 @@ urlpatterns = [
     path("api/incidents/", include("incidents.api_urls")),
     path("api/drills/", include("drills.api_urls")),
     path("api/campaigns/", include("campaigns.api_urls")),
+    path("api/notices/", include("notices.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

@@ -12,6 +12,7 @@ class DrillsConfig(AppConfig):
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
         from common.sections import school_section_register
+        from notices.kinds import notice_kind_register
 
         nav_group_register(key="drills", label=_("Drills"), order=400)
         for order, (url_name, label) in enumerate(
@@ -30,3 +31,6 @@ class DrillsConfig(AppConfig):
             context="drills.school_section.school_safety",
             order=100,
         )
+        # Bell only by default: drills e-mails its reminders itself (drills.reminders).
+        notice_kind_register("drill_reminder", _("Drill reminder"), default_channels=())
+        notice_kind_register("plan_reminder", _("Emergency plan review reminder"), default_channels=())

@@ -16,6 +16,11 @@ Status of each (type, period) item, with ``today``:
 - ``due``: unmet, more time left;
 - ``upcoming``: the period has not started (not counted in totals).
 
+A school counts from when it entered the registry (``drills.selectors.school_registered_on``): a
+period that ended before, or that leaves the school fewer than ``MIN_MONTH_DAYS`` days from that date
+to its end, requires nothing of it, so a school imported in November is not overdue for September.
+Schools whose registration the records do not tell count from the start of the term.
+
 Corrective actions are overdue when still open after their due date.
 """
 
@@ -33,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from campus.models import School, Station, Term
 from drills.models import CorrectiveAction, Drill, DrillRule, DrillType
 from drills.rules import rules_active, rules_for_school
+from drills.selectors import school_registered_on
 
 MIN_MONTH_DAYS = 15
 
@@ -199,11 +205,13 @@ class SchoolCompliance:
     items: list[Item]
     actions_overdue: int
     totals: Totals
+    registered_on: dt.date | None = None  # counted from this date (None: from the start of the term)
 
     def as_dict(self) -> dict:
         return {
             "school": {"id": self.school.pk, "code": self.school.code, "name": self.school.name},
             "term": {"id": self.term.pk, "name": str(self.term)},
+            "registered_on": self.registered_on.isoformat() if self.registered_on else None,
             "totals": self.totals.as_dict(),
             "items": [
                 {
@@ -271,15 +279,31 @@ def _totals(items: list[Item], actions_overdue: int) -> Totals:
     return totals
 
 
+def period_required(period: Period, registered_on: dt.date | None) -> bool:
+    """Whether a school registered on ``registered_on`` owes the period's drills (see the module docstring)."""
+    if registered_on is None or registered_on <= period.start:
+        return True
+    return (period.end - registered_on).days + 1 >= MIN_MONTH_DAYS
+
+
 def compliance_items(
-    *, school: School, periods: dict[str, list[Period]], rules: list[DrillRule], held: list[HeldDrill], today: dt.date
+    *,
+    school: School,
+    periods: dict[str, list[Period]],
+    rules: list[DrillRule],
+    held: list[HeldDrill],
+    today: dt.date,
+    registered_on: dt.date | None = None,
 ) -> list[Item]:
+    """One item per (drill type, period) the school's rules require, from ``registered_on`` if given."""
     grouped: dict[tuple[int, str], list[DrillRule]] = defaultdict(list)
     for rule in rules_for_school(school, rules=rules):
         grouped[(rule.drill_type_id, rule.period)].append(rule)
     items: list[Item] = []
     for (_type_id, kind), group in sorted(grouped.items(), key=lambda kv: (kv[1][0].drill_type.name, kv[0][1])):
         for period in periods[kind]:
+            if not period_required(period, registered_on):
+                continue
             item = Item(
                 drill_type=group[0].drill_type,
                 period=period,
@@ -301,9 +325,12 @@ def school_compliance(*, school: School, term: Term, today: dt.date) -> SchoolCo
     periods = term_periods(term)
     year = periods[DrillRule.Period.YEAR][0]
     held = held_drills(school_ids=[school.pk], start=year.start, end=year.end).get(school.pk, [])
-    items = compliance_items(school=school, periods=periods, rules=rules_active(), held=held, today=today)
+    registered_on = school_registered_on(schools=[school]).get(school.pk)
+    items = compliance_items(
+        school=school, periods=periods, rules=rules_active(), held=held, today=today, registered_on=registered_on
+    )
     actions = overdue_actions_count(school_ids=[school.pk], today=today).get(school.pk, 0)
-    return SchoolCompliance(school, term, items, actions, _totals(items, actions))
+    return SchoolCompliance(school, term, items, actions, _totals(items, actions), registered_on)
 
 
 @dataclass
@@ -351,7 +378,7 @@ class Board:
 def compliance_board(*, term: Term, today: dt.date, schools) -> Board:
     """Compliance of every school in ``schools`` (a QuerySet), grouped by responsible station, with totals.
 
-    Three queries whatever the number of schools: rules, held drills, overdue actions.
+    Four queries whatever the number of schools: rules, held drills, overdue actions, registration dates.
     """
     school_list = list(schools.select_related("responsible_station").order_by("responsible_station__name", "code"))
     ids = [s.pk for s in school_list]
@@ -360,11 +387,20 @@ def compliance_board(*, term: Term, today: dt.date, schools) -> Board:
     rules = rules_active()
     held = held_drills(school_ids=ids, start=year.start, end=year.end)
     actions = overdue_actions_count(school_ids=ids, today=today)
+    registered = school_registered_on(schools=school_list)
     rows: dict[int | None, StationRow] = {}
     county = Totals()
     for school in school_list:
-        items = compliance_items(school=school, periods=periods, rules=rules, held=held.get(school.pk, []), today=today)
-        result = SchoolCompliance(school, term, items, actions.get(school.pk, 0), Totals())
+        registered_on = registered.get(school.pk)
+        items = compliance_items(
+            school=school,
+            periods=periods,
+            rules=rules,
+            held=held.get(school.pk, []),
+            today=today,
+            registered_on=registered_on,
+        )
+        result = SchoolCompliance(school, term, items, actions.get(school.pk, 0), Totals(), registered_on)
         result.totals = _totals(items, result.actions_overdue)
         key = school.responsible_station_id
         if key not in rows:

@@ -25,7 +25,7 @@ from drills.compliance import (
 from drills.models import Drill, DrillRule, EmergencyPlan, EmergencyPlanVersion
 from drills.plans.services import REVIEW_DUE_SOON, REVIEW_OVERDUE, required_scenarios, review_status
 from drills.rules import rules_active
-from drills.selectors import drill_schools_visible, drills_visible, term_default
+from drills.selectors import drill_schools_visible, drills_visible, school_registered_on, term_default
 
 MAX_LINES = 8
 
@@ -55,7 +55,7 @@ def drills_section(*, user, now: dt.datetime) -> Section | None:
         drill_schools_visible(user)
         .filter(active=True)
         .select_related(None)
-        .only("pk", "level", "boarding", "school_bus")
+        .only("pk", "code", "level", "boarding", "school_bus")  # code: school_registered_on
         .order_by("pk")
     )
     rules = rules_active()
@@ -167,9 +167,17 @@ def _compliance_counts(
     periods = term_periods(term)
     year = periods[DrillRule.Period.YEAR][0]
     held = held_drills(school_ids=ids, start=year.start, end=year.end)
+    registered = school_registered_on(schools=schools)
     behind_schools = overdue_drills = due_soon_schools = due_soon_drills = 0
     for school in schools:
-        items = compliance_items(school=school, periods=periods, rules=rules, held=held.get(school.pk, []), today=today)
+        items = compliance_items(
+            school=school,
+            periods=periods,
+            rules=rules,
+            held=held.get(school.pk, []),
+            today=today,
+            registered_on=registered.get(school.pk),
+        )
         overdue = [i.missing for i in items if i.status == Status.OVERDUE]
         due_soon = [i.missing for i in items if i.status == Status.DUE_SOON]
         behind_schools += bool(overdue)

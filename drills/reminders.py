@@ -20,6 +20,7 @@ from campus.models import LiaisonAssignment, School, SchoolStaff
 from drills.compliance import Status, compliance_board
 from drills.models import CorrectiveAction, Reminder
 from drills.selectors import liaison_officer, school_staff_users, term_for_date
+from notices.services import notice_send
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def reminder_send(*, key: str, user, message: str, now: dt.datetime | None = Non
             )
     except IntegrityError:  # sent by a concurrent run
         return None
+    notice_send(users=[user], kind="drill_reminder", title=message[:300], dedupe_key=key[:200])  # the bell
     if email_enabled() and user is not None and user.email:
         # After commit: a rolled-back plan must not have mailed anybody.
         transaction.on_commit(lambda: _email(reminder.pk, user.email, message))

@@ -89,3 +89,44 @@ def school_staff_users(school: School) -> list:
 
 def reminders_for(user) -> QuerySet[Reminder]:
     return Reminder.objects.filter(user=user).order_by("-sent_at", "-id")
+
+
+def school_registered_on(*, schools: list[School]) -> dict[int, dt.date]:
+    """The local date each school entered the registry, for the schools the records tell it of. One query.
+
+    Two records say when: the audit entry of a school created in the registry pages
+    (``school.create``, by primary key: exact), else the latest applied school import whose report
+    lists the school's code as created (by code: a code created again was deleted in between, so the
+    latest creation is this school's). Schools with neither (loaded before the log, or by the sample
+    loader) are left out: their compliance counts from the start of the term as before.
+    """
+    from django.db.models import JSONField, Value
+
+    from campus.import_kinds import RegistryKind
+    from common.audit import object_type_aliases
+    from common.models import AuditLogEntry
+    from imports.models import ImportBatch
+
+    if not schools:
+        return {}
+    created = AuditLogEntry.objects.filter(
+        object_type__in=object_type_aliases("campus.school"),
+        action="school.create",
+        object_id__in=[str(school.pk) for school in schools],
+    ).values_list("object_id", "at", Value(None, output_field=JSONField()))
+    # No ORDER BY inside a UNION (the models' default orderings): the rows are merged below.
+    imported = ImportBatch.objects.filter(
+        kind=RegistryKind.SCHOOLS, status=ImportBatch.Status.APPLIED, created_count__gt=0, applied_at__isnull=False
+    ).values_list(Value(""), "applied_at", "report")
+    audited: dict[int, dt.datetime] = {}
+    by_code: dict[str, dt.datetime] = {}
+    for object_id, at, report in created.order_by().union(imported.order_by(), all=True):
+        if report is None:
+            audited[int(object_id)] = min(at, audited.get(int(object_id), at))
+            continue
+        for row in report.get("rows", []):
+            if row.get("action") == "create" and at >= by_code.get(row.get("key"), at):
+                by_code[row["key"]] = at
+    found = {school.pk: by_code[school.code] for school in schools if school.code in by_code}
+    found.update(audited)
+    return {pk: timezone.localtime(at).date() for pk, at in found.items()}

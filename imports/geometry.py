@@ -1,9 +1,11 @@
 """Positions in imports: from the declared datum to WGS-84, checked with ``common.geo``.
 
-Conversions run once over all records with NumPy. ``point_problem`` (out of
-range, swapped, outside China) judges the converted WGS-84 values, except that
-values already out of range or swapped in the file are reported as the file
-wrote them: converting nonsense only gives different nonsense. Polygons are
+Conversions run once over all records with NumPy. ``position_problem`` (out of
+range, swapped, outside China; translated, unlike ``common.geo.point_problem``)
+judges the converted WGS-84 values, except that values already out of range or
+swapped in the file are reported as the file wrote them: converting nonsense only
+gives different nonsense. The GCJ-02 and BD-09 offsets exist only inside China, so
+a position outside China is never converted: it is reported as written. Polygons are
 checked for validity in the file's coordinates (so the place named by
 ``explain_validity`` is one the user can find), then every vertex is
 converted and the result is checked again with ``common.geo.validate_polygon``.
@@ -23,7 +25,7 @@ from shapely.geometry import MultiPolygon
 from shapely.validation import explain_validity
 
 from common import geo
-from common.geo import Crs, GeometryError, point_problem, to_wgs84, validate_polygon
+from common.geo import Crs, GeometryError, to_wgs84, validate_polygon
 from imports.columns import Checker
 
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
@@ -45,11 +47,40 @@ def in_china(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         )
 
 
+def position_problem(lat: float, lon: float) -> str | None:
+    """Why a WGS-84 (lat, lon) cannot be a place in China, or None if it can; in the reader's language.
+
+    The same judgement as ``common.geo.point_problem`` (which stays English for logs and the API's
+    geometry checks), worded for the import report.
+    """
+    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
+        return _("latitude and longitude are required")
+    if not (-90.0 <= lat <= 90.0):
+        if geo.in_china(lon, lat):
+            return _("latitude %(lat)s and longitude %(lon)s look swapped") % {"lat": lat, "lon": lon}
+        return _("latitude %(lat)s is out of range (-90..90)") % {"lat": lat}
+    if not (-180.0 <= lon <= 180.0):
+        return _("longitude %(lon)s is out of range (-180..180)") % {"lon": lon}
+    if geo.in_china(lat, lon):
+        return None
+    if geo.in_china(lon, lat):
+        return _("latitude %(lat)s and longitude %(lon)s look swapped") % {"lat": lat, "lon": lon}
+    return _("(%(lat)s, %(lon)s) is outside China") % {"lat": lat, "lon": lon}
+
+
 def input_problem(lat: float, lon: float) -> str | None:
     """What is wrong with a position as the file wrote it, if it is out of range or swapped."""
     out_of_range = not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0)
     swapped = geo.in_china(lon, lat) and not geo.in_china(lat, lon)
-    return point_problem(lat, lon) if out_of_range or swapped else None
+    return position_problem(lat, lon) if out_of_range or swapped else None
+
+
+def not_converted(lat: float, lon: float, crs: Crs) -> str:
+    """The message for a position outside China in a file declared GCJ-02 or BD-09: left as written."""
+    return _(
+        "(%(lat)s, %(lon)s) is outside China, where the %(crs)s offset does not apply: it was not converted. "
+        "Check the coordinates, or declare WGS-84 if they are GPS positions."
+    ) % {"lat": lat, "lon": lon, "crs": geo.CRS_LABELS[crs]}
 
 
 def after_conversion(crs: Crs) -> str:
@@ -94,16 +125,22 @@ def convert_points(
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
     given = ~np.isnan(lat) & ~np.isnan(lon)
-    with np.errstate(all="ignore"):
-        lon_out, lat_out = to_wgs84(lon, lat, crs)
-    lat_out = np.array(lat_out, dtype=float)
-    lon_out = np.array(lon_out, dtype=float)
-    ok = given & in_china(lat_out, lon_out)
+    # The China offsets are defined inside China only: a position outside it is not converted.
+    convertible = given & (in_china(lat, lon) if crs is not Crs.WGS84 else True)
+    lat_out = np.full(len(lat), np.nan)
+    lon_out = np.full(len(lon), np.nan)
+    if convertible.any():
+        with np.errstate(all="ignore"):
+            lon_conv, lat_conv = to_wgs84(lon[convertible], lat[convertible], crs)
+        lat_out[convertible], lon_out[convertible] = lat_conv, lon_conv
+    ok = convertible & in_china(lat_out, lon_out)
     for index in np.flatnonzero(given & ~ok):
         lat_in, lon_in = float(lat[index]), float(lon[index])
         problem = input_problem(lat_in, lon_in)
+        if problem is None and not convertible[index]:
+            problem = not_converted(lat_in, lon_in, crs)
         if problem is None:
-            problem = (point_problem(float(lat_out[index]), float(lon_out[index])) or "") + after_conversion(crs)
+            problem = (position_problem(float(lat_out[index]), float(lon_out[index])) or "") + after_conversion(crs)
         value = shown[index] if shown is not None and shown[index] else f"{lat_in!r}, {lon_in!r}"
         checker.error(int(index), column, problem, value)
     lat_out[~ok] = np.nan
@@ -174,6 +211,9 @@ def convert_polygons(
             continue
         minx, miny, maxx, maxy = shape.bounds
         problem = input_problem(miny, minx) or input_problem(maxy, maxx)
+        if problem is None and crs is not Crs.WGS84:
+            outside = [(y, x) for y, x in ((miny, minx), (maxy, maxx)) if not geo.in_china(y, x)]
+            problem = not_converted(*outside[0], crs) if outside else None
         if problem:
             checker.error(index, column, _("Polygon vertex: %(problem)s") % {"problem": problem})
             continue
@@ -181,6 +221,13 @@ def convert_polygons(
     converted = shapely.transform(candidates, _transformer(crs))
     result = np.full(count, None, dtype=object)
     for index in np.flatnonzero(~shapely.is_missing(converted)):
+        minx, miny, maxx, maxy = converted[index].bounds
+        problem = position_problem(miny, minx) or position_problem(maxy, maxx)
+        if problem:
+            checker.error(
+                int(index), column, _("Polygon vertex: %(problem)s") % {"problem": problem} + after_conversion(crs)
+            )
+            continue
         try:
             result[index] = validate_polygon(converted[index])
         except GeometryError as exc:

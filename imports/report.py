@@ -93,9 +93,15 @@ class RowAction:
     key: str
     action: Action
     changes: tuple[str, ...] = ()
+    # What the preview shows of the record as it would be stored, when the kind says (schools: ``name``,
+    # ``lat``/``lon`` in WGS-84 after any datum conversion, the computed ``station`` and ``zone``).
+    details: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "key": self.key, "action": self.action.value, "changes": list(self.changes)}
+        data = {"row": self.row, "key": self.key, "action": self.action.value, "changes": list(self.changes)}
+        if self.details:
+            data["details"] = dict(self.details)
+        return data
 
 
 @dataclass

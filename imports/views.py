@@ -122,6 +122,7 @@ def import_detail(request, pk: int):
             "action": action,
             "actions": list(labels.items()),
             "notes": report.get("notes", {}),
+            "with_details": any("details" in r for r in report.get("rows", [])),
         },
     )
 

@@ -19,6 +19,7 @@ class IncidentsConfig(AppConfig):
         from common.nav import nav_entry_register, nav_group_register
         from common.roles import Capability
         from incidents.escalation import escalation_job
+        from notices.kinds import notice_kind_register
 
         nav_group_register(key="incidents", label=_("Incidents"), order=300)
         for order, (url_name, label, visible) in enumerate(
@@ -35,3 +36,5 @@ class IncidentsConfig(AppConfig):
         section_register(key="incidents", provider="incidents.dashboard.incidents_section", order=300)
         # Escalating unacknowledged reports runs in every web process (INCIDENT_ESCALATE_INTERVAL_S; 0 = off).
         job_register(name="incident escalation", start=escalation_job)
+        notice_kind_register("incident_routed", _("Incident routed to me"), default_channels=("email", "webhook"))
+        notice_kind_register("incident_escalated", _("Incident escalated"), default_channels=("email", "webhook"))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from common.audit import audit_record
 from common.roles import SYSTEM
 from incidents.models import Incident, IncidentEvent, IncidentStatus
-from incidents.notify import publish_on_commit
+from incidents.notify import incident_notice_escalated, publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def incident_escalate(*, incident_id: int, now: dt.datetime) -> Incident | None:
             school=False,
             head=level == Escalation.STATION_HEAD,
         )
+        incident_notice_escalated(incident, level)
     Incident.objects.filter(pk=incident.pk).update(escalation=incident.escalation, escalated_at=now)
     return incident
 

@@ -14,6 +14,7 @@ import logging
 import uuid
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from common.publish import channel_publish, run_after_commit
 
@@ -117,3 +118,47 @@ def incident_notify_new(incident_id: int) -> None:
     School staff hear only of later changes; the reporter already knows.
     """
     publish(incident_id, "new", school=False)
+    incident_notice_routed(incident_id)
+
+
+def incident_notice_routed(incident_id: int) -> None:
+    """Put a new report in its liaison officer's notices (the bell; e-mail / SMS as they chose)."""
+    from notices.services import notice_send
+
+    incident = _load(incident_id)
+    officer = incident.liaison_officer if incident is not None else None
+    if officer is None or officer.user is None:
+        return
+    notice_send(
+        users=[officer.user],
+        kind="incident_routed",
+        title=gettext_noop("Incident %(reference)s at %(school)s was routed to you"),
+        body=gettext_noop("Open the report to acknowledge it."),
+        params={"reference": incident.reference, "school": incident.school.name},
+        url=reverse("incidents:handle-detail", kwargs={"pk": incident.pk}),
+        urgent=incident.severity in ("high", "urgent"),
+        dedupe_key=f"incident-{incident.pk}-routed-{officer.pk}",
+    )
+
+
+def incident_notice_escalated(incident, level: int) -> None:
+    """Tell whoever an escalation reached (the station head; at the brigade level its schedulers); urgent."""
+    from django.contrib.auth import get_user_model
+
+    from common.roles import Role
+    from notices.services import notice_send
+
+    head = incident.station.head if incident.station else None
+    if level == 1:
+        users = [head.user] if head is not None and head.user is not None else []
+    else:
+        users = get_user_model().objects.filter(groups__name=Role.BRIGADE_SCHEDULER, is_active=True)
+    notice_send(
+        users=users,
+        kind="incident_escalated",
+        title=gettext_noop("Incident %(reference)s at %(school)s not acknowledged in time: escalated to you"),
+        params={"reference": incident.reference, "school": incident.school.name},
+        url=reverse("incidents:handle-detail", kwargs={"pk": incident.pk}),
+        urgent=True,
+        dedupe_key=f"incident-{incident.pk}-escalation-{level}",
+    )

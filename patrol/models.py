@@ -362,3 +362,44 @@ class GuardPatrol(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift} {self.staff}"
+
+
+class DutyBreak(models.Model):
+    """A published duty that a later change broke (leave, a transfer, a closure...), until it is covered again.
+
+    Written in the same transaction as the change. ``assignment`` empties when a re-plan releases the duty;
+    the break stays open until the shift's place in ``role`` is filled again (``cleared_at``).
+    """
+
+    class Reason(models.TextChoices):
+        TRANSFER = "transfer", _("Transferred to another station")
+        INACTIVE = "inactive", _("No longer active")
+        LEAVE = "leave", _("On leave or another duty")
+        CLOSURE = "closure", _("School closed")
+        BELLS = "bells", _("Bell time changed")
+        POST = "post", _("Post closed or changed")
+
+    shift = models.ForeignKey(DutyShift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="breaks")
+    assignment = models.ForeignKey(DutyAssignment, verbose_name=_("duty"), on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="breaks")  # fmt: skip
+    staff = models.ForeignKey(DutyStaff, verbose_name=_("staff"), on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("role"), max_length=16, choices=DutyRole.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    broken_at = models.DateTimeField(_("broken at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broken duty")
+        verbose_name_plural = _("broken duties")
+        ordering = ["shift__start", "shift_id", "role"]
+        constraints = [
+            # One open break per duty: a second change over the same duty adds nothing to cover.
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(cleared_at__isnull=True), name="duty_break_one_open_per_duty"
+            )
+        ]
+        indexes = [models.Index(fields=["cleared_at", "shift"], name="patrol_break_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.staff} @ {self.shift}: {self.get_reason_display()}"

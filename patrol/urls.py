@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from patrol.duty import breaks_views
 from patrol.duty import views as duty_views
 from patrol.roster import generate_views
 from patrol.roster import views as roster_views
@@ -39,6 +40,7 @@ roster_patterns = [
     path("terms/<int:pk>/generate/", generate_views.generate_term, name="generate-term"),
     path("roster/", roster_views.roster_home, name="roster-home"),
     path("roster/terms/<int:term_id>/", roster_views.roster_term, name="roster-term"),
+    path("roster/terms/<int:term_id>/breaks/", breaks_views.roster_breaks, name="roster-breaks"),
     path("roster/terms/<int:term_id>/week/", roster_views.roster_week, name="roster-week"),
     path("roster/terms/<int:term_id>/sheet/", roster_views.roster_sheet, name="roster-sheet"),
     path("roster/terms/<int:term_id>/export/", roster_views.roster_export, name="roster-export"),

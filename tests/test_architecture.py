@@ -20,10 +20,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Top-level packages that are apps.
-APP_ROOTS = ("common", "campus", "patrol", "drones", "simulators", "imports", "incidents", "drills", "campaigns")
+APP_ROOTS = (
+    "common",
+    "campus",
+    "patrol",
+    "drones",
+    "simulators",
+    "imports",
+    "incidents",
+    "drills",
+    "campaigns",
+    "notices",
+    "reports",
+)
 # The layer of each app; an import from a lower layer into a higher one is a violation. ``imports`` (the
-# import framework) sits under every app that registers import kinds, campus included.
-LAYER = {"common": 0, "imports": 1, "campus": 2}  # everything else: 3
+# import framework) sits under every app that registers import kinds, campus included; ``notices`` (the
+# notification centre) under every app that sends notices.
+LAYER = {"common": 0, "imports": 1, "notices": 1, "campus": 2}  # everything else: 3
 REST_LAYER = 3
 
 

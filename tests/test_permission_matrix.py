@@ -37,8 +37,10 @@ from tests.factories import (
     square,
 )
 from tests.incidents import matrix as incidents_matrix
+from tests.notices import matrix as notices_matrix
 from tests.patrol import matrix as patrol_matrix
 from tests.permission_case import ROLE_IDS, ROLES, Case
+from tests.reports import matrix as reports_matrix
 
 
 def _school_a(w):
@@ -146,6 +148,13 @@ MATRIX: list[Case] = [
     Case("api_token_revoke", "302 404 404 404 404 404 404", method="post", kwargs=lambda w: {"pk": 999999}),
     Case("api_tokens_revoke_all", "302 302 302 302 302 302 302", method="post"),
     Case("audit_log", "302 200 403 403 403 403 200"),
+    # Map tiles: signed-in users only (403, not a login redirect: an image request cannot follow one); a layer
+    # that does not exist is a 404 for everyone signed in (tests/common/test_tiles.py serves real ones).
+    Case(
+        "map_tile",
+        "403 404 404 404 404 404 404 404",
+        kwargs=lambda w: {"layer": "no-such-layer", "z": 1, "x": 0, "y": 0, "ext": "png"},
+    ),
     Case("set_language", "302 302 302 302 302 302 302", method="post", data=lambda w: {"language": "en"}),
     Case("campus:school_list", PAGE_ALL),
     Case("campus:school_detail", PAGE_ALL, kwargs=_school_a, label="own school"),
@@ -534,10 +543,12 @@ MATRIX: list[Case] = [
 MATRIX += patrol_matrix.CASES
 MATRIX += incidents_matrix.CASES
 MATRIX += drills_matrix.CASES
+MATRIX += notices_matrix.CASES
 MATRIX += campaigns_planning_matrix.CASES
 MATRIX += campaigns_content_matrix.CASES
 MATRIX += campaigns_sheets_matrix.CASES
 MATRIX += campaigns_reporting_matrix.CASES
+MATRIX += reports_matrix.CASES
 
 # URL names that are not ours to test here: Django admin has its own staff-only checks.
 EXCLUDED_NAMESPACES = {"admin"}
@@ -672,10 +683,12 @@ def _build_world() -> dict:
     objects.update(patrol_matrix.build(objects))
     objects.update(incidents_matrix.build(objects))
     objects.update(drills_matrix.build(objects))
+    objects.update(notices_matrix.build(objects))
     objects.update(campaigns_planning_matrix.build(objects))
     objects.update(campaigns_content_matrix.build(objects))
     objects.update(campaigns_sheets_matrix.build(objects))
     objects.update(campaigns_reporting_matrix.build(objects))
+    objects.update(reports_matrix.build(objects))
     return objects
 
 

@@ -2,8 +2,11 @@
 
 Sources, strongest first: a school's closures (``SchoolClosure``), county overrides (``CalendarOverride``),
 the State Council calendar shipped in the ``chinesecalendar`` package (including weekend make-up workdays,
-调休), and for a year the package does not know, plain Monday to Friday. That last fallback is reported
-(``CalendarReport.unknown_years``) so the pages and the API can ask for overrides.
+调休), and for a year the package does not know, plain Monday to Friday less the fixed-date holidays
+(``FIXED_HOLIDAYS``: 元旦 1 January, 劳动节 1 May, 国庆 1-3 October, whatever the year's notice moves around
+them). That fallback is reported (``CalendarReport.unknown_years``) so the pages and the API can ask for the
+year's schedule, until it is entered (``HolidayYear``, ``campus.calendar.year_schedule``): a single override
+does not make a year known.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import chinese_calendar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campus.calendar.models import HolidayYear
 from campus.models import CalendarOverride, School, SchoolClosure, Term
 
 
@@ -34,6 +38,7 @@ class DaySource(StrEnum):
     PACKAGE = "package"  # State Council calendar (chinesecalendar)
     OVERRIDE = "override"  # a county CalendarOverride
     WEEKDAYS = "weekdays"  # fallback: Monday to Friday, the year is unknown
+    FIXED = "fixed"  # fallback: a fixed-date holiday of an unknown year (FIXED_HOLIDAYS)
     CLOSURE = "closure"  # a SchoolClosure of the school
 
 
@@ -50,6 +55,7 @@ DAY_SOURCE_LABELS = {
     DaySource.PACKAGE: gettext_lazy("State Council calendar"),
     DaySource.OVERRIDE: gettext_lazy("County override"),
     DaySource.WEEKDAYS: gettext_lazy("Monday to Friday (year not known)"),
+    DaySource.FIXED: gettext_lazy("Fixed-date holiday (year not known)"),
     DaySource.CLOSURE: gettext_lazy("School closure"),
 }
 
@@ -103,6 +109,40 @@ def unknown_year_warning(year: int) -> str:
     return _("The holiday calendar of %(year)d is not known: add overrides.") % {"year": year}
 
 
+# The holidays every State Council notice keeps on the same dates: (month, day) -> name. The Spring
+# Festival, Qingming, Dragon Boat and Mid-Autumn follow the lunar calendar or the solar terms, and the
+# notice moves the days around all of them (调休), so only these are certain before it is published.
+FIXED_HOLIDAYS: dict[tuple[int, int], str] = {
+    (1, 1): gettext_lazy("New Year's Day (元旦)"),
+    (5, 1): gettext_lazy("Labour Day (劳动节)"),
+    (10, 1): gettext_lazy("National Day (国庆)"),
+    (10, 2): gettext_lazy("National Day (国庆)"),
+    (10, 3): gettext_lazy("National Day (国庆)"),
+}
+
+
+def fixed_holidays(year: int) -> list[dt.date]:
+    """The days of ``year`` that are holidays whatever its State Council notice says (``FIXED_HOLIDAYS``)."""
+    return [dt.date(year, month, day) for month, day in FIXED_HOLIDAYS]
+
+
+def fixed_holiday_name(day: dt.date) -> str:
+    name = FIXED_HOLIDAYS.get((day.month, day.day))
+    return str(name) if name else ""
+
+
+def years_entered(years: Iterable[int]) -> set[int]:
+    """Of ``years``, those whose holiday schedule has been entered (``HolidayYear``)."""
+    return set(HolidayYear.objects.filter(year__in=list(years)).values_list("year", flat=True))
+
+
+def unknown_years(years: Iterable[int]) -> list[int]:
+    """Of ``years``, those neither the package knows nor anyone has entered the schedule of, in order."""
+    years = sorted(set(years))
+    entered = years_entered(y for y in years if not package_knows_year(y))
+    return [y for y in years if not package_knows_year(y) and y not in entered]
+
+
 @cache
 def package_knows_year(year: int) -> bool:
     """Whether ``chinesecalendar`` carries the State Council calendar of ``year``."""
@@ -114,9 +154,12 @@ def package_knows_year(year: int) -> bool:
 
 
 def base_is_workday(day: dt.date) -> tuple[bool, DaySource]:
-    """Whether ``day`` is a workday before county overrides: the package, or Monday to Friday."""
+    """Whether ``day`` is a workday before county overrides: the package, or Monday to Friday less the
+    fixed-date holidays (``FIXED_HOLIDAYS``)."""
     if package_knows_year(day.year):
         return bool(chinese_calendar.is_workday(day)), DaySource.PACKAGE
+    if (day.month, day.day) in FIXED_HOLIDAYS:
+        return False, DaySource.FIXED
     return day.weekday() < 5, DaySource.WEEKDAYS
 
 
@@ -138,7 +181,7 @@ def _county_status(day: dt.date, override: CalendarOverride | None) -> DayStatus
     if workday:
         kind = DayKind.MAKEUP_WORKDAY if weekend else DayKind.SCHOOL_DAY
         return DayStatus(day, kind, source, True, True)
-    name = _named(day) if source == DaySource.PACKAGE else ""
+    name = _named(day) if source == DaySource.PACKAGE else fixed_holiday_name(day) if source == DaySource.FIXED else ""
     if weekend and not name:
         return DayStatus(day, DayKind.WEEKEND, source, False, False)
     return DayStatus(day, DayKind.HOLIDAY, source, False, False, name)
@@ -161,11 +204,7 @@ def calendar_days(
     if school is not None and closures is None:
         closures = list(SchoolClosure.objects.filter(school=school, start_date__lte=end, end_date__gte=start))
     closures = closures or []
-    years = range(start.year, end.year + 1)
-    override_years = {
-        d.year for d in CalendarOverride.objects.filter(date__year__in=years).values_list("date", flat=True)
-    }
-    unknown = [y for y in years if not package_knows_year(y) and y not in override_years]
+    unknown = unknown_years(range(start.year, end.year + 1))
     county = [_county_status(day, overrides.get(day)) for day in _dates(start, end)]
     days = apply_closures(county, closures)
     return CalendarReport(days=days, unknown_years=unknown)
@@ -201,3 +240,20 @@ def school_days(*, term: Term, school: School | None = None) -> list[dt.date]:
 
 def day_status(*, day: dt.date, school: School | None = None) -> DayStatus:
     return calendar_days(start=day, end=day, school=school).days[0]
+
+
+def uncertain_holidays(*, start: dt.date, end: dt.date) -> list[DayStatus]:
+    """The fixed-date holidays from ``start`` to ``end`` of years not known yet (``unknown_years``), unless a
+    county override makes the day a school day: the days publishing is held back over."""
+    years = unknown_years(range(start.year, end.year + 1))
+    days = [d for year in years for d in fixed_holidays(year) if start <= d <= end]
+    workdays = set(
+        CalendarOverride.objects.filter(date__in=days, kind=CalendarOverride.Kind.WORKDAY).values_list(
+            "date", flat=True
+        )
+    )
+    return [
+        DayStatus(d, DayKind.HOLIDAY, DaySource.FIXED, False, False, fixed_holiday_name(d))
+        for d in days
+        if d not in workdays
+    ]

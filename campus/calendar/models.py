@@ -8,6 +8,7 @@ module.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -89,3 +90,32 @@ class SchoolClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.start_date}–{self.end_date}"
+
+
+class HolidayYear(models.Model):
+    """A year whose State Council holiday notice has been entered as overrides (``year_schedule_enter``).
+
+    For a year the ``chinesecalendar`` package does not know, the calendar warns and publishing is held
+    back over the fixed-date holidays until this row exists: a single override does not make a year known.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    holidays = models.PositiveSmallIntegerField(_("holidays"), default=0)
+    workdays = models.PositiveSmallIntegerField(_("make-up school days"), default=0)
+
+    class Meta:
+        verbose_name = _("holiday schedule of a year")
+        verbose_name_plural = _("holiday schedules of years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -2,7 +2,15 @@
 
 The responsible station is computed for the whole file in one geopandas join
 (``campus.spatial.resolve_points``): the zone for urban schools, the
-jurisdiction for rural ones. A school outside all of them is a warning.
+jurisdiction for rural ones. A school outside all of them is a warning, and so is
+an urban school outside every urban zone (its station then comes from the
+jurisdiction, which is not how urban schools are managed).
+
+The preview lists, per record, the name, the WGS-84 position after any datum
+conversion and the computed station (``RowAction.details``). A re-import that
+moves most of the schools it updates by ``SHIFT_WARN_M`` or more is a file-level
+warning: it names the coordinate system the file's numbers fit (within
+``SHIFT_FIT_M`` of the stored positions) when one does.
 """
 
 from __future__ import annotations
@@ -11,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campus.import_kinds import RegistryKind
-from campus.models import SafetyContact, School
+from campus.models import SafetyContact, School, Station, Zone
 from campus.spatial import resolve_points
-from common.geo import geometry_to_geojson
+from common.geo import CRS_LABELS, Crs, from_wgs84, geometry_to_geojson, to_wgs84
 from imports.columns import Checker, Choices, Column, Sheet, chunked
 from imports.kind import (
     KEEP,
@@ -31,7 +40,7 @@ from imports.kind import (
 )
 from imports.positions import locate
 from imports.readers import FileFormat, Table
-from imports.report import Action
+from imports.report import Action, Problem, Severity
 
 LEVELS = Choices(
     (
@@ -63,6 +72,11 @@ COLUMNS = (
     Column("contact_phone", "联系电话"),
     Column("active", "在用"),
 )
+# A re-import moving most updated schools this far looks like a wrong coordinate system (GCJ-02 and
+# BD-09 are 100-700 m off WGS-84 in China); an alternative system fits when it lands this close.
+SHIFT_WARN_M = 100.0
+SHIFT_FIT_M = 30.0
+SHIFT_MOST = 2 / 3
 _OPTIONAL_TEXT = ("address", "phone")
 _CONTACT_FIELDS = ("name", "title", "phone")
 
@@ -131,6 +145,21 @@ class SchoolsImport(ImportKind):
                 "lat",
                 _("The school lies outside every station's jurisdiction and zone: no station is responsible for it."),
             )
+        area_list = area.tolist()
+        urban_outside = [
+            i
+            for i, (a, z, st) in enumerate(zip(area_list, zone_ids, station_ids, strict=True))
+            if a == School.Area.URBAN and z is None and st is not None
+        ]
+        for index in urban_outside:
+            c.warning(
+                index,
+                "lat",
+                _(
+                    "The school is urban but lies outside every urban zone: its station comes from the "
+                    "jurisdiction instead. Check its position, or mark it rural."
+                ),
+            )
         values.update(sample_values(School, ctx, count))
 
         wanted = self._contact_cells(c)
@@ -138,20 +167,83 @@ class SchoolsImport(ImportKind):
         existing = {}
         for batch in chunked(k for k in set(keys) if k):
             existing.update({s["code"]: s for s in School.objects.filter(code__in=batch).values("id", *values)})
+        shift = self._shift_warning(keys, lat, lon, existing, ~c.bad & located.positions.ok, ctx.crs)
+        if shift:
+            c.problems.append(Problem(shift, severity=Severity.WARNING))
         diff = diff_records(keys, values, existing, ~c.bad, floats=("lat", "lon"), geometries=("campus",))
         contacts = self._plan_contacts(diff, wanted)
         rows = diff.row_actions(sheet.rows, keys)
+        self._add_details(rows, values, located.positions.ok)
         for index in set(contacts.create) | {i for i, _v in contacts.update.values()}:
             if rows[index].action is Action.UNCHANGED:
                 rows[index].action = Action.UPDATE
             if rows[index].action is Action.UPDATE:
                 rows[index].changes += ("contact",)
-        return Plan(
-            c.problems,
-            rows,
-            notes={"schools_without_station": len(outside)},
-            payload=SchoolsPayload(values, diff, contacts),
-        )
+        notes = {"schools_without_station": len(outside)}
+        if urban_outside:
+            notes["urban_schools_outside_zones"] = len(urban_outside)
+        return Plan(c.problems, rows, notes=notes, payload=SchoolsPayload(values, diff, contacts))
+
+    @staticmethod
+    def _add_details(rows, values: dict[str, list], usable: np.ndarray) -> None:
+        """Name, WGS-84 position and computed station of each record, for the preview (two queries)."""
+        station_ids = {i for i in values["responsible_station_id"] if i is not None}
+        zone_ids = {i for i in values["zone_id"] if i is not None}
+        stations = dict(Station.objects.filter(pk__in=station_ids).values_list("pk", "name")) if station_ids else {}
+        zones = dict(Zone.objects.filter(pk__in=zone_ids).values_list("pk", "name")) if zone_ids else {}
+        for index, row in enumerate(rows):
+            details = {"name": values["name"][index]}
+            if usable[index]:
+                details["lat"] = round(float(values["lat"][index]), 6)
+                details["lon"] = round(float(values["lon"][index]), 6)
+                details["station"] = stations.get(values["responsible_station_id"][index], "")
+                details["zone"] = zones.get(values["zone_id"][index], "")
+            row.details = details
+
+    @staticmethod
+    def _shift_warning(keys, lat, lon, existing: dict, usable: np.ndarray, crs: Crs) -> str | None:
+        """A warning when most re-imported schools moved ``SHIFT_WARN_M`` or more; which system fits, if one."""
+        matched = [i for i, key in enumerate(keys) if usable[i] and key in existing]
+        if not matched:
+            return None
+        new_lat, new_lon = np.asarray(lat, float)[matched], np.asarray(lon, float)[matched]
+        old_lat = np.array([existing[keys[i]]["lat"] for i in matched], dtype=float)
+        old_lon = np.array([existing[keys[i]]["lon"] for i in matched], dtype=float)
+        moved = _distance_m(new_lat, new_lon, old_lat, old_lon)
+        shifted = int((moved >= SHIFT_WARN_M).sum())
+        if shifted < max(1, SHIFT_MOST * len(matched)) or (len(matched) < 3 and shifted < len(matched)):
+            return None
+        # The numbers as the file wrote them, read in each other system: does one land on the stored points?
+        file_lon, file_lat = from_wgs84(new_lon, new_lat, crs)
+        fits = []
+        for other in Crs:
+            if other is crs:
+                continue
+            other_lon, other_lat = to_wgs84(file_lon, file_lat, other)
+            if float(np.median(_distance_m(other_lat, other_lon, old_lat, old_lon))) <= SHIFT_FIT_M:
+                fits.append(other)
+        message = ngettext(
+            "This file moves %(shifted)d of the %(matched)d school it updates by %(min)d m or more "
+            "(median %(median)d m).",
+            "This file moves %(shifted)d of the %(matched)d schools it updates by %(min)d m or more "
+            "(median %(median)d m).",
+            len(matched),
+        ) % {
+            "shifted": shifted,
+            "matched": len(matched),
+            "min": int(SHIFT_WARN_M),
+            "median": int(round(float(np.median(moved)))),
+        }
+        if fits:
+            message += " " + _(
+                "The numbers match the stored positions if read as %(fit)s, not %(declared)s as declared: "
+                "the file was probably made in %(fit)s. Upload it again declaring that system."
+            ) % {"fit": CRS_LABELS[fits[0]], "declared": CRS_LABELS[crs]}
+        else:
+            message += " " + _("Check that %(declared)s is the file's coordinate system before applying.") % {
+                "declared": CRS_LABELS[crs]
+            }
+        return message
 
     @staticmethod
     def _resolve(usable: np.ndarray, lat: np.ndarray, lon: np.ndarray, area) -> tuple[list, list, list[int]]:
@@ -241,3 +333,11 @@ class SchoolsImport(ImportKind):
                 batch_size=500,
             )
         return {}
+
+
+def _distance_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres between WGS-84 points, element-wise (haversine)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * np.arcsin(np.sqrt(h))

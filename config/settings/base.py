@@ -12,6 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from common.env import env_bool, env_database, env_float, env_int, env_list, env_str, env_url
+from common.tiles import parse_map_tiles
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("SCHOOLSAFE_VAR_DIR", str(BASE_DIR / "var")))
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "drones",
     "campaigns",
     "simulators",
+    "notices",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.navigation",
+                "common.tiles.basemap_context",
             ],
         },
     },
@@ -218,6 +222,12 @@ SPECTACULAR_SETTINGS = {
 # Maps: no tile layer by default so the map works offline with vector layers only.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Offline base maps served by the app at /tiles/ (common.tiles): every <layer>.mbtiles in MAP_TILES_DIR
+# (manage.py import_mbtiles puts files there; the sample county's map is "sample"), plus MAP_TILES, JSON
+# naming more files: {"streets": {"path": "/srv/tiles/streets.mbtiles", "label": "街道"},
+# "notes": {"path": "...", "overlay": true, "crs": "gcj02"}}. A bad value stops the start with its reason.
+MAP_TILES_DIR = Path(env_str("MAP_TILES_DIR", str(VAR_DIR / "tiles")))
+MAP_TILES = parse_map_tiles(env_str("MAP_TILES", ""))
 MAP_CENTER = (36.18, 118.17)
 
 # 一校一警: default cap on schools per liaison officer; a station may set its own.
@@ -401,6 +411,29 @@ DRILL_REMINDER_DAYS = env_int("DRILL_REMINDER_DAYS", 14, min_value=1, max_value=
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, min_value=1, max_value=65535)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "schoolsafe@localhost")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# --- notices (the bell, e-mail and the SMS / messaging gateway webhook) ---
+# Queued e-mail and webhook deliveries are sent by a job in each web process every this many seconds (0: off,
+# run ``manage.py notices_deliver`` from cron instead); a failed attempt is retried after NOTICE_RETRY_BASE_S,
+# doubling up to NOTICE_RETRY_MAX_S, and the delivery is failed after NOTICE_DELIVERY_MAX_ATTEMPTS attempts.
+NOTICE_DELIVER_INTERVAL_S = env_float("NOTICE_DELIVER_INTERVAL_S", 15.0, min_value=0.0, max_value=3600.0)
+NOTICE_DELIVERY_MAX_ATTEMPTS = env_int("NOTICE_DELIVERY_MAX_ATTEMPTS", 6, min_value=1, max_value=50)
+NOTICE_RETRY_BASE_S = env_float("NOTICE_RETRY_BASE_S", 30.0, min_value=1.0, max_value=3600.0)
+NOTICE_RETRY_MAX_S = env_float("NOTICE_RETRY_MAX_S", 3600.0, min_value=1.0, max_value=86400.0)
+NOTICE_SEND_TIMEOUT_S = env_float("NOTICE_SEND_TIMEOUT_S", 10.0, min_value=1.0, max_value=120.0)
+# The gateway's URL; each POST is signed (X-Signature: hex HMAC-SHA256 of the body with the secret).
+NOTICE_WEBHOOK_URL = env_url("NOTICE_WEBHOOK_URL", None, schemes=("https", "http")) or ""
+NOTICE_WEBHOOK_SECRET = env_str("NOTICE_WEBHOOK_SECRET", "")
+if NOTICE_WEBHOOK_URL and not NOTICE_WEBHOOK_SECRET:
+    from common.env import EnvError
+
+    raise EnvError("Environment variable NOTICE_WEBHOOK_SECRET is required when NOTICE_WEBHOOK_URL is set.")
+# Links in e-mails and webhook posts are made absolute with this (https://schoolsafe.example.org).
+NOTICE_SITE_URL = env_url("NOTICE_SITE_URL", None, schemes=("https", "http")) or ""
+NOTICE_EMAIL_SUBJECT_PREFIX = env_str("NOTICE_EMAIL_SUBJECT_PREFIX", "")
 
 # --- publicity campaigns: broadcast clips ---
 # An uploaded clip (MP3, WAV or M4A, recognised by its content) may be at most this long and this large;

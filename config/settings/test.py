@@ -50,7 +50,11 @@ AUDIT_LOG_ALLOW_PURGE = True  # lets pytest flush the database; the append-only 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Uploaded files (broadcast clips) go to a directory of this test process, never into var/media.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"schoolsafe-test-media-{os.getpid()}"
+# Base-map tiles (common.tiles): a directory of this test process, never var/tiles.
+MAP_TILES_DIR = Path(tempfile.gettempdir()) / f"schoolsafe-test-tiles-{os.getpid()}"
 # Tests count the track points a bridge writes for parked simulated drones: every second, as in flight.
 # tests/drones/test_track_retention.py turns the parked downsampling on; the daily clean-up job is off.
 DRONE_TRACK_PARKED_S = 0.0
 DRONE_TRACK_PURGE_INTERVAL_S = 0.0
+# Notices: queued deliveries are sent only when a test calls the sender (tests/notices).
+NOTICE_DELIVER_INTERVAL_S = 0.0

@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 
 from campus.models import School
 from campus.selectors import staff_school_id
-from common.errors import DomainError
+from common.errors import DomainError, NotAllowed
 from common.permissions import capability_required
 from common.roles import Capability, Role, roles_of
 from incidents.filters import ReportFilterSet
-from incidents.models import IncidentStatus, Severity
+from incidents.followup import follow_up_channel
+from incidents.models import FollowUp, IncidentStatus, Severity
 from incidents.photos import photo_response, photo_uploads_from_files, visible_photo
 from incidents.report.forms import ReportForm
 from incidents.report.services import (
@@ -29,6 +30,7 @@ from incidents.report.services import (
     reporter_defaults,
     reporting_schools,
 )
+from incidents.report.timeline import report_timeline
 
 
 def _fixed_school(user) -> School | None:
@@ -131,13 +133,34 @@ def _visible_report(user, pk: int):
     return incident
 
 
+def _may_follow_up(user, incident, follow_up: FollowUp | None) -> bool:
+    """The 回访 is open to this user now: resolved, still pending, and theirs to record."""
+    if follow_up is None or follow_up.status != FollowUp.Status.PENDING:
+        return False
+    if incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+        return False
+    try:
+        return bool(follow_up_channel(user, incident))
+    except NotAllowed:
+        return False
+
+
 @capability_required(Capability.REPORT_INCIDENTS)
 def report_done(request, pk: int):
+    """The reporter's page of one report: what was sent, who answers, how it was handled, the 回访."""
     incident = _visible_report(request.user, pk)
+    follow_up = FollowUp.objects.filter(incident=incident).first()
     return render(
         request,
         "incidents/report/done.html",
-        {"incident": incident, "urgent": incident.severity == Severity.URGENT, "photos": incident.photos.all()},
+        {
+            "incident": incident,
+            "urgent": incident.severity == Severity.URGENT,
+            "photos": incident.photos.all(),
+            "follow_up": follow_up,
+            "can_follow_up": _may_follow_up(request.user, incident, follow_up),
+            "timeline": report_timeline(incident, follow_up=follow_up),
+        },
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
-from patrol.duty.staffing import places_count
+from patrol.duty.staffing import shifts_with_staffing, staffing_places
 from patrol.duty.stats import term_default
 from patrol.models import Roster
 from patrol.roster import selectors as roster_selectors
@@ -108,6 +109,24 @@ def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str, staff) -> 
             url=url,
             level=level_if(missing, "alert"),
         ),
+    ] + _breaks_tiles(broken=counts.broken)
+
+
+def _breaks_tiles(*, broken: int) -> list[Tile]:
+    """Today's published duties that a later change broke (leave, a transfer, a closure...; counted with
+    the day, ``day_counts``), shown while there are some; the roster overview lists them per term, with
+    "re-plan just these" (``patrol.duty.breaks``)."""
+    if not broken:
+        return []
+    return [
+        Tile(
+            key="duties_need_cover",
+            label=_("Published duties needing cover"),
+            value=broken,
+            note=_("broken by later changes"),
+            url=reverse("patrol:roster-home"),
+            level="alert",
+        )
     ]
 
 
@@ -131,12 +150,26 @@ def _my_duty_lines(*, user, today: dt.date, now: dt.datetime) -> list[Line]:
     return lines
 
 
+def _uncovered_this_and_next_week(shifts, *, today: dt.date, next_monday: dt.date) -> tuple[int, int]:
+    """Uncovered places from ``today`` to Sunday, and over next week, in one query (``staffing_places``)."""
+    _places, uncovered = staffing_places()
+    rows = shifts_with_staffing(
+        shifts.filter(date__gte=today, date__lte=next_monday + dt.timedelta(days=6)).select_related(None)
+    )
+    totals = rows.aggregate(
+        this_week=Sum(uncovered, filter=Q(date__lt=next_monday)),
+        next_week=Sum(uncovered, filter=Q(date__gte=next_monday)),
+    )
+    return totals["this_week"] or 0, totals["next_week"] or 0
+
+
 def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
     """The gaps left this week (from today) and whether next week's duties are published."""
     monday = monday_of(today)
     sunday = monday + dt.timedelta(days=6)
     visible = roster_selectors.shifts_visible(user)
-    _places, uncovered = places_count(visible.filter(date__gte=today, date__lte=sunday))
+    next_monday = monday + dt.timedelta(days=7)
+    uncovered, next_uncovered = _uncovered_this_and_next_week(visible, today=today, next_monday=next_monday)
     term = term_default(today)
     week_url = (
         page_url("patrol:roster-week", kwargs={"term_id": term.pk}, week=monday.isoformat())
@@ -154,7 +187,6 @@ def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
         )
     ]
 
-    next_monday = monday + dt.timedelta(days=7)
     next_week = {"date__gte": next_monday, "date__lte": next_monday + dt.timedelta(days=6)}
     terms = list(
         Term.objects.filter(pk__in=visible.filter(**next_week).values("term_id"))
@@ -179,17 +211,27 @@ def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
     drafts = [t for t in terms if getattr(t, "roster", None) is None or t.roster.status != Roster.Status.PUBLISHED]
     pending = bool(drafts or unpublished)
     term_to_publish = drafts[0] if drafts else terms[0]
+    # "Published" says nothing of the gaps: the tile also counts next week's uncovered places, and is never
+    # green while there are some.
+    notes = []
+    if unpublished:
+        notes.append(
+            ngettext("%(count)d duty not yet published", "%(count)d duties not yet published", unpublished)
+            % {"count": unpublished}
+        )
+    if next_uncovered:
+        notes.append(
+            ngettext("%(count)d place uncovered", "%(count)d places uncovered", next_uncovered)
+            % {"count": next_uncovered}
+        )
     tiles.append(
         Tile(
             key="next_week_roster",
             label=_("Next week's roster"),
             value=_("Unpublished") if pending else _("Published"),
-            note=ngettext("%(count)d duty not yet published", "%(count)d duties not yet published", unpublished)
-            % {"count": unpublished}
-            if unpublished
-            else "",
+            note=" · ".join(notes),
             url=reverse("patrol:roster-term", kwargs={"term_id": term_to_publish.pk}),
-            level=level_if(int(pending)),
+            level=level_if(int(pending or next_uncovered > 0)),
         )
     )
     return tiles

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,7 @@ from campus.models import Station
 from campus.scope import scope_of
 from common.roles import Capability, Role, can, roles_of
 from patrol.duty.staffing import places_count
-from patrol.models import CheckIn, DutyAssignment, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
+from patrol.models import CheckIn, DutyAssignment, DutyBreak, DutyRole, DutyShift, DutyStaff, GuardPatrol, WindowKind
 from patrol.roster.selectors import missing_roles
 
 CHECKIN_OPENS_MIN = 60  # check-in opens this many minutes before the window starts
@@ -404,6 +404,7 @@ class DayCounts:
     checked_in: int
     late: int
     missing: int
+    broken: int = 0  # published duties of the day that a later change broke, not covered again (DutyBreak)
 
 
 def day_counts(*, user, date: dt.date, station_id: int | None = None, now: dt.datetime) -> DayCounts:
@@ -413,10 +414,16 @@ def day_counts(*, user, date: dt.date, station_id: int | None = None, now: dt.da
     """
     shifts = day_shifts(user=user, date=date, station_id=station_id)
     places, uncovered = places_count(shifts)
-    people = DutyAssignment.objects.filter(shift__in=shifts.select_related(None).values("pk")).aggregate(
-        people=Count("pk"),
-        checked_in=Count("pk", filter=Q(checkin__isnull=False)),
-        late=Count("pk", filter=Q(checkin__late=True)),
-        missing=Count("pk", filter=Q(checkin__isnull=True, shift__start__lt=now - grace())),
+    open_break = DutyBreak.objects.filter(assignment=OuterRef("pk"), cleared_at__isnull=True)
+    people = (
+        DutyAssignment.objects.filter(shift__in=shifts.select_related(None).values("pk"))
+        .annotate(is_broken=Exists(open_break))
+        .aggregate(
+            people=Count("pk"),
+            checked_in=Count("pk", filter=Q(checkin__isnull=False)),
+            late=Count("pk", filter=Q(checkin__late=True)),
+            missing=Count("pk", filter=Q(checkin__isnull=True, shift__start__lt=now - grace())),
+            broken=Count("pk", filter=Q(is_broken=True)),
+        )
     )
     return DayCounts(places=places, uncovered=uncovered, **people)

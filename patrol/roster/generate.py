@@ -20,6 +20,7 @@ from common.audit import audit_record
 from common.errors import DomainError, NotAllowed
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyShift, Roster
+from patrol.roster.counts import COUNTED_FROM_KEY, counted_from_for_generation
 from patrol.roster.greedy import greedy_solve
 from patrol.roster.incremental import (
     INCREMENTAL_MAX_SHARE,
@@ -128,6 +129,9 @@ def _write(*, term: Term, actor, problem: Problem, chosen: list[Assignment], rep
     wanted = set(chosen)
     existing = {(e.shift_id, e.staff_id, e.role): e for e in problem.existing}
     stale = [e.id for key, e in existing.items() if key not in wanted]
+    # Published duties the re-plan takes away: their people saw them, so the roster page counts them
+    # as removed since the last publish (``selectors.removals_since_publish``).
+    report["changes"]["removed_published"] = sum(1 for key, e in existing.items() if key not in wanted and e.published)
     # A row for the same shift and person in another role is replaced, not duplicated.
     for n in range(0, len(stale), WRITE_BATCH):
         DutyAssignment.objects.filter(id__in=stale[n : n + WRITE_BATCH]).delete()
@@ -152,6 +156,7 @@ def _write(*, term: Term, actor, problem: Problem, chosen: list[Assignment], rep
             "status": report["status"],
             "coverage": report["coverage"]["share"],
             "removed": report["changes"]["removed"],
+            "removed_published": report["changes"]["removed_published"],
             "added": report["changes"]["added"],
             "released": [r["assignment_id"] for r in report["released"]],
         },
@@ -169,6 +174,7 @@ def _generate(
     solve: Callable[[Problem, float], tuple[list[Assignment], dict]],
     action: str,
     full: bool = False,
+    pieces: set[str] | None = None,
 ) -> Roster:
     started = time.perf_counter()
     limit, start = check_roster_generate(
@@ -180,7 +186,11 @@ def _generate(
     # the pieces whose fingerprint changed, unless asked for all (``full``) or most of the term changed.
     scan = term_scan(term=term, from_date=start)
     replanned = pieces_to_replan(scan, stored) if replan and not full else None
-    if replanned is not None:
+    if pieces is not None and replanned is not None:
+        # Asked for these pool-weeks only (``patrol.duty.breaks``): the others stay as they are, changed
+        # or not. Without a stored state there is nothing to keep them by: everything is re-planned.
+        replanned = {key for key in pieces if key in scan.fingerprints}
+    elif replanned is not None:
         planned = sum(len(scan.shifts_of_piece[key]) for key in replanned)
         if planned > INCREMENTAL_MAX_SHARE * len(scan.shifts):
             replanned = None
@@ -203,6 +213,10 @@ def _generate(
             replanned=replanned,
         )  # fmt: skip
     report[STATE_KEY] = state
+    # Places before this day were never planned (or already past): they are not counted as uncovered.
+    report[COUNTED_FROM_KEY] = counted_from_for_generation(
+        previous=previous, from_date=start, today=timezone.localdate()
+    ).isoformat()
     solved = time.perf_counter()
     check_roster_solution(problem=problem, chosen=chosen)
     # The user's wait, phase by phase (the engine's own solve_time_s leaves out the load, the report,
@@ -223,6 +237,7 @@ def roster_generate(
     replan: bool = False,
     from_date: dt.date | None = None,
     full: bool = False,
+    pieces: set[str] | None = None,
 ) -> Roster:
     """Generate (or re-plan) ``term``'s roster from ``from_date`` with CP-SAT. MANAGE_DUTY; audited; atomic.
 
@@ -231,7 +246,8 @@ def roster_generate(
     ``replan`` the solver keeps as many previous assignments as it can, and re-plans only the pieces (a
     pool's week) whose inputs changed since the last generation (``patrol.roster.incremental``); with
     ``full`` too, it re-plans them all. ``from_date`` defaults to the term's first day, or for a re-plan
-    to today (if within the term).
+    to today (if within the term). With ``replan`` and ``pieces`` (``piece_key``s), only those pieces are
+    re-planned (``patrol.duty.breaks``: the pool-weeks of broken duties).
     """
     return _generate(
         term=term,
@@ -242,6 +258,7 @@ def roster_generate(
         solve=lambda problem, limit: roster_solve(problem, time_limit_s=limit, replan=replan),
         action="patrol.roster.generate",
         full=full,
+        pieces=pieces,
     )
 
 

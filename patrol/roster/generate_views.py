@@ -15,6 +15,7 @@ from common.permissions import capability_required
 from common.roles import Capability, can
 from patrol.models import Roster
 from patrol.roster import selectors
+from patrol.roster.explain import explain_uncovered, released_localized
 from patrol.roster.generate import MAX_TIME_LIMIT_S, roster_generate
 
 
@@ -63,6 +64,7 @@ def generate_term(request, pk: int):
         return redirect("patrol:generate-term", pk=term.pk)
     roster = Roster.objects.filter(term=term).first()
     report = selectors.roster_report_for(request.user, roster.report if roster else {})
+    can_manage = can(request.user, Capability.MANAGE_DUTY)
     return render(
         request,
         "patrol/roster/generate.html",
@@ -70,6 +72,9 @@ def generate_term(request, pk: int):
             "term": term,
             "roster": roster,
             "report": report,
+            # Grouped by cause and station, in the reader's language; names and leave dates for schedulers.
+            "explanation": explain_uncovered(report.get("uncovered", []), with_people=can_manage) if report else [],
+            "released": released_localized(report.get("released", [])) if report else [],
             "form": GenerateForm(),
             "can_manage": can(request.user, Capability.MANAGE_DUTY),
         },

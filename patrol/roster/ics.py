@@ -84,6 +84,8 @@ def _event(assignment: DutyAssignment, *, host: str, stamp: dt.datetime, sequenc
         f"DESCRIPTION:{escape_text(description)}",
         "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
+        # A phone calendar subscribed to the feed reminds the officer 30 minutes before the duty.
+        *["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT30M", f"DESCRIPTION:{escape_text(summary)}", "END:VALARM"],
         "END:VEVENT",
     ]
 

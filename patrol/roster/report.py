@@ -3,7 +3,9 @@
 ``roster_report`` is written the same way whichever engine made the roster (CP-SAT or the greedy
 baseline), so the generation page and the API show one shape. An empty slot's reason
 (``uncovered_reason``) is read from everyone's final duties: no one qualified, everyone on leave, busy,
-or at a limit, or (when someone was free) the solver's time limit.
+or at a limit, or (when someone was free) the solver's time limit. Its cause (``uncovered_cause``) is
+stored as a code with params naming the people behind it, never as text: the page renders it in the
+reader's language (``patrol.roster.explain``).
 """
 
 from __future__ import annotations
@@ -12,22 +14,12 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from patrol.roster.greedy import Ledger
 from patrol.roster.piece import WEIGHTS, Assignment
 from patrol.roster.pools import Pool, piece_key, pool_key, pools_build
 from patrol.roster.problem import ROLES, Problem, Shift
-
-
-def UNCOVERED_TEXT() -> dict[str, str]:  # noqa: N802
-    return {
-        "no_one_qualified": _("no one in the pool is qualified for this role here"),
-        "all_on_leave": _("everyone qualified is on leave or another duty"),
-        "all_busy": _("everyone qualified is busy at the same time or cannot get there in time"),
-        "limit_reached": _("everyone qualified who is free has reached their daily or weekly limit"),
-        "not_found": _("the solver found no one in its time limit (someone may be free)"),
-    }
 
 
 def load_spread(values: list[int]) -> dict:
@@ -41,6 +33,51 @@ def load_spread(values: list[int]) -> dict:
         "max": max(values),
         "std": round(statistics.pstdev(values), 2),
     }
+
+
+# The cause named first when several hold people back, most people first, ties in this order.
+CAUSES = ("leave", "overlap", "travel", "week_limit", "day_limit")
+
+
+def _local_day(epoch_s: int) -> str:
+    return timezone.localtime(dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC)).date().isoformat()
+
+
+def uncovered_cause(problem: Problem, ledger: Ledger, shift: Shift, role: str, taken: set[int]) -> tuple[str, dict]:
+    """Why a ``role`` place of ``shift`` stayed empty, as a code and its params (no text: the page renders
+    it in the reader's language, ``patrol.roster.explain``).
+
+    The cause is the blocker holding back most of the qualified people (``CAUSES``); the params name
+    them all, by blocker: who is on leave (with the leave's first and last day), busy elsewhere at that
+    time, too far to get there in time, or at their daily or weekly limit (with the limit).
+    """
+    candidates = problem.candidates(shift, role)
+    params: dict = {"station_id": shift.station_id, "qualified": len(candidates), "people": {}}
+    if not candidates:
+        return "no_one_qualified", params
+    people: dict[str, list[dict]] = defaultdict(list)
+    for person in candidates:
+        why = "overlap" if person.id in taken else ledger.blocked(person.id, shift) or "free"
+        entry: dict = {"id": person.id, "name": person.name}
+        if why == "leave":
+            spans = [
+                (start, end)
+                for start, end in problem.leaves.get(person.id, ())
+                if start < shift.end_s and shift.start_s < end
+            ]
+            if spans:
+                entry["from"] = _local_day(min(start for start, _end in spans))
+                entry["to"] = _local_day(max(end for _start, end in spans) - 1)
+        elif why == "day_limit":
+            entry["limit"] = person.max_per_day
+        elif why == "week_limit":
+            entry["limit"] = person.max_per_week
+        people[why].append(entry)
+    params["people"] = dict(people)
+    if people.get("free"):
+        return "not_found", params
+    cause = max(CAUSES, key=lambda c: (len(people.get(c, ())), -CAUSES.index(c)))
+    return cause, params
 
 
 def uncovered_reason(problem: Problem, ledger: Ledger, shift: Shift, role: str, taken: set[int]) -> tuple[str, dict]:
@@ -104,7 +141,6 @@ def roster_report(
     # holds theirs only (a term is tens of thousands of duties, and a handful of places are open).
     uncovered: list[dict] = []
     if short:
-        texts = UNCOVERED_TEXT()
         asked = {person.id for shift, role, _n in short for person in problem.candidates(shift, role)}
         ledger = Ledger(problem)
         for shift_id, staff_id, _role in chosen:
@@ -112,6 +148,7 @@ def roster_report(
                 ledger.add(staff_id, problem.shift_by_id[shift_id])
         for shift, role, count in short:
             reason, detail = uncovered_reason(problem, ledger, shift, role, staff_on.get(shift.id, set()))
+            cause, params = uncovered_cause(problem, ledger, shift, role, staff_on.get(shift.id, set()))
             uncovered.append(
                 {
                     "shift_id": shift.id,
@@ -125,7 +162,8 @@ def roster_report(
                     "role": role,
                     "count": count,
                     "reason": reason,
-                    "reason_text": texts[reason],
+                    "cause": cause,
+                    "params": params,
                     "candidates": detail,
                     "piece": piece_key(pool_key(role, shift.school_id, shift.station_id), shift.week),
                 }

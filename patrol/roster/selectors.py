@@ -49,7 +49,12 @@ def roster_report_for(user, report: dict) -> dict:
     if scope.registry_county:
         return visible
     school_id = scope.school_id
-    visible["uncovered"] = [u for u in report.get("uncovered", []) if u.get("school_id") == school_id]
+    # Their own school's places; who of the police is on leave or at a limit is not theirs to read.
+    visible["uncovered"] = [
+        {**u, "params": {k: v for k, v in (u.get("params") or {}).items() if k != "people"}}
+        for u in report.get("uncovered", [])
+        if u.get("school_id") == school_id
+    ]
     visible["released"] = []
     return visible
 
@@ -229,13 +234,22 @@ def term_coverage(term: Term, *, user=None) -> Coverage:
     return Coverage(**term_places(shifts, assignments))
 
 
+# Generations write one audit entry with how many published duties they took away (``removed_published``).
+GENERATE_ACTIONS = ("patrol.roster.generate", "patrol.roster.generate_greedy")
+
+
 def removals_since_publish(roster: Roster | None) -> int:
-    """Assignments removed after the last publish (they are not in the published roster's people's view yet)."""
+    """Assignments removed after the last publish (they are not in the published roster's people's view yet):
+    by hand (one audit entry each) and the published ones a generation or re-plan released or replaced."""
     if roster is None or roster.published_at is None:
         return 0
-    return AuditLogEntry.objects.filter(
+    by_hand = AuditLogEntry.objects.filter(
         action=REMOVE_ACTION, before__term=roster.term_id, at__gt=roster.published_at
     ).count()
+    generated = AuditLogEntry.objects.filter(
+        action__in=GENERATE_ACTIONS, object_id=str(roster.pk), at__gt=roster.published_at
+    ).values_list("after", flat=True)
+    return by_hand + sum(int((after or {}).get("removed_published") or 0) for after in generated)
 
 
 def term_weeks(term: Term) -> list[dt.date]:
@@ -249,11 +263,14 @@ def term_weeks(term: Term) -> list[dt.date]:
 
 
 def default_week(term: Term) -> dt.date:
+    """The Monday the week view opens on: the week containing today inside the term (even on a weekend
+    or a day without shifts), else the week of the term's first shift."""
     today = timezone.localdate()
-    day = today if term.start_date <= today <= term.end_date else term.start_date
+    if term.start_date <= today <= term.end_date:
+        return monday_of(today)
+    day = term.start_date
     first = DutyShift.objects.filter(term=term, date__gte=day).order_by("date").values_list("date", flat=True).first()
-    day = first or day
-    return monday_of(day)
+    return monday_of(first or day)
 
 
 # --- swap requests -----------------------------------------------------------------------------
@@ -298,3 +315,38 @@ def swap_candidates(assignment: DutyAssignment) -> QuerySet[DutyStaff]:
     if assignment.role in ("guard", "volunteer"):
         return qs.filter(school=school)
     return qs.filter(station_id=school.responsible_station_id)
+
+
+def swap_candidates_for(assignments: list[DutyAssignment]) -> dict[int, list[DutyStaff]]:
+    """``swap_candidates`` of many assignments in one query: assignment id -> the people, by name.
+
+    For a page of duties (the assignments need ``shift__post__gate__school`` loaded): the same rule as
+    ``swap_candidates`` (a police place may go to police, an auxiliary one to either; school people
+    stay at their school, officers at the school's responsible station), applied in memory.
+    """
+    school_ids = {a.shift.post.gate.school_id for a in assignments if a.role in ("guard", "volunteer")}
+    station_ids = {
+        a.shift.post.gate.school.responsible_station_id for a in assignments if a.role not in ("guard", "volunteer")
+    }
+    if not assignments:
+        return {}
+    people = list(
+        DutyStaff.objects.filter(active=True)
+        .filter(
+            Q(role__in=("guard", "volunteer"), school_id__in=school_ids)
+            | Q(role__in=("police", "auxiliary"), station_id__in={s for s in station_ids if s is not None})
+        )
+        .only("pk", "name", "role", "school_id", "station_id")
+        .order_by("name", "pk")
+    )
+    result: dict[int, list[DutyStaff]] = {}
+    for a in assignments:
+        roles = {a.role, "police"} if a.role in ("police", "auxiliary") else {a.role}
+        if a.role in ("guard", "volunteer"):
+            school_id = a.shift.post.gate.school_id
+            place = [p for p in people if p.school_id == school_id]
+        else:
+            station_id = a.shift.post.gate.school.responsible_station_id
+            place = [p for p in people if station_id is not None and p.station_id == station_id]
+        result[a.pk] = [p for p in place if p.role in roles and p.pk != a.staff_id]
+    return result

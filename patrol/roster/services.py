@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.calendar.days import uncertain_holidays
 from campus.models import Term
 from common.audit import audit_record, save_audited, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
@@ -296,6 +297,7 @@ def roster_publish(*, term: Term, actor) -> Roster:
         raise DomainError(
             _("The roster of %(term)s has no assignments to publish.") % {"term": term}, code="empty_roster"
         )
+    check_publish_calendar(term=term, assignments=assignments)
     changed = assignments.filter(published=False).count()
     assignments.update(published=True, pinned=True)
     roster.status = Roster.Status.PUBLISHED
@@ -312,6 +314,31 @@ def roster_publish(*, term: Term, actor) -> Roster:
         after={**snapshot(roster, fields=fields), "assignments": count, "newly_published": changed},
     )
     return roster
+
+
+def check_publish_calendar(*, term: Term, assignments) -> None:
+    """Refuse to publish duties on a fixed-date holiday (元旦, 劳动节, 国庆 1-3 October) of a year whose holiday
+    calendar is not known yet (``campus.calendar.days.uncertain_holidays``), until its schedule is entered."""
+    days = uncertain_holidays(start=term.start_date, end=term.end_date)
+    if not days:
+        return
+    on_holidays = assignments.filter(shift__date__in=[d.date for d in days]).values_list("shift__date", flat=True)
+    dates = sorted(set(on_holidays))
+    if dates:
+        names = {d.date: d.note for d in days}
+        raise DomainError(
+            _(
+                "%(count)d duties fall on holidays of a year whose holiday calendar is not known yet: %(days)s. "
+                "Enter that year's holiday schedule (Calendar: holiday schedule of a year) or remove the duties, "
+                "then publish."
+            )
+            % {
+                "count": on_holidays.count(),
+                "days": ", ".join(f"{d.isoformat()} {names[d]}" for d in dates),
+            },
+            code="unknown_year_holidays",
+            details=[{"date": d.isoformat(), "holiday": names[d]} for d in dates],
+        )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -15,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from campus.calendar.days import fixed_holidays, unknown_years
 from campus.models import School, Station, Term
 from common.dates import monday_of
 from common.exports import Export, export_view
@@ -22,7 +24,7 @@ from common.forms import form_errors, run_service
 from common.permissions import capability_required
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyShift, DutyStaff, SwapRequest
-from patrol.roster import exports, ics, selectors, services, week
+from patrol.roster import counts, exports, ics, picker, selectors, services, week
 from patrol.roster.forms import (
     AssignmentAddForm,
     AssignmentRemoveForm,
@@ -86,17 +88,35 @@ def _filter_choices(request) -> dict:
 # --- overview ------------------------------------------------------------------------------------
 
 
+def roster_calendar_warnings(term: Term) -> list[str]:
+    """The term's unknown holiday years, loudly: publishing over their fixed-date holidays is blocked."""
+    warnings = []
+    for year in unknown_years(range(term.start_date.year, term.end_date.year + 1)):
+        days = [d for d in fixed_holidays(year) if term.start_date <= d <= term.end_date]
+        warnings.append(
+            _(
+                "The holiday calendar of %(year)d is not known: add overrides. Publishing is blocked over its "
+                "fixed-date holidays (%(days)s) until the year's holiday schedule is entered."
+            )
+            % {"year": year, "days": ", ".join(d.isoformat() for d in days or fixed_holidays(year))}
+        )
+    return warnings
+
+
 @require_GET
 @capability_required(Capability.VIEW_DUTY)
 def roster_home(request):
     terms = []
     for term in Term.objects.select_related("roster").order_by("-start_date"):
         roster = getattr(term, "roster", None)
+        coverage = counts.roster_coverage(term, user=request.user)
         terms.append(
             {
                 "term": term,
                 "roster": roster,
-                "coverage": selectors.term_coverage(term, user=request.user),
+                "coverage": coverage,
+                "state": counts.publish_state(roster, coverage),
+                "calendar_warnings": roster_calendar_warnings(term),
                 "generate_url": generate_url(term),
             }
         )
@@ -116,7 +136,7 @@ def roster_home(request):
 def roster_term(request, term_id: int):
     term = get_object_or_404(Term, pk=term_id)
     roster = selectors.roster_of(term)
-    coverage = selectors.term_coverage(term, user=request.user)
+    coverage = counts.roster_coverage(term, user=request.user)
     can_manage = can(request.user, Capability.MANAGE_DUTY)
     return render(
         request,
@@ -125,8 +145,11 @@ def roster_term(request, term_id: int):
             "term": term,
             "roster": roster,
             "coverage": coverage,
+            "state": counts.publish_state(roster, coverage),
+            "calendar_warnings": roster_calendar_warnings(term),
             "removed_since_publish": selectors.removals_since_publish(roster),
             "weeks": selectors.term_weeks(term),
+            "current_week": selectors.default_week(term),
             "can_manage": can_manage,
             "generate_url": generate_url(term),
             "pending_swaps": selectors.swap_requests_pending().filter(assignment__shift__term=term).count()
@@ -270,10 +293,11 @@ def roster_export(request, term_id: int):
         shifts = shifts.filter(post__gate__school_id=school_id)
     if station_id:
         shifts = shifts.filter(post__gate__school__responsible_station_id=station_id)
+    counted_from = counts.roster_counted_from(term)
     return Export(
         kind="roster",
         fmt="xlsx",
-        build=lambda token: exports.roster_xlsx(term=term, shifts=shifts, token=token),
+        build=lambda token: exports.roster_xlsx(term=term, shifts=shifts, token=token, counted_from=counted_from),
         filename=f"roster-{term.school_year}-term{term.pk}.xlsx",
         params={"term": term.pk, "school": school_id, "station": station_id},
         obj=term,
@@ -310,11 +334,13 @@ def roster_shift(request, shift_id: int):
         "can_manage": can(request.user, Capability.MANAGE_DUTY),
     }
     if ctx["can_manage"]:
-        school = shift.post.gate.school
-        candidates = DutyStaff.objects.filter(active=True).exclude(pk__in=[a.staff_id for a in assignments])
-        candidates = candidates.filter(school=school) | candidates.filter(station_id=school.responsible_station_id)
-        ctx["candidates"] = candidates.order_by("role", "name")
+        # Each candidate's availability that day (leave, on duty at that time, too far, limits) and load.
+        missing = selectors.missing_roles(shift.requirements, assignments)
+        ctx["candidates"] = picker.shift_candidates(
+            shift=shift, exclude_staff_ids={a.staff_id for a in assignments}, missing=missing
+        )
         ctx["roles"] = [(role, label) for role, label in DutyAssignment._meta.get_field("role").choices]
+        ctx["first_missing_role"] = next(iter(missing), "")
     return render(request, "patrol/roster/shift.html", ctx)
 
 
@@ -390,25 +416,46 @@ def roster_publish(request, term_id: int):
 # --- people ---------------------------------------------------------------------------------------
 
 
+PERSON_PAGE_DUTIES = 20
+PERSON_DAYS_BACK_MAX = 366
+
+
 def _person_context(request, staff: DutyStaff, *, mine: bool) -> dict:
-    since = timezone.localdate() - dt.timedelta(days=_int(request.GET.get("days_back")) or 0)
-    assignments = list(
+    """One page of a person's duties from ``since`` (today, or ``days_back`` days ago, at most a year):
+    a fixed number of queries whatever the page holds (the swap candidates of the page in one)."""
+    days_back = min(_int(request.GET.get("days_back")) or 0, PERSON_DAYS_BACK_MAX)
+    since = timezone.localdate() - dt.timedelta(days=days_back)
+    duties = (
         selectors.assignments_visible(request.user)
         .filter(staff=staff, shift__date__gte=since)
-        .order_by("shift__start")[:200]
+        .order_by("shift__start", "pk")
     )
-    ctx: dict = {"person": staff, "assignments": assignments, "mine": mine, "since": since}
+    page = Paginator(duties, PERSON_PAGE_DUTIES).get_page(request.GET.get("page"))
+    assignments = list(page.object_list)
+    ctx: dict = {
+        "person": staff,
+        "assignments": assignments,
+        "page": page,
+        "page_query": urlencode({"days_back": days_back}) if days_back else "",
+        "mine": mine,
+        "since": since,
+        "days_back": days_back,
+    }
     if mine or can(request.user, Capability.MANAGE_DUTY):
         ctx["calendar_url"] = request.build_absolute_uri(
             reverse("patrol:roster-calendar", kwargs={"token": staff.calendar_token})
         )
     if mine:
         now = timezone.now()
+        upcoming = [a for a in assignments if a.shift.start > now]
+        candidates = selectors.swap_candidates_for(upcoming)
         for a in assignments:
-            a.swap_candidates = selectors.swap_candidates(a) if a.shift.start > now else None
-        ctx["swaps_for_me"] = selectors.swap_requests_for_me(request.user)
-        ctx["my_requests"] = selectors.swap_requests_visible(request.user).filter(
-            assignment__staff=staff, status=SwapRequest.Status.PENDING
+            a.swap_candidates = candidates.get(a.pk)
+        ctx["swaps_for_me"] = list(selectors.swap_requests_for_me(request.user))
+        ctx["my_requests"] = list(
+            selectors.swap_requests_visible(request.user).filter(
+                assignment__staff=staff, status=SwapRequest.Status.PENDING
+            )
         )
     return ctx
 

@@ -13,20 +13,21 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, TextField
+from django.db.models import Count, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
 from campus.models import School, Station, Term
 from campus.scope import scope_of
-from patrol.models import DutyAssignment, DutyRole, DutyShift, WindowKind
+from patrol.models import DutyAssignment, DutyBreak, DutyRole, DutyShift, WindowKind
 from patrol.roster.selectors import WINDOW_ORDER, missing_from_counts, missing_labels
 
 # About 50 KB of page and 0.1 s of server time on the 2-core reference machine (README, Benchmarks).
 PAGE_SHIFTS = 200
 ROLE_LABELS = dict(DutyRole.choices)
 SOURCE_LABELS = dict(DutyAssignment.Source.choices)
+BREAK_LABELS = dict(DutyBreak.Reason.choices)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Person:
     source: str  # label, empty for a generated duty
     published: bool
     phone: str
+    broken: str = ""  # why a published duty needs cover (``DutyBreak``), as a label
 
 
 @dataclass
@@ -153,19 +155,29 @@ def roster_grid(
     )
     people: dict[int, list[Person]] = defaultdict(list)
     filled: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    assignment_fields = ["shift_id", "staff__name", "role", "source", "published"]
+    assignment_fields = ["shift_id", "staff__name", "role", "source", "published", "broken"]
     if with_phone:
         assignment_fields.append("staff__phone")
+    # Why a published duty needs cover (an open ``DutyBreak``), in the same query.
+    open_break = DutyBreak.objects.filter(assignment=OuterRef("pk"), cleared_at__isnull=True).values("reason")[:1]
     assignments = (
         DutyAssignment.objects.filter(shift__in=shifts.values("id"))
+        .annotate(broken=Subquery(open_break))
         .order_by("role", "staff__name")
         .values_list(*assignment_fields)
     )
-    for shift_id, name, role, source, published, *phone in assignments:
+    for shift_id, name, role, source, published, broken, *phone in assignments:
         filled[shift_id][role] += 1
         source_label = "" if source == DutyAssignment.Source.SOLVER else str(SOURCE_LABELS.get(source, source))
         people[shift_id].append(
-            Person(name, str(ROLE_LABELS.get(role, role)), source_label, published, phone[0] if phone else "")
+            Person(
+                name,
+                str(ROLE_LABELS.get(role, role)),
+                source_label,
+                published,
+                phone[0] if phone else "",
+                str(BREAK_LABELS.get(broken, broken)) if broken else "",
+            )
         )
 
     requirements = _Requirements()

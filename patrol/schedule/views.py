@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campus.calendar.days import DAY_KIND_LABELS, DayKind, DayStatus, term_calendar
+from campus.changes import with_change_notes
 from campus.models import CalendarOverride, School, Station, Term
 from common.errors import DomainError
 from common.forms import form_errors, run_service
@@ -228,7 +229,7 @@ def closure_create(request):
         return redirect("patrol:schedule-home")
     run_service(
         request,
-        lambda: services.school_closure_create(actor=request.user, **form.cleaned_data),
+        with_change_notes(request, lambda: services.school_closure_create(actor=request.user, **form.cleaned_data)),
         _("The closure of %(school)s was added.") % {"school": form.cleaned_data["school"]},
     )
     return redirect("patrol:schedule-home")
@@ -361,13 +362,16 @@ def bells_save(request, pk: int):
             bells.append({"kind": kind, "time": time, "grades": grade})
     run_service(
         request,
-        lambda: services.bell_schedule_save(
-            school=school,
-            name=request.POST.get("name", ""),
-            weekdays=request.POST.getlist("weekdays"),
-            bells=bells,
-            actor=request.user,
-            schedule=schedule,
+        with_change_notes(
+            request,
+            lambda: services.bell_schedule_save(
+                school=school,
+                name=request.POST.get("name", ""),
+                weekdays=request.POST.getlist("weekdays"),
+                bells=bells,
+                actor=request.user,
+                schedule=schedule,
+            ),
         ),
         _("The bell schedule was saved."),
     )
@@ -423,7 +427,7 @@ def post_save(request, pk: int):
             checkin_radius_m=data["checkin_radius_m"],
             active=data["active"],
         )
-    run_service(request, action, _("The post %(name)s was saved.") % {"name": data["name"]})
+    run_service(request, with_change_notes(request, action), _("The post %(name)s was saved.") % {"name": data["name"]})
     return redirect("patrol:schedule-school", pk=pk)
 
 
@@ -485,7 +489,9 @@ def staff_detail(request, pk: int):
             messages.error(request, form_errors(form))
         elif run_service(
             request,
-            lambda: services.duty_staff_update(staff=staff, actor=request.user, **_staff_fields(form)),
+            with_change_notes(
+                request, lambda: services.duty_staff_update(staff=staff, actor=request.user, **_staff_fields(form))
+            ),
             _("%(name)s was saved.") % {"name": form.cleaned_data["name"]},
         ):
             return redirect("patrol:schedule-staff-detail", pk=pk)
@@ -512,7 +518,7 @@ def leave_create(request, pk: int):
         return redirect("patrol:schedule-staff-detail", pk=pk)
     run_service(
         request,
-        lambda: services.leave_create(staff=staff, actor=request.user, **form.cleaned_data),
+        with_change_notes(request, lambda: services.leave_create(staff=staff, actor=request.user, **form.cleaned_data)),
         _("The leave was added."),
     )
     return redirect("patrol:schedule-staff-detail", pk=pk)

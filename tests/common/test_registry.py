@@ -66,6 +66,7 @@ MENU = [
             "campaigns:reach-year",
         ],
     ),
+    ("reports", ["reports:report-list", "reports:target-list"]),
     (None, ["audit_log"]),
 ]
 
@@ -84,6 +85,7 @@ def test_the_apps_register_the_menu_in_its_order():
         "drills": "Drills",
         "drones": "Drones",
         "campaigns": "Campaigns",
+        "reports": "Reports",
     }
 
 

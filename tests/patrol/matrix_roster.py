@@ -45,6 +45,8 @@ CASES: list = [
     Case("patrol:roster-sheet", PAGE_VIEW, kwargs=_term),
     Case("patrol:roster-export", PAGE_VIEW, kwargs=_term),
     Case("patrol:roster-publish", PAGE_MANAGE, method="post", kwargs=_term),
+    Case("patrol:roster-breaks", PAGE_VIEW, kwargs=_term),
+    Case("patrol:roster-breaks", PAGE_MANAGE, method="post", kwargs=_term, label="re-plan just these"),
     Case("patrol:roster-shift", PAGE_VIEW, kwargs=lambda w: {"shift_id": w["roster_shift_a1"].pk}, label="own school"),
     Case(
         "patrol:roster-shift",

@@ -49,6 +49,15 @@ CASES: list[Case] = [
         data=lambda w: {"date": "2026-09-12", "kind": "workday", "note": "m"},
     ),
     Case("patrol:schedule-override-delete", ACT, method="post", kwargs=_pk("sched_override")),
+    # A year's holiday notice (campus.calendar.year_schedule): a bad notice re-renders with its row errors.
+    Case("campus:calendar_year_schedule", PAGE_MANAGE),
+    Case(
+        "campus:calendar_year_schedule",
+        "302 200 200 403 403 403 403",
+        method="post",
+        label="bad notice",
+        data=lambda w: {"year": "2027", "schedule": "2027-01-01 sometimes"},
+    ),
     Case(
         "patrol:schedule-closure-create",
         ACT,

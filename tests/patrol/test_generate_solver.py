@@ -134,7 +134,11 @@ def test_leave_is_respected_and_named(area, scheduler_user):
     roster = run(area, scheduler_user)
     assert staff_on(s1) == set() and staff_on(s2) == {officer.id}
     assert reasons(roster) == {s1.id: "all_on_leave"}
-    assert roster.report["uncovered"][0]["reason_text"] == "everyone qualified is on leave or another duty"
+    # Stored as a code with params naming who is on leave and when, not as text (patrol.roster.explain).
+    assert roster.report["uncovered"][0]["cause"] == "leave"
+    assert roster.report["uncovered"][0]["params"]["people"]["leave"] == [
+        {"id": officer.id, "name": officer.name, "from": MON.isoformat(), "to": MON.isoformat()}
+    ]
 
 
 def test_daily_and_weekly_limits(area, scheduler_user):

@@ -91,7 +91,15 @@ class Command(BaseCommand):
             )
         _require_free(host=host, port=port)
         try:
-            uvicorn.run("config.asgi:application", host=host, port=port, lifespan="on", log_level="info")
+            # A request still running at Ctrl+C (a long export) gets 10 s, so one Ctrl+C always stops the server.
+            uvicorn.run(
+                "config.asgi:application",
+                host=host,
+                port=port,
+                lifespan="on",
+                log_level="info",
+                timeout_graceful_shutdown=10,
+            )
         finally:
             if fleet is not None:
                 fleet.terminate()

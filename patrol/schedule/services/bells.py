@@ -189,6 +189,10 @@ def bell_schedule_save(
         before=before,
         after={**snapshot(schedule), "bells": _bells_snapshot(schedule)},
     )
+    from patrol.duty.breaks import duty_breaks_for_schools
+
+    summary = duty_breaks_for_schools(school_ids=[school.pk], actor=actor)
+    schedule.change_notes = summary.note(_("Bell times of %(school)s saved") % {"school": school})
     return schedule
 
 
@@ -209,6 +213,10 @@ def bell_schedule_delete(*, schedule: BellSchedule, actor) -> None:
         before={**snapshot(schedule), "bells": _bells_snapshot(schedule)},
     )
     schedule.delete()
+    from patrol.duty.breaks import duty_breaks_for_schools
+
+    summary = duty_breaks_for_schools(school_ids=[schedule.school_id], actor=actor)
+    schedule.change_notes = summary.note(_("Bell schedule deleted"))
 
 
 # --- window rules ------------------------------------------------------------------------------
@@ -259,7 +267,18 @@ def window_rule_save(*, kind: str, before_min: Any, after_min: Any, actor, schoo
             )
     rule = WindowRule.objects.filter(kind=kind, school=school).first() or WindowRule(kind=kind, school=school)
     rule.before_min, rule.after_min = offsets
-    return save_audited(rule, actor=actor, action="window_rule")
+    rule = save_audited(rule, actor=actor, action="window_rule")
+    # The windows moved with the offsets: published duties at the old times need cover.
+    from patrol.duty.breaks import breakable, duty_breaks_for_schools
+
+    affected = (
+        [school.pk]
+        if school is not None
+        else (breakable().filter(shift__kind=kind).values_list("shift__post__gate__school_id", flat=True).distinct())
+    )
+    summary = duty_breaks_for_schools(school_ids=affected, actor=actor)
+    rule.change_notes = summary.note(_("Duty window rule saved"))
+    return rule
 
 
 @transaction.atomic

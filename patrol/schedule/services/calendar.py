@@ -160,7 +160,12 @@ def school_closure_create(
     closure = SchoolClosure(
         school=school, kind=kind, start_date=start, end_date=end, reason=(reason or "").strip(), no_duty=no_duty
     )
-    return save_audited(closure, actor=actor, action="school_closure")
+    closure = save_audited(closure, actor=actor, action="school_closure")
+    from patrol.duty.breaks import duty_breaks_for_schools
+
+    summary = duty_breaks_for_schools(school_ids=[school.pk], actor=actor)
+    closure.change_notes = summary.note(_("Closure of %(school)s added") % {"school": school})
+    return closure
 
 
 @transaction.atomic

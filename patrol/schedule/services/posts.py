@@ -128,4 +128,11 @@ def post_update(*, post: Post, actor, **fields: Any) -> Post:
     for key in ("checkin_radius_m", "active", "gate"):
         if key in fields:
             setattr(post, key, fields[key])
-    return save_audited(post, actor=actor, action="post")
+    old_school_id = Post.objects.filter(pk=post.pk).values_list("gate__school_id", flat=True).first()
+    post = save_audited(post, actor=actor, action="post")
+    # Closed, or no longer staffed for a window: its published duties still to come need cover.
+    from patrol.duty.breaks import duty_breaks_for_schools
+
+    summary = duty_breaks_for_schools(school_ids=[old_school_id], post_ids=[post.pk], actor=actor)
+    post.change_notes = summary.note(_("Post %(post)s saved") % {"post": post.name})
+    return post

@@ -102,7 +102,14 @@ def duty_staff_update(*, staff: DutyStaff, actor, **fields: Any) -> DutyStaff:
         setattr(staff, key, value)
     staff.name = (staff.name or "").strip()
     _check_staff(staff)
-    return save_audited(staff, actor=actor, action="duty_staff")
+    staff = save_audited(staff, actor=actor, action="duty_staff")
+    # Inactive, or moved to another station or school: their published duties still to come need cover.
+    from patrol.duty.breaks import duty_breaks_for_staff
+
+    staff.change_notes = duty_breaks_for_staff(staff=staff, actor=actor).note(
+        _("%(name)s saved") % {"name": staff.name}
+    )
+    return staff
 
 
 @transaction.atomic
@@ -122,7 +129,11 @@ def leave_create(
     if kind not in Leave.Kind.values:
         raise ScheduleError(_("Kind %(value)s: choose leave or other duty.") % {"value": kind}, code="leave_invalid")
     leave = Leave(staff=staff, start=start, end=end, kind=kind, reason=(reason or "").strip())
-    return save_audited(leave, actor=actor, action="leave")
+    leave = save_audited(leave, actor=actor, action="leave")
+    from patrol.duty.breaks import duty_breaks_for_leave
+
+    leave.change_notes = duty_breaks_for_leave(leave=leave, actor=actor).note(_("Leave added"))
+    return leave
 
 
 @transaction.atomic
