@@ -64,6 +64,7 @@ class Capability(StrEnum):
     PLAN_CAMPAIGNS = "plan_campaigns"  # create campaigns, build occurrences, schedule sorties, file applications
     EDIT_CLIPS = "edit_clips"  # upload and edit broadcast clips and playlists, submit clips for approval
     APPROVE_CLIPS = "approve_clips"  # approve or return submitted clips (the publicity office)
+    ISSUE_REPORTS = "issue_reports"  # draft, edit and issue the monthly reports; set the units' targets
 
 
 _ALL = frozenset(Role)
@@ -77,6 +78,7 @@ _READERS = frozenset(
 CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.VIEW_REGISTRY: _POLICE_AND_SCHOOLS,
     Capability.EDIT_REGISTRY: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
+    Capability.ISSUE_REPORTS: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.IMPORT_DATA: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.ASSIGN_LIAISON: frozenset({Role.BUREAU_ADMIN, Role.BRIGADE_SCHEDULER}),
     Capability.OVERRIDE_JURISDICTION: frozenset({Role.BUREAU_ADMIN}),

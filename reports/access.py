@@ -3,10 +3,9 @@
 - Readers hold ``Capability.ANALYZE_INCIDENTS`` (bureau administrators, patrol brigade schedulers,
   station officers, leadership). They see *issued* versions within their scope (``campus.scope``): the
   county's roles every report, a station officer (the station head included) their own station's report.
-- Authors draft, refresh, edit countermeasures, issue, and set the units' targets: the bureau administrator
-  and the patrol brigade scheduler (the brigade watches coverage and rosters county-wide). ``common.roles``
-  has no report capability yet; the existing capability held by exactly those two roles stands in for it,
-  here and nowhere else, so a later ``Capability.ISSUE_REPORTS`` is a one-line change.
+- Authors (``Capability.ISSUE_REPORTS``) draft, refresh, edit countermeasures, issue, and set the units'
+  targets: the bureau administrator and the patrol brigade scheduler (the brigade watches coverage and
+  rosters county-wide).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from campus.scope import scope_of
 from common.roles import Capability, can
 
 READ_CAPABILITY = Capability.ANALYZE_INCIDENTS
-AUTHOR_CAPABILITY = Capability.EDIT_REGISTRY  # bureau admin, patrol brigade scheduler
+AUTHOR_CAPABILITY = Capability.ISSUE_REPORTS
 
 
 def may_see_reports(user) -> bool:
