@@ -465,7 +465,7 @@ def run_system(layer: str, args: argparse.Namespace) -> RunResult:
         urls = [f"ws://127.0.0.1:{port}/ws/drones/" for port in ports]
         viewers = children.spawn(
             "viewers", "viewers",
-            _viewer_args(urls, tmp_path / "epochs.json", args, db["cookie"], f"http://127.0.0.1:{ports[0]}"),
+            _viewer_args(urls, tmp_path / "epochs.json", args, db["cookie"], "same"),
         )  # fmt: skip
         try:
             measure(result, children, fleets, viewers, args, extra)

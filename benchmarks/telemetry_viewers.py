@@ -1,7 +1,7 @@
 """The viewer side of ``benchmarks.telemetry``: M websocket clients in one asyncio process.
 
     python -m benchmarks.telemetry_viewers --url ws://127.0.0.1:8000/ws/drones/ --viewers 100 \
-        --epochs epochs.json [--cookie sessionid=...] [--origin http://127.0.0.1:8000]
+        --epochs epochs.json [--cookie sessionid=...] [--origin http://127.0.0.1:8000 | same]
 
 Each client behaves like the live map (static/js/drone_map.js): it takes the snapshot, then
 every ``fleet`` message, checks each drone's ``seq`` and asks for a ``resync`` snapshot when
@@ -47,6 +47,7 @@ import time
 from array import array
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -266,7 +267,9 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
 
     async def open_one(viewer: Viewer) -> None:
         async with gate:
-            await viewer.open(headers, args.origin, args.deflate)
+            # "same": each viewer's page is on the host it connects to, as behind a load balancer.
+            origin = "http://" + urlsplit(viewer.url).netloc if args.origin == "same" else args.origin
+            await viewer.open(headers, origin, args.deflate)
 
     await asyncio.gather(*(open_one(v) for v in viewers))
     connected_s = time.monotonic() - STARTED
@@ -345,7 +348,7 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=100)
     parser.add_argument("--epochs", required=True, help="JSON file: drone id -> send epoch (UNIX s)")
     parser.add_argument("--cookie", default="")
-    parser.add_argument("--origin", default=None)
+    parser.add_argument("--origin", default=None, help='the Origin header; "same": the host each viewer connects to')
     parser.add_argument("--drain", type=float, default=1.0)
     parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate, as browsers do")
     args = parser.parse_args()
