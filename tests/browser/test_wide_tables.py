@@ -49,3 +49,23 @@ def test_wide_tables_scroll_in_their_box_not_the_page(signed_in, live_url, world
             assert page.locator(".table-scroll table").count() >= 1, path
             assert fits(page), f"{path} scrolls sideways at {width} px ({language})"
             assert not page.refusals, (path, page.refusals)
+
+
+def test_the_drone_tables_scroll_in_their_box_on_a_phone(signed_in, live_url, world):
+    from drones.models import Airspace, Mission
+    from tests.browser.test_flight_page import _flight
+    from tests.factories import square
+
+    flight = _flight(world)
+    Mission.objects.filter(pk=flight.mission_id).update(
+        name="反诈宣传进大集（样例） · 白马泉大集（样例） · 2026-12-31 集市走廊"
+    )
+    Airspace.objects.create(
+        name="县人民医院直升机停机坪禁飞区（样例）", kind=Airspace.Kind.NO_FLY, geometry=square(36.19, 118.18, 0.002)
+    )
+    page = signed_in("wideadmin", PASSWORD, 390, "en")
+    for path in ("/drones/missions/", "/drones/flights/", "/drones/", "/drones/airspace/"):
+        page.goto(f"{live_url}{path}")
+        assert page.locator(".table-scroll table").count() >= 1, path
+        assert fits(page), f"{path} scrolls sideways at 390 px"
+        assert not page.refusals, (path, page.refusals)
