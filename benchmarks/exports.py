@@ -36,32 +36,9 @@ from benchmarks.import_schools import setup_django
 
 def county_load(scale: int) -> dict[str, float]:
     """The sample county with its patrol roster, incidents and drills (``scale`` 2: with the twin)."""
-    from unittest import mock
+    from benchmarks.pages import sample_load
 
-    from django.core.management import call_command
-
-    from benchmarks.pages import county_twin
-    from campus.sample.generator import generate_county
-    from campus.sample.loader import sample_county_load
-    from incidents.sample import DEFAULT_COUNT, load_sample_incidents
-
-    steps: dict[str, float] = {}
-
-    def step(label: str, fn) -> None:
-        started = time.perf_counter()
-        fn()
-        steps[label] = time.perf_counter() - started
-
-    county = generate_county()
-    step("county", lambda: sample_county_load(county=county))
-    if scale == 2:
-        with mock.patch("campus.sample.loader.sample_county_exists", return_value=False):
-            step("twin county", lambda: sample_county_load(county=county_twin(county)))
-    quiet = {"verbosity": 0, "stdout": open(os.devnull, "w")}  # noqa: SIM115 - closed with the process
-    step("patrol + roster", lambda: call_command("load_sample_patrol", **quiet))
-    step("incidents", lambda: load_sample_incidents(count=DEFAULT_COUNT * scale))
-    step("drills", lambda: call_command("load_sample_drills", **quiet))
-    return steps
+    return sample_load(scale, everything=False)
 
 
 def export_urls() -> list[tuple[str, str]]:

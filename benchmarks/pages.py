@@ -179,8 +179,11 @@ def county_twin(county):
     )
 
 
-def sample_load(scale: int) -> dict[str, float]:
-    """Load the sample data as ``make sample`` does (``scale`` 2: with the twin county); seconds per step."""
+def sample_load(scale: int, *, everything: bool = True) -> dict[str, float]:
+    """Load the sample data as ``make sample`` does (``scale`` 2: with the twin county); seconds per step.
+
+    ``everything`` False: only the county with its patrol roster, incidents and drills (what the
+    exports read; ``benchmarks.exports``)."""
     from unittest import mock
 
     from django.core.management import call_command
@@ -203,13 +206,15 @@ def sample_load(scale: int) -> dict[str, float]:
         with mock.patch("campus.sample.loader.sample_county_exists", return_value=False):
             step("twin county", lambda: sample_county_load(county=county_twin(county)))
     quiet = {"verbosity": 0, "stdout": open(os.devnull, "w")}  # noqa: SIM115 - closed with the process
-    step("airspace", lambda: call_command("load_sample_airspace", **quiet))
-    step("fleet", lambda: call_command("load_sample_fleet", **quiet))
-    step("campaigns", lambda: call_command("load_sample_campaigns", **quiet))
+    if everything:
+        step("airspace", lambda: call_command("load_sample_airspace", **quiet))
+        step("fleet", lambda: call_command("load_sample_fleet", **quiet))
+        step("campaigns", lambda: call_command("load_sample_campaigns", **quiet))
     step("patrol + roster", lambda: call_command("load_sample_patrol", **quiet))
     step("incidents", lambda: load_sample_incidents(count=DEFAULT_COUNT * scale))
     step("drills", lambda: call_command("load_sample_drills", **quiet))
-    step("plans", lambda: call_command("load_sample_plans", **quiet))
+    if everything:
+        step("plans", lambda: call_command("load_sample_plans", **quiet))
     return steps
 
 
