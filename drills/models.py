@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DrillType(models.Model):
@@ -168,7 +169,7 @@ class CorrectiveAction(models.Model):
     """整改: something a drill showed must be fixed, with an owner and a due date."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("status", "Open")
         DONE = "done", _("Done")
 
     drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campus.models import LAT_VALIDATORS, LON_VALIDATORS
 
@@ -209,7 +210,7 @@ class Rectification(models.Model):
     """问题清单: an unsatisfied follow-up becomes an item for the responsible unit until it is cleared."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("status", "Open")
         CLEARED = "cleared", _("Cleared")
 
     incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
