@@ -163,8 +163,9 @@ def load_sample_patrol() -> PatrolSampleSummary:
     for school in schools:
         if school.pk in with_bells:
             continue
-        _days, bells = check_bell_schedule(school=school, name="Mon-Fri", weekdays=WEEKDAYS, bells=sample_bells(school))
-        new_schedules.append(BellSchedule(school=school, name="Mon-Fri", weekdays=WEEKDAYS))
+        name = "周一至周五"  # Monday to Friday
+        _days, bells = check_bell_schedule(school=school, name=name, weekdays=WEEKDAYS, bells=sample_bells(school))
+        new_schedules.append(BellSchedule(school=school, name=name, weekdays=WEEKDAYS))
         new_bells.append(bells)
     BellSchedule.objects.bulk_create(new_schedules)
     for schedule, bells in zip(new_schedules, new_bells, strict=True):
