@@ -109,50 +109,55 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/detail.html", ctx)
 
 
-@require_POST
-@capability_required(READ_CAPABILITY)
-def report_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _author_action(request: HttpRequest, pk: int, act) -> HttpResponse:
+    """An author's POST on a report: ``act(report)`` runs the service and returns the success message (or
+    ``None`` with the error already shown); a refused service shows its reason. Back to the report's page."""
     _require_author(request)
     report = report_for(request.user, pk)
     try:
-        services.report_refresh(actor=request.user, report=report)
+        done = act(report)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The draft's figures were computed again."))
+        if done:
+            messages.success(request, done)
     return redirect("reports:report-detail", pk=report.pk)
+
+
+@require_POST
+@capability_required(READ_CAPABILITY)
+def report_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(report: Report) -> str:
+        services.report_refresh(actor=request.user, report=report)
+        return _("The draft's figures were computed again.")
+
+    return _author_action(request, pk, act)
 
 
 @require_POST
 @capability_required(READ_CAPABILITY)
 def report_countermeasures(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_author(request)
-    report = report_for(request.user, pk)
-    form = CountermeasuresForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The countermeasures were not saved: %(errors)s") % {"errors": _form_errors(form)})
-        return redirect("reports:report-detail", pk=report.pk)
-    try:
+    def act(report: Report) -> str | None:
+        form = CountermeasuresForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, _("The countermeasures were not saved: %(errors)s") % {"errors": _form_errors(form)}
+            )
+            return None
         services.report_countermeasures_save(actor=request.user, report=report, text=form.cleaned_data["text"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Countermeasures saved."))
-    return redirect("reports:report-detail", pk=report.pk)
+        return _("Countermeasures saved.")
+
+    return _author_action(request, pk, act)
 
 
 @require_POST
 @capability_required(READ_CAPABILITY)
 def report_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_author(request)
-    report = report_for(request.user, pk)
-    try:
+    def act(report: Report) -> str:
         version = services.report_issue(actor=request.user, report=report)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Issued as version %(number)d.") % {"number": version.number})
-    return redirect("reports:report-detail", pk=report.pk)
+        return _("Issued as version %(number)d.") % {"number": version.number}
+
+    return _author_action(request, pk, act)
 
 
 @capability_required(READ_CAPABILITY)
