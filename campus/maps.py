@@ -110,8 +110,6 @@ def map_page(request):
         request,
         "campus/map.html",
         {
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "center": settings.MAP_CENTER,
             "focus_school": int(focus) if focus.isdigit() else None,
             "problems": {key or "covered": str(label) for key, (_css, label) in PROBLEMS.items()},

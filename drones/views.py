@@ -66,8 +66,6 @@ def live_map(request):
             "schools": [s for s in schools if s["lat"] is not None and s["lon"] is not None],
             "map_labels": map_labels(),
             "can_command": can(request.user, Capability.COMMAND_DRONES),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "center": settings.MAP_CENTER,
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
             "lock_renew_s": max(5, services.control_lock_seconds() // 3),

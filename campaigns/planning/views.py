@@ -45,8 +45,6 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def _map_context() -> dict:
     return {
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "center": settings.MAP_CENTER,
         "map_labels": {
             "market": _("Market"),

@@ -66,8 +66,6 @@ def _context(request: HttpRequest, campaign: Campaign) -> dict:
         "can_plan": can(request.user, Capability.PLAN_CAMPAIGNS),
         "chart": {"series": data["series"], "target": summary["target"]},
         "labels": chart_labels(),
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "center": settings.MAP_CENTER,
     }
 

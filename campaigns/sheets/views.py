@@ -91,8 +91,6 @@ def sheet_day(request: HttpRequest) -> HttpResponse:
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
             "calendar_url": _calendar_url(request, pilot),
             "map_points": selectors.sheet_map_points(rows),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "center": settings.MAP_CENTER,
             "map_labels": {"launch": _("Launch point"), "take_off": _("take-off"), "cancelled": _("cancelled")},
             "prev_day": day.fromordinal(day.toordinal() - 1),

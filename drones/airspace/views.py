@@ -23,8 +23,6 @@ from drones.models import Airspace, Market
 
 def _map_context() -> dict:
     return {
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "center": settings.MAP_CENTER,
         "map_labels": map_labels(),
     }

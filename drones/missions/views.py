@@ -164,8 +164,6 @@ def mission_list(request):
             "upload": upload,
             "import_problems": import_problems,
             "can_plan": can_plan,
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "center": settings.MAP_CENTER,
         },
     )
@@ -182,8 +180,6 @@ def mission_detail(request, pk: int):
             "can_plan": can(request.user, Capability.PLAN_MISSIONS),
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "flights": mission.flights.select_related("pilot")[:20],
             "labels": _planner_labels(),
         },
@@ -232,8 +228,6 @@ def flight_detail(request, pk: int):
         {
             "flight": flight,
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             # The same renewal period as the live map: a third of the lock's lifetime.
             "lock_renew_s": max(5, drone_services.control_lock_seconds() // 3),
             "delayed_ms": round(settings.DRONE_LIVE_DELAYED_S * 1000),

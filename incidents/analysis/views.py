@@ -110,8 +110,6 @@ def analysis_month(request: HttpRequest) -> HttpResponse:
             "links": _month_links(month),
             "xlsx_query": query.urlencode(),
             "labels": analysis_selectors.choice_labels(),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "center": settings.MAP_CENTER,
             "map_labels": {
                 "incidents": _("Incidents"),

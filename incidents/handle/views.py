@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -109,7 +108,6 @@ def handle_detail(request, pk: int):
         "urgent": incident.severity == Severity.URGENT,
         "point": point,
         "gate": incident.gate,
-        "tile_url": settings.MAP_TILE_URL,
         "ack_deadline": selectors.ack_deadline(incident),
         "resolve_deadline": selectors.resolve_deadline(incident),
         "transition_form": TransitionForm(initial={"to_status": nxt}),

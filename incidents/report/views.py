@@ -119,8 +119,6 @@ def report_new(request):
             "urgent": severity == Severity.URGENT,
             "photos_max": settings.INCIDENT_PHOTOS_MAX,
             "photo_max_mb": settings.INCIDENT_PHOTO_MAX_BYTES // (1024 * 1024),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             **_school_context(chosen),
         },
     )
