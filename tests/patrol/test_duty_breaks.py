@@ -504,12 +504,14 @@ def test_a_broken_duty_within_a_day_is_an_urgent_notice(county):
         end=start + dt.timedelta(minutes=30), requirements={"police": 1},
     )  # fmt: skip
     DutyAssignment.objects.create(shift=shift, staff=county.a1, role="police", published=True, pinned=True)
-    schedule_services.leave_create(
-        staff=county.a1, start=start - dt.timedelta(minutes=5), end=start + dt.timedelta(hours=1),
-        actor=county.scheduler,
-    )  # fmt: skip
+    leave_start, leave_end = start - dt.timedelta(minutes=5), start + dt.timedelta(hours=1)
+    # The county's own published duties of a1 may fall in the hour too, depending on the time of day.
+    broken = DutyAssignment.objects.filter(
+        staff=county.a1, published=True, shift__start__lt=leave_end, shift__end__gt=leave_start
+    ).count()
+    schedule_services.leave_create(staff=county.a1, start=leave_start, end=leave_end, actor=county.scheduler)
     notice = Notice.objects.get(user=county.user, kind="duty_changed")
-    assert notice.urgent and notice.params["count"] == 1
+    assert notice.urgent and broken >= 1 and notice.params["count"] == broken
 
 
 def test_a_broken_duty_next_week_is_not_urgent(county):
