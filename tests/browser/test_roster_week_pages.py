@@ -79,7 +79,9 @@ def test_the_week_pages_by_station_school_and_day(signed_in, live_url, county, r
     assert words["day"] in page.inner_text("#roster-title") and fits(page)
     assert page.locator(".roster-grid thead tr:nth-child(2) th").count() == 2
     page.click("#roster-next")
-    assert (MONDAY + dt.timedelta(days=2)).isoformat() in page.url and fits(page)
+    page.wait_for_url(f"**{(MONDAY + dt.timedelta(days=2)).isoformat()}**")
+    page.wait_for_load_state()  # measure the new page, not the one being left
+    assert fits(page)
 
     # Back to the station's week, then on to the next station.
     page.goto(f"{url}?week={MONDAY.isoformat()}")
