@@ -33,7 +33,7 @@ def sample_tiles(settings, tmp_path, transactional_db):
 
 def _loaded_tiles(page, layer: str) -> int:
     selector = f'.leaflet-tile-pane img.leaflet-tile-loaded[src*="/tiles/{layer}/"]'
-    page.wait_for_function(f"document.querySelectorAll('{selector}').length > 0")
+    page.wait_for_function(f"() => document.querySelectorAll('{selector}').length > 0")
     return page.evaluate(
         f"Array.from(document.querySelectorAll('{selector}')).filter(i => i.naturalWidth === 256).length"
     )

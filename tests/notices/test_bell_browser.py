@@ -80,7 +80,7 @@ def test_bell_counts_goes_live_and_shows_an_urgent_report(signed_in, live_url, c
     assert bell.is_visible() and page.inner_text("#notice-bell .notice-count") == "1"
     box = bell.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the bell must be in view"
-    page.wait_for_function("document.getElementById('notice-bell').dataset.live === '1'")
+    page.wait_for_function("() => document.getElementById('notice-bell').dataset.live === '1'")
     page.keyboard.press("Shift")  # a gesture (that follows no link), so the page may play sound
     assert fits(page)
 
@@ -89,8 +89,8 @@ def test_bell_counts_goes_live_and_shows_an_urgent_report(signed_in, live_url, c
     banner.wait_for(timeout=30000)
     text = banner.inner_text()
     assert words["urgent"] in text and words["routed"] in text
-    page.wait_for_function("document.querySelector('#notice-bell .notice-count').textContent === '2'")
-    page.wait_for_function("Number(document.getElementById('notice-bell').dataset.chimes || 0) >= 1")
+    page.wait_for_function("() => document.querySelector('#notice-bell .notice-count').textContent === '2'")
+    page.wait_for_function("() => Number(document.getElementById('notice-bell').dataset.chimes || 0) >= 1")
     assert fits(page), "the banner must wrap on a phone"
     page.screenshot(path=str(tmp_path / f"bell-{language}-{width}.png"), full_page=True)
 
