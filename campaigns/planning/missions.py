@@ -7,9 +7,9 @@ the reach that buys, or why it cannot be flown (the checks' first violation, e.g
 - **Launch point.** Near the place, on the side nearest the drone's home: the home itself when the whole
   route is within line of sight of it, else beyond either end of a market's street or beside its middle
   (a long street is out of sight from its ends), or just outside the edge of a market's area; for a
-  school, beside the school. A candidate must keep every waypoint within ``0.9 x DRONE_MAX_DISTANCE_M``
-  and lie outside the crowd area. (``mission_generate`` takes off 40 m beyond the start of the route,
-  which for a street longer than about 450 m its own line-of-sight check rejects.)
+  school, beside the school; then points all round the route. The rule is the mission generator's
+  (``drones.missions.launch.launch_choose``): every waypoint within ``0.9 x DRONE_MAX_DISTANCE_M`` and
+  outside the crowd area.
 - **Laps and packs.** The generator runs with one and two laps to learn the time per lap and the fixed
   part (take-off, transit, landing) from the checks' flight estimate. A pack flies as many laps as fit in
   the endurance less the reserve (``DRONE_BATTERY_RESERVE_PCT``); the broadcast the campaign needs per
@@ -40,11 +40,11 @@ from drones.missions.checks.run import check_route
 from drones.missions.frame import LocalFrame
 from drones.missions.generators import GeneratorError, market_broadcast, school_patrol
 from drones.missions.generators.inputs import MAX_LAPS
+from drones.missions.launch import launch_choose
 from drones.missions.markets import STREET_HALF_WIDTH_M, market_crowd_area, market_in_session
 
 PACK_SWAP_S = 3 * 60  # land, change the pack, take off again
 LAUNCH_STAND_OFF_M = STREET_HALF_WIDTH_M + 15.0  # outside the crowd area, as the crowd check requires
-LINE_OF_SIGHT_SHARE = 0.9  # keep a tenth of the line-of-sight limit to spare
 NEIGHBOUR_M = 3000.0  # markets this close may be in session over the route
 TIMING_ENDURANCE_MIN = 600.0  # the timing runs must not stop at the endurance check
 AIRSPACE_KINDS = ("no_fly", "restricted", "airport", "crowd")
@@ -203,24 +203,16 @@ class MissionPlanner:
         except GeneratorError:
             self._routes[key] = None
             return None
-        crowd = self._crowd_areas.get(occurrence.market_id) if occurrence.market_id else None
-        crowd_shape = shp.shape(crowd) if crowd else None
-        limit = LINE_OF_SIGHT_SHARE * self.check_limits.max_distance_m
-        candidates = self._launch_candidates(occurrence, home)
-        chosen, nearest = None, None
-        for lat, lon in candidates:
-            if crowd_shape is not None and crowd_shape.contains(shp.Point(lon, lat)):
-                continue
-            frame = LocalFrame(lat, lon)
-            lx, ly = frame.point_xy(lat, lon)
-            far = max(math.dist(frame.point_xy(w.lat, w.lon), (lx, ly)) for w in route)
-            if far <= limit:
-                chosen = (lat, lon)
-                break
-            if nearest is None or far < nearest[0]:
-                nearest = (far, (lat, lon))
-        if chosen is None and nearest is not None:
-            chosen = nearest[1]  # out of sight even so: the checks will say how far
+        # The shared rule (drones.missions.launch): these candidates first, then all round the route.
+        choice = launch_choose(
+            route,
+            home=home,
+            max_distance_m=self.check_limits.max_distance_m,
+            candidates=self._launch_candidates(occurrence, home),
+            crowd=self._crowd_areas.get(occurrence.market_id) if occurrence.market_id else None,
+            stand_off_m=LAUNCH_STAND_OFF_M,
+        )
+        chosen = choice.point  # out of sight even so when not choice.in_sight: the checks will say how far
         self._routes[key] = chosen
         return chosen
 

@@ -40,31 +40,6 @@ def mission_launch(mission: Mission) -> tuple[float, float] | None:
     return None
 
 
-def suggest_launch(
-    route: list[Waypoint], home: tuple[float, float] | None, *, max_distance_m: float, stand_off_m: float = 40.0
-) -> tuple[float, float] | None:
-    """Where to take off for a generated route: the drone's home if the whole route is in line of
-    sight from it (with a fifth to spare), else just outside the route's start, ``stand_off_m``
-    away from the route's middle (not in the crowd it flies over)."""
-    import numpy as np
-
-    from drones.missions.frame import LocalFrame
-
-    if not route:
-        return home
-    frame = LocalFrame(route[0].lat, route[0].lon)
-    xs, ys = frame.xy([w.lat for w in route], [w.lon for w in route])
-    if home is not None:
-        hx, hy = frame.xy([home[0]], [home[1]])
-        if float(np.max(np.hypot(xs - hx[0], ys - hy[0]))) <= 0.8 * max_distance_m:
-            return home
-    cx, cy = float(np.mean(xs)), float(np.mean(ys))
-    dx, dy = float(xs[0]) - cx, float(ys[0]) - cy
-    norm = float(np.hypot(dx, dy)) or 1.0
-    lat, lon = frame.latlon([float(xs[0]) + dx / norm * stand_off_m], [float(ys[0]) + dy / norm * stand_off_m])
-    return (round(float(lat[0]), 7), round(float(lon[0]), 7))
-
-
 def mission_speed(mission: Mission) -> float:
     return float(mission.speed_mps or mission.drone.cruise_speed_mps)
 

@@ -148,9 +148,16 @@ def mission_generate(
         ) from None
     except TypeError as exc:  # an option the generator does not take
         raise MissionError(_("Unknown option: %(error)s") % {"error": exc}, code="bad_option") from None
-    from drones.missions.planning import suggest_launch
+    from drones.missions.launch import launch_choose
+    from drones.missions.markets import market_crowd_area
 
-    launch = suggest_launch(generated.waypoints, start_at, max_distance_m=settings.DRONE_MAX_DISTANCE_M)
+    choice = launch_choose(
+        generated.waypoints,
+        home=start_at,
+        max_distance_m=settings.DRONE_MAX_DISTANCE_M,
+        crowd=market_crowd_area(market) if market is not None else None,
+    )
+    launch = choice.point
     if launch != start_at:
         # Taking off near the target: generate again so the route starts at the end nearest the launch point.
         options_start = {"start_at": launch}
@@ -160,6 +167,18 @@ def mission_generate(
             generated = generators.market_broadcast(market, **options, **options_start)
         else:
             generated = generators.point_broadcast(points or [], **options, **options_start)
+    params = dict(generated.params)
+    if not choice.in_sight and choice.farthest_m is not None:
+        # No launch point keeps the whole route in sight: say so where the planner shows the mission's notes.
+        params["notes"] = [
+            *params.get("notes", []),
+            _(
+                "No launch point outside the crowd keeps the whole route within %(limit).0f m line of sight; "
+                "the best one found leaves the farthest waypoint %(far).0f m away. Shorten the route, fly "
+                "fewer laps or split it into two missions."
+            )
+            % {"limit": settings.DRONE_MAX_DISTANCE_M, "far": choice.farthest_m},
+        ]
     label = school or market or _("points")
     mission = Mission(
         name=name or f"{Mission.Kind(kind).label} · {label}",
@@ -167,7 +186,7 @@ def mission_generate(
         drone=drone,
         school=school,
         market=market,
-        params=generated.params,
+        params=params,
         waypoints=generated.route_json(),
         takeoff_alt_m=generated.takeoff_alt_m,
         speed_mps=generated.speed_mps,

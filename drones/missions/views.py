@@ -149,6 +149,8 @@ def mission_list(request):
                             points=data["points"] if data["kind"] == "point_broadcast" else None,
                             options=_options(data),
                         )
+                        for note in mission.params.get("notes", []):  # e.g. no launch point keeps it in sight
+                            messages.warning(request, note)
                     return redirect("drones:mission_detail", pk=mission.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
