@@ -7,9 +7,7 @@ converted, so a 12:31 check-in reads 12:31, not 04:31.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from typing import Any
@@ -23,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from common.audit import AUDIT_KINDS, action_label, object_type_current
 from common.models import AuditLogEntry
 from common.selectors import audit_log_list
-from common.xlsx import XlsxBook, csv_cell
+from common.xlsx import CsvFile, XlsxBook
 
 EXPORT_FORMATS = ("csv", "xlsx")
 # An ISO date-time with a UTC offset, as ``common.audit`` writes aware date-times into snapshots.
@@ -132,15 +130,11 @@ def export_row(entry: AuditLogEntry) -> list[Any]:
     ]
 
 
-def audit_log_csv(entries: QuerySet, token=None) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(export_header())
+def audit_log_csv(entries: QuerySet, token=None):
+    out = CsvFile(export_header(), token)
     for entry in entries.iterator(chunk_size=500):
-        writer.writerow([csv_cell(value) for value in export_row(entry)])
-        if token is not None:
-            token.count()
-    return "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read the Chinese text as UTF-8
+        out.row(export_row(entry))
+    return out.content()
 
 
 def audit_log_xlsx(entries: QuerySet, params: dict[str, str], token=None):

@@ -3,9 +3,7 @@ build occurrences, and the occurrence list with its CSV/XLSX export."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,7 +25,7 @@ from common.errors import DomainError, NotAllowed
 from common.exports import Export, export_view
 from common.permissions import capability_required
 from common.roles import Capability, can
-from common.xlsx import XlsxBook, csv_cell
+from common.xlsx import CsvFile, XlsxBook
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -240,15 +238,11 @@ def export_header() -> list[str]:
     ]
 
 
-def occurrences_csv(occurrences, token=None) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(export_header())
+def occurrences_csv(occurrences, token=None):
+    out = CsvFile(export_header(), token)
     for occurrence in occurrences.iterator(chunk_size=500):
-        writer.writerow([csv_cell(value) for value in occurrence_row(occurrence)])
-        if token is not None:
-            token.count()
-    return "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read the Chinese text as UTF-8
+        out.row(occurrence_row(occurrence))
+    return out.content()
 
 
 def occurrences_xlsx(campaign: Campaign, occurrences, token=None) -> bytes:
