@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from common.dashboard import Line, Section, Tile, level_if, page_url
 from common.dates import monday_of
 from common.roles import Capability, can
 from patrol.duty import selectors
+from patrol.duty.breaks import breaks_open
 from patrol.duty.staffing import shifts_with_staffing, staffing_places
 from patrol.duty.stats import term_default
 from patrol.models import Roster
@@ -109,7 +110,7 @@ def _today_tiles(*, user, today: dt.date, now: dt.datetime, url: str, staff) -> 
             url=url,
             level=level_if(missing, "alert"),
         ),
-    ] + _breaks_tiles(broken=counts.broken)
+    ] + ([] if can(user, Capability.MANAGE_DUTY) else _breaks_tiles(broken=counts.broken))
 
 
 def _breaks_tiles(*, broken: int) -> list[Tile]:
@@ -124,6 +125,30 @@ def _breaks_tiles(*, broken: int) -> list[Tile]:
             label=_("Published duties needing cover"),
             value=broken,
             note=_("broken by later changes"),
+            url=reverse("patrol:roster-home"),
+            level="alert",
+        )
+    ]
+
+
+def _upcoming_breaks_tile(*, user, today: dt.date) -> list[Tile]:
+    """For schedulers: every published duty still to come that a later change broke, not only today's (a
+    leave added today over next Tuesday's duty needs the re-plan now), in one query; shown while there are
+    some, with how many are today and the first day."""
+    found = breaks_open(user=user).aggregate(
+        total=Count("pk"), today=Count("pk", filter=Q(shift__date=today)), first=Min("shift__date")
+    )
+    if not found["total"]:
+        return []
+    note = ngettext("%(count)d of them today", "%(count)d of them today", found["today"]) % {"count": found["today"]}
+    if not found["today"]:
+        note = _("the first on %(date)s") % {"date": found["first"].strftime("%m-%d")}
+    return [
+        Tile(
+            key="duties_need_cover",
+            label=_("Published duties needing cover"),
+            value=found["total"],
+            note=note,
             url=reverse("patrol:roster-home"),
             level="alert",
         )
@@ -176,7 +201,7 @@ def _scheduler_tiles(*, user, today: dt.date) -> list[Tile]:
         if term is not None
         else reverse("patrol:roster-home")
     )
-    tiles = [
+    tiles = _upcoming_breaks_tile(user=user, today=today) + [
         Tile(
             key="uncovered_week",
             label=_("Uncovered places this week"),

@@ -139,11 +139,12 @@ def test_query_count_is_fixed_and_does_not_grow_with_the_day(busy_day, django_as
         return get_user_model().objects.get(username=username)
 
     def assert_queries():
-        # scheduler: roles, own duty record, today's places, today's people, the week's places, the term,
-        # next week's terms; the station officer: roles, own duty record (read once: the board's station when
-        # the officer record has none, the own duties, the swap requests), officer record (the scope), today's
-        # places and people, own duties with their check-ins, the swap requests waiting for an answer.
-        for username, count in (("planner", 7), (busy_day.user.username, 7)):
+        # scheduler: roles, own duty record, today's places, today's people, the broken duties to come, the
+        # week's places, the term, next week's terms; the station officer: roles, own duty record (read once:
+        # the board's station when the officer record has none, the own duties, the swap requests), officer
+        # record (the scope), today's places and people, own duties with their check-ins, the swap requests
+        # waiting for an answer.
+        for username, count in (("planner", 8), (busy_day.user.username, 7)):
             user = fresh(username)
             with django_assert_num_queries(count):
                 duty_section(user=user, now=NOW)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campus.models import CalendarOverride, Officer, Term
 from common.dates import monday_of
@@ -327,8 +327,18 @@ def test_roster_pages_show_the_broken_duties(county, english_client):
     assert "3 published duties need cover." in page and page.count("On leave or another duty") == 3
 
 
-def test_overview_counts_todays_broken_duties(county):
+def _tile(user, key="duties_need_cover"):
+    with translation.override("en"):
+        return next((t for t in duty_section(user=user, now=timezone.now()).tiles if t.key == key), None)
+
+
+def test_overview_counts_broken_duties_to_come_for_schedulers_and_todays_for_the_station(county):
     _leave_over_week1(county)  # next week's: not today's
+    tile = _tile(county.scheduler)
+    assert tile.value == 3 and tile.level == "alert" and tile.url == reverse("patrol:roster-home")
+    assert tile.note == f"the first on {county.week1.strftime('%m-%d')}"
+    assert _tile(county.user) is None, "a station officer's overview counts today's only"
+
     start = timezone.now() + dt.timedelta(minutes=2)
     today = timezone.localdate(start)
     shift = DutyShift.objects.create(
@@ -336,14 +346,14 @@ def test_overview_counts_todays_broken_duties(county):
         end=start + dt.timedelta(minutes=30), requirements={"police": 1},
     )  # fmt: skip
     DutyAssignment.objects.create(shift=shift, staff=county.b1, role="police", published=True, pinned=True)
-    assert not any(t.key == "duties_need_cover" for t in duty_section(user=county.scheduler, now=timezone.now()).tiles)
-
     schedule_services.duty_staff_update(staff=county.b1, actor=county.scheduler, active=False)
 
-    section = duty_section(user=county.scheduler, now=timezone.now())
-    tile = next(t for t in section.tiles if t.key == "duties_need_cover")
-    assert tile.value == 1 and tile.level == "alert"
-    assert tile.url == reverse("patrol:roster-home")
+    tile = _tile(county.scheduler)
+    # every open break to come: next week's three, today's and B1's other published duties
+    assert tile.value == breaks_open().count() >= 4
+    assert tile.note == "1 of them today"
+    station_tile = _tile(county.user)
+    assert station_tile is not None and station_tile.value == 1
 
 
 def test_school_staff_of_another_school_see_none_of_them(county):
