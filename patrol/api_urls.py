@@ -32,6 +32,12 @@ roster_patterns = [
         name="roster-assignment-list",
     ),
     path("roster/terms/<int:term_id>/publish/", roster_api.PublishApi.as_view(), name="roster-publish"),
+    path("roster/terms/<int:term_id>/breaks/", roster_api.DutyBreakListApi.as_view(), name="roster-break-list"),
+    path(
+        "roster/terms/<int:term_id>/breaks/replan/",
+        roster_api.DutyBreaksReplanApi.as_view(),
+        name="roster-breaks-replan",
+    ),
     path(
         "roster/assignments/<int:pk>/remove/",
         roster_api.AssignmentRemoveApi.as_view(),

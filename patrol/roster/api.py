@@ -9,8 +9,8 @@ import datetime as dt
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,8 @@ from patrol.roster.serializers import (
     AssignmentAddSerializer,
     AssignmentReplaceSerializer,
     AssignmentSerializer,
+    DutyBreakSerializer,
+    DutyBreaksReplanSerializer,
     RemovalReasonSerializer,
     RosterSerializer,
     SwapRequestCreateSerializer,
@@ -204,3 +206,52 @@ class SwapCancelApi(_SwapActionApi):
     def post(self, request, pk: int):
         swap = services.swap_request_cancel(swap=self.get_swap(pk), actor=request.user)
         return Response(SwapRequestSerializer(swap).data)
+
+
+class DutyBreakListApi(generics.ListAPIView):
+    """The term's published duties still to come that a later change broke and nobody covers yet, in the
+    caller's scope (as the page ``/patrol/roster/terms/<id>/breaks/`` lists them); ``count`` is the total."""
+
+    permission_classes = [HasCapability]
+    required_capability = Capability.VIEW_DUTY
+    serializer_class = DutyBreakSerializer
+
+    def get_queryset(self):
+        from patrol.duty.breaks import breaks_open
+
+        term = get_object_or_404(Term, pk=self.kwargs["term_id"])
+        return breaks_open(user=self.request.user, term=term).order_by("shift__start", "shift_id", "role")
+
+
+class DutyBreaksReplanApi(APIView):
+    """Re-plan just these (patrol brigade): only the pool-weeks holding broken duties, as on the page; the
+    counts of what it did. Refused with ``no_breaks`` when there is nothing to re-plan."""
+
+    permission_classes = [HasCapability]
+    required_capability = Capability.MANAGE_DUTY
+
+    @extend_schema(
+        request=DutyBreaksReplanSerializer,
+        responses=inline_serializer(
+            "DutyBreaksReplanned",
+            {name: serializers.IntegerField() for name in ("pieces", "released", "added", "cleared", "still_open")}
+            | {"message": serializers.CharField()},
+        ),
+    )
+    def post(self, request, term_id: int):
+        from patrol.duty.breaks import duty_breaks_replan
+
+        term = get_object_or_404(Term, pk=term_id)
+        body = DutyBreaksReplanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = duty_breaks_replan(term=term, actor=request.user, time_limit_s=body.validated_data.get("time_limit_s"))
+        return Response(
+            {
+                "pieces": result.pieces,
+                "released": result.released,
+                "added": result.added,
+                "cleared": result.cleared,
+                "still_open": result.still_open,
+                "message": result.line(),
+            }
+        )

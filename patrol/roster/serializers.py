@@ -98,3 +98,28 @@ class RosterSerializer(serializers.ModelSerializer):
         model = Roster
         fields = ["id", "term", "status", "version", "published_at", "published_by", "generated_at"]
         read_only_fields = fields
+
+
+class DutyBreakSerializer(serializers.Serializer):
+    """One published duty that a later change broke (``patrol.models.DutyBreak``), as the breaks page lists it."""
+
+    id = serializers.IntegerField()
+    date = serializers.DateField(source="shift.date")
+    start = serializers.DateTimeField(source="shift.start")
+    end = serializers.DateTimeField(source="shift.end")
+    window = serializers.CharField(source="shift.kind")
+    school = serializers.CharField(source="shift.post.gate.school.name")
+    school_id = serializers.IntegerField(source="shift.post.gate.school_id")
+    post = serializers.CharField(source="shift.post.name")
+    staff = serializers.CharField(source="staff.name")
+    staff_id = serializers.IntegerField()
+    role = serializers.CharField()
+    reason = serializers.CharField(help_text="transfer, inactive, leave, closure, bells or post")
+    reason_label = serializers.CharField(source="get_reason_display")
+    detail = serializers.CharField()
+    broken_at = serializers.DateTimeField()
+    assignment_id = serializers.IntegerField(allow_null=True, help_text="null once a re-plan released the duty")
+
+
+class DutyBreaksReplanSerializer(serializers.Serializer):
+    time_limit_s = serializers.FloatField(required=False, allow_null=True, min_value=1, max_value=600)

@@ -123,6 +123,9 @@ CASES: list = [
         data=lambda w: {"shift": w["roster_shift_a2"].pk, "staff": w["roster_guard3"].pk, "role": "guard"},
     ),
     Case("patrol_api:roster-publish", "401 200 200 403 403 403 403", method="post", json=True, kwargs=_term),
+    Case("patrol_api:roster-break-list", API_VIEW, kwargs=_term),
+    # nothing broken in the matrix's term: the brigade's re-plan is refused with no_breaks (400)
+    Case("patrol_api:roster-breaks-replan", "401 400 400 403 403 403 403", method="post", json=True, kwargs=_term),
     Case(
         "patrol_api:roster-assignment-remove",
         "401 204 204 403 403 403 403",

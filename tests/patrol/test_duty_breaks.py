@@ -404,6 +404,31 @@ def test_replan_just_these_covers_them_clears_them_and_keeps_the_rest(county):
     assert AuditLogEntry.objects.filter(action=breaks_module.REPLAN_ACTION).count() == 1
 
 
+def test_the_api_lists_them_in_scope_and_replans_just_these(county, client):
+    _leave_over_week1(county)
+    url = reverse("patrol_api:roster-break-list", kwargs={"term_id": county.term.pk})
+    client.force_login(county.scheduler)
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["count"] == 3
+    first = body["results"][0]
+    assert first["reason"] == "leave" and first["reason_label"] == "On leave or another duty"
+    assert first["staff"] == "A1" and first["date"] == county.week1.isoformat() and first["assignment_id"]
+
+    client.force_login(make_user(Role.SCHOOL_STAFF, school=county.schools[1], username="school_b_staff_api"))
+    assert client.get(url).json()["count"] == 0
+
+    client.force_login(county.scheduler)
+    replan = reverse("patrol_api:roster-breaks-replan", kwargs={"term_id": county.term.pk})
+    refused = client.post(replan, {"time_limit_s": 0}, content_type="application/json")
+    assert refused.status_code == 400 and "time_limit_s" in refused.json()
+    done = client.post(replan, {"time_limit_s": LIMIT}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert done.json()["cleared"] == 3 and done.json()["still_open"] == 0
+    assert client.get(url).json()["count"] == 0
+    again = client.post(replan, {}, content_type="application/json")
+    assert again.status_code == 400 and again.json()["code"] == "no_breaks"
+
+
 def test_the_released_published_duties_are_counted_as_removed_since_publish(county):
     _leave_over_week1(county)
     roster = county.term.roster
