@@ -12,10 +12,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from campus.models import School
+from campus.selectors import school_list_visible
 from common.errors import DomainError
+from common.geo import CRS_LABELS
 from common.permissions import capability_required
 from common.roles import Capability, can
 from drones import services as drone_services
+from drones.airspace.views import map_labels
 from drones.missions import services
 from drones.models import Drone, Flight, Market, Mission
 
@@ -174,6 +177,7 @@ def mission_list(request):
 @capability_required(Capability.VIEW_DRONES)
 def mission_detail(request, pk: int):
     mission = get_object_or_404(Mission.objects.select_related("drone", "school", "market"), pk=pk)
+    schools = school_list_visible(request.user).order_by("name").values("id", "name", "lat", "lon")
     return render(
         request,
         "drones/missions/mission_detail.html",
@@ -184,6 +188,11 @@ def mission_detail(request, pk: int):
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
             "flights": mission.flights.select_related("pilot")[:20],
             "labels": _planner_labels(),
+            # Typed coordinates: the datums of common.geo, converted to WGS-84 in the page (coords.js).
+            "crs_choices": [(crs.value, label) for crs, label in CRS_LABELS.items()],
+            # Layers as on the live map: zones in force and markets (the airspace map API), visible schools.
+            "map_labels": map_labels(),
+            "schools": [s for s in schools if s["lat"] is not None and s["lon"] is not None],
         },
     )
 
@@ -209,9 +218,31 @@ def _planner_labels() -> dict:
         "time": _("Flight time"),
         "endurance": _("Battery used"),
         "reserve": _("Reserve left"),
-        "click_to_add": _("Click on the map to add waypoints; drag them to move."),
+        "click_to_add": _(
+            "Click on the map to add a waypoint at the end, on a leg of the route to insert one there; drag to move."
+        ),
         "error": _("Could not save"),
+        "saving": _("Saving…"),
         "take_over": _("Take over"),
+        "insert_here": _("Click to insert a waypoint here"),
+        "insert_after": _("Insert a waypoint after this one"),
+        "move_up": _("Move up"),
+        "move_down": _("Move down"),
+        # JavaScript fills in %(n)s, %(value)s, %(min)s and %(max)s.
+        "lap": _("lap %(n)s"),
+        "not_a_number": _("“%(value)s” is not a number"),
+        "out_of_range": _("must be from %(min)s to %(max)s"),
+        "field_lat": _("latitude"),
+        "field_lon": _("longitude"),
+        "field_alt_m": _("height"),
+        "field_hold_s": _("hold"),
+        "show_on_map": _("Show on the map"),
+        "profile_distance": _("distance along the route"),
+        "profile_height": _("height (m)"),
+        "profile_ceiling": _("ceiling"),
+        "layer_zones": _("Airspace zones"),
+        "layer_markets": _("Markets"),
+        "layer_schools": _("Schools"),
     }
 
 
