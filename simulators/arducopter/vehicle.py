@@ -469,13 +469,16 @@ class Vehicle:
         self.flush()
 
     def _physics(self, dt_s: float) -> None:
+        # A late tick (a busy machine) is caught up in PHYSICS_STEP_S steps, and the mission is checked
+        # after each: a waypoint flown through at corner speed is then left for the next one at once,
+        # instead of the vehicle flying on past it (out of its fence) for the rest of the late second.
         remaining = dt_s
         while remaining > 1e-9:
             step = min(PHYSICS_STEP_S, remaining)
             self.flight.step(step)
             self.battery.step(step)
+            self.auto.update()
             remaining -= step
-        self.auto.update()
 
     def _run_timers(self, now: float) -> None:
         due = [t for t in self._timers if t[0] <= now]
