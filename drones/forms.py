@@ -21,6 +21,8 @@ class DroneForm(forms.ModelForm):
             "connection",
             "system_id",
             "payloads",
+            "video_url",
+            "video_kind",
             "speaker_output",
             "speaker_relay",
             "speaker_servo",
@@ -39,8 +41,9 @@ class DroneForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Left out of a post, the loudspeaker output keeps its value (a new drone: RELAY1).
-        for name in Drone.SPEAKER_FIELDS:
+        # Left out of a post, the loudspeaker output keeps its value (a new drone: RELAY1), the video's kind
+        # likewise (detected from the URL).
+        for name in (*Drone.SPEAKER_FIELDS, "video_kind"):
             self.fields[name].required = False
 
 

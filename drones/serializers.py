@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from common.serializers import PointFieldsMixin
 from drones.models import Battery, Drone, DroneEvent, Payload, Pilot, TrackPoint
+from drones.models.video import video_url_problem
 
 
 class DroneSpeakerSerializer(serializers.Serializer):
@@ -55,6 +56,9 @@ class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
         source="*", required=False, help_text="How missions switch the loudspeaker (喊话器): a relay or a servo output."
     )
     live = serializers.SerializerMethodField(help_text="Latest telemetry from the bridge, or null.")
+    video = serializers.SerializerMethodField(
+        help_text="What the pages play: {url, kind (hls, whep or flv)}, or null without a video URL."
+    )
 
     class Meta:
         model = Drone
@@ -68,6 +72,9 @@ class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
             "system_id",
             "payloads",
             "speaker",
+            "video_url",
+            "video_kind",
+            "video",
             "endurance_min",
             "cruise_speed_mps",
             "home_name",
@@ -92,7 +99,14 @@ class DroneSerializer(PointFieldsMixin, serializers.ModelSerializer):
         problems = probe.speaker_problems()
         if problems:
             raise serializers.ValidationError({"speaker": problems})
+        video = {name: attrs.get(name, getattr(self.instance or probe, name)) for name in ("video_url", "video_kind")}
+        problems = video_url_problem(video["video_url"], video["video_kind"])
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
+
+    def get_video(self, drone) -> dict | None:
+        return drone.video_source()
 
     def get_live(self, drone) -> dict | None:
         return getattr(drone, "live", None)

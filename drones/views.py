@@ -57,6 +57,7 @@ def live_map(request):
                     "loudspeaker": d.has_loudspeaker,
                     "home": [d.home_lat, d.home_lon] if d.home_lat is not None else None,
                     "events": recent[d.id],
+                    "video": d.video_source(),
                 }
                 for d in drones
             ],

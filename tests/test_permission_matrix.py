@@ -83,6 +83,29 @@ def _flight(w):
     return {"pk": w["flight"].pk}
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (20, 90, 180)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _snapshot_upload(w):
+    return {"image": SimpleUploadedFile("frame.png", _png(), content_type="image/png")}
+
+
+def _flight_snapshot(w):
+    from drones.models import FlightSnapshot
+
+    snapshot = FlightSnapshot.objects.filter(flight=w["flight"]).first() or FlightSnapshot.objects.create(
+        flight=w["flight"], taken_at=timezone.now(), image=_png(), width=8, height=6, size_bytes=10
+    )
+    return {"pk": w["flight"].pk, "snapshot_id": snapshot.pk}
+
+
 def _wpl_upload(w):
     text = (
         "QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\t36.185\t118.17\t0\t1\n"
@@ -433,6 +456,17 @@ MATRIX: list[Case] = [
     Case("drones_api:flight-detail", API_DRONES, kwargs=_flight),
     Case("drones_api:flight-log", API_DRONES, kwargs=_flight),
     Case("drones_api:flight-export", API_DRONES, kwargs=_flight),
+    Case("drones_api:flight-snapshots", API_DRONES, kwargs=_flight),
+    # A frame of the live video into the flight log: whoever commands drones.
+    Case(
+        "drones_api:flight-snapshots",
+        "401 403 403 403 403 201 403",
+        method="post",
+        label="take",
+        kwargs=_flight,
+        data=_snapshot_upload,
+    ),
+    Case("drones_api:flight-snapshot-image", API_DRONES, kwargs=_flight_snapshot),
     # No bridge runs here: the checklist shows the link down; what needs the vehicle fails (503 no bridge, 409 refused).
     Case("drones_api:flight-preflight", "401 403 403 403 403 200 403", method="post", json=True, kwargs=_flight),
     Case("drones_api:flight-fix-params", "401 403 403 403 403 503 403", method="post", json=True, kwargs=_flight),

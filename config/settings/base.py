@@ -283,6 +283,20 @@ DRONE_CONTROL_LOCK_S = env_int("DRONE_CONTROL_LOCK_S", 120, min_value=10, max_va
 DRONE_TRACK_PARKED_S = env_float("DRONE_TRACK_PARKED_S", 60.0, min_value=0.0, max_value=3600.0)
 DRONE_TRACK_RETENTION_DAYS = env_int("DRONE_TRACK_RETENTION_DAYS", 90, min_value=0, max_value=36500)
 DRONE_TRACK_PURGE_INTERVAL_S = env_float("DRONE_TRACK_PURGE_INTERVAL_S", 86400.0, min_value=0.0, max_value=604800.0)
+# Live video of the drones (a drone's video URL: HLS, WebRTC/WHEP or HTTP-FLV from a media server): the
+# origins (scheme://host[:port]) the pages may load it from, added to the CSP's media-src and connect-src.
+# A drone's video URL must be on one of them. Snapshots of the video go to the flight log, at most this big.
+DRONE_VIDEO_ORIGINS = env_list("DRONE_VIDEO_ORIGINS", [])
+for _origin in DRONE_VIDEO_ORIGINS:
+    from urllib.parse import urlsplit as _split
+
+    _parts = _split(_origin)
+    if _parts.scheme not in ("http", "https") or not _parts.hostname or _parts.path not in ("", "/") or _parts.query:
+        from common.env import EnvError
+
+        raise EnvError(f"DRONE_VIDEO_ORIGINS: {_origin!r} is not an origin such as http://192.0.2.10:8080.")
+DRONE_VIDEO_ORIGINS = [origin.rstrip("/") for origin in DRONE_VIDEO_ORIGINS]
+DRONE_SNAPSHOT_MAX_BYTES = env_int("DRONE_SNAPSHOT_MAX_BYTES", 8 * 1024 * 1024, min_value=1024)
 
 # --- 护学岗 (patrol) ---
 # Travel between consecutive posts is the straight-line distance at this speed (a patrol car in town).
@@ -351,7 +365,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         # 'self' covers ws:// and wss:// to the page's own host and port (CSP Level 3; Chromium and Firefox
         # do, Safari from 15.4): the live maps, boards and alerts open their websockets there.
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *DRONE_VIDEO_ORIGINS],
+        # The drones' live video: <video> from the media servers, or MediaSource (hls.js, mpegts.js) as blob:.
+        "media-src": ["'self'", "blob:", *DRONE_VIDEO_ORIGINS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],

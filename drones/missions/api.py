@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,9 +19,16 @@ from campus.models import School
 from common.exports import Export, export_view
 from common.permissions import HasCapability
 from common.roles import Capability, can
-from drones.missions import flights, services
-from drones.missions.flightlog import EXPORTS, flight_events, flight_outcome, flight_stats, flight_track
-from drones.models import ControlLock, Drone, Flight, Market, Mission
+from drones.missions import flights, services, snapshots
+from drones.missions.flightlog import (
+    EXPORTS,
+    flight_events,
+    flight_outcome,
+    flight_snapshots,
+    flight_stats,
+    flight_track,
+)
+from drones.models import ControlLock, Drone, Flight, FlightSnapshot, Market, Mission
 from drones.serializers import ControlLockStateSerializer, DroneEventSerializer, TrackPointSerializer
 
 
@@ -269,6 +278,20 @@ class FlightSerializer(serializers.ModelSerializer):
         return ControlLockStateSerializer(state).data
 
 
+class FlightSnapshotSerializer(serializers.Serializer):
+    """A frame of the live video in the flight log (``drones.missions.snapshots.snapshot_as_dict``)."""
+
+    id = serializers.IntegerField()
+    taken_at = serializers.DateTimeField()
+    lat = serializers.FloatField(allow_null=True, help_text="WGS-84; null when the position was not known.")
+    lon = serializers.FloatField(allow_null=True)
+    alt_rel_m = serializers.FloatField(allow_null=True, help_text="Height above home.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    taken_by = serializers.CharField(allow_null=True)
+    image_url = serializers.CharField(help_text="The JPEG.")
+
+
 class ConfirmSerializer(serializers.Serializer):
     confirmed = serializers.BooleanField(default=False)
 
@@ -373,6 +396,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
                 "outcome": serializers.DictField(),
                 "track": TrackPointSerializer(many=True),
                 "events": DroneEventSerializer(many=True),
+                "snapshots": FlightSnapshotSerializer(many=True),
             },
         )
     )
@@ -386,8 +410,37 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
                 "outcome": flight_outcome(flight),
                 "track": TrackPointSerializer(flight_track(flight), many=True).data,
                 "events": DroneEventSerializer(flight_events(flight), many=True).data,
+                "snapshots": [snapshots.snapshot_as_dict(s) for s in flight_snapshots(flight)],
             }
         )
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("SnapshotUpload", {"image": serializers.FileField()})},
+        responses={200: FlightSnapshotSerializer(many=True), 201: FlightSnapshotSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def snapshots(self, request, pk=None):
+        """The flight's video snapshots (time, the drone's position, image URL); POST ``image`` (PNG or JPEG,
+        at most DRONE_SNAPSHOT_MAX_BYTES) keeps a frame in the log. Audited."""
+        flight = self.get_object()
+        if request.method == "GET":
+            return Response([snapshots.snapshot_as_dict(s) for s in flight_snapshots(flight)])
+        content = snapshots.snapshot_read(request.FILES.get("image"))
+        snapshot = snapshots.flight_snapshot_take(
+            flight=flight, actor=request.user, content=content, ip_address=request.META.get("REMOTE_ADDR")
+        )
+        return Response(snapshots.snapshot_as_dict(snapshot), status=status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="drones_flights_snapshot_image", responses={(200, "image/jpeg"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"snapshots/(?P<snapshot_id>[0-9]+)", url_name="snapshot-image")
+    def snapshot_image(self, request, pk=None, snapshot_id=None):
+        """One snapshot's JPEG."""
+        snapshot = get_object_or_404(FlightSnapshot, flight=self.get_object(), pk=snapshot_id)
+        response = HttpResponse(bytes(snapshot.image), content_type="image/jpeg")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Disposition"] = f'inline; filename="flight-{snapshot.flight_id}-{snapshot.pk}.jpg"'
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
     @extend_schema(
         parameters=[OpenApiParameter("type", str, enum=list(EXPORTS))],

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from common.geo import haversine_m
 from common.xlsx import csv_cell
-from drones.models import DroneEvent, Flight, TrackPoint
+from drones.models import DroneEvent, Flight, FlightSnapshot, TrackPoint
 
 
 def flight_track(flight: Flight) -> QuerySet[TrackPoint]:
@@ -36,6 +36,31 @@ def flight_events(flight: Flight) -> QuerySet[DroneEvent]:
     if flight.ended_at:
         qs = qs.filter(at__lte=flight.ended_at)
     return qs.order_by("at")
+
+
+def flight_snapshots(flight: Flight) -> QuerySet[FlightSnapshot]:
+    """The frames of the live video operators kept during the flight, oldest first (image bytes left out)."""
+    return FlightSnapshot.objects.filter(flight=flight).defer("image").order_by("taken_at", "id")
+
+
+def _snapshot_features(flight: Flight) -> list[dict[str, Any]]:
+    """The snapshots as GeoJSON points (no geometry when the drone's position was not known)."""
+    from django.urls import reverse
+
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [s.lon, s.lat, s.alt_rel_m or 0.0]}
+            if s.lat is not None and s.lon is not None
+            else None,
+            "properties": {
+                "kind": "snapshot",
+                "at": s.taken_at.isoformat(),
+                "image": reverse("drones_api:flight-snapshot-image", args=[flight.pk, s.pk]),
+            },
+        }
+        for s in flight_snapshots(flight)
+    ]
 
 
 def flight_outcome(flight: Flight) -> dict[str, Any]:
@@ -186,6 +211,7 @@ def export_geojson(flight: Flight, token=None) -> str:
                 },
             }
         )
+    features.extend(_snapshot_features(flight))
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1)
 
 
@@ -208,10 +234,16 @@ def export_kml(flight: Flight, token=None) -> str:
     coords = " ".join(
         f"{p.lon:.7f},{p.lat:.7f},{(p.alt_rel_m or 0.0):.1f}" for p in _counted(flight_track(flight), token)
     )
+    snapshots = "".join(
+        f"<Placemark><name>snapshot {timezone.localtime(s.taken_at):%H:%M:%S}</name><Point><coordinates>"
+        f"{s.lon:.7f},{s.lat:.7f},{(s.alt_rel_m or 0.0):.1f}</coordinates></Point></Placemark>\n"
+        for s in flight_snapshots(flight)
+        if s.lat is not None and s.lon is not None
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n'
         f"<name>{name}</name>\n<Placemark><name>{name}</name><LineString><altitudeMode>relativeToGround"
-        f"</altitudeMode><coordinates>{coords}</coordinates></LineString></Placemark>\n</Document></kml>\n"
+        f"</altitudeMode><coordinates>{coords}</coordinates></LineString></Placemark>\n{snapshots}</Document></kml>\n"
     )
 
 

@@ -255,11 +255,16 @@ def flight_list(request):
 @capability_required(Capability.VIEW_DRONES)
 def flight_detail(request, pk: int):
     flight = get_object_or_404(Flight.objects.select_related("drone", "pilot", "mission"), pk=pk)
+    schools = school_list_visible(request.user).order_by("name").values("id", "name", "lat", "lon")
     return render(
         request,
         "drones/missions/flight_detail.html",
         {
             "flight": flight,
+            # Layers as on the live map (zones, markets, schools) and the drone's live video.
+            "map_labels": map_labels(),
+            "schools": [s for s in schools if s["lat"] is not None and s["lon"] is not None],
+            "video": flight.drone.video_source(),
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
             # The same renewal period as the live map: a third of the lock's lifetime.
             "lock_renew_s": max(5, drone_services.control_lock_seconds() // 3),

@@ -15,11 +15,13 @@ from drones.models.fleet import (
     validate_payloads,
 )
 from drones.models.missions import Flight, Mission
+from drones.models.video import FlightSnapshot, VideoKind
 
 __all__ = [
     "CONNECTION_SCHEMES",
     "Airspace",
     "Flight",
+    "FlightSnapshot",
     "Market",
     "Mission",
     "Battery",
@@ -29,6 +31,7 @@ __all__ = [
     "Payload",
     "Pilot",
     "TrackPoint",
+    "VideoKind",
     "validate_connection",
     "validate_payloads",
 ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campus.models import LAT_VALIDATORS, LON_VALIDATORS, Station, clean_point
 from drones.linkpolicy import SCHEMES, connection_problem
+from drones.models.video import VideoKind, resolved_video_kind, validate_video_url, video_url_problem
 
 if TYPE_CHECKING:
     from drones.missions.speaker import SpeakerConfig
@@ -131,6 +132,17 @@ class Drone(models.Model):
         default=1100,
         validators=[MinValueValidator(SPEAKER_PWM_MIN), MaxValueValidator(SPEAKER_PWM_MAX)],
     )
+    # Live video from the drone's media server, played on the live map and the flight page.
+    video_url = models.CharField(
+        _("live video URL"),
+        max_length=500,
+        blank=True,
+        validators=[validate_video_url],
+        help_text=_(
+            "The media server's stream of this drone's camera: HLS (.m3u8), a WebRTC WHEP endpoint or HTTP-FLV (.flv)."
+        ),
+    )
+    video_kind = models.CharField(_("live video kind"), max_length=8, choices=VideoKind.choices, default=VideoKind.AUTO)
 
     class Meta:
         ordering = ["name"]
@@ -150,6 +162,9 @@ class Drone(models.Model):
     def clean(self) -> None:
         clean_point(self, "home_lat", "home_lon", required=False)
         self._clean_speaker()
+        problems = video_url_problem(self.video_url, self.video_kind)
+        if problems:
+            raise ValidationError(problems)
 
     def _clean_speaker(self) -> None:
         problems = self.speaker_problems()
@@ -171,6 +186,11 @@ class Drone(models.Model):
         if self.speaker_on_pwm is not None and self.speaker_on_pwm == self.speaker_off_pwm:
             problems["off_pwm"] = _("The on and off PWM of the loudspeaker servo must differ.")
         return problems
+
+    def video_source(self) -> dict | None:
+        """``{"url", "kind"}`` for ``static/js/video_player.js``; None without a video URL."""
+        kind = resolved_video_kind(self.video_url, self.video_kind)
+        return {"url": self.video_url, "kind": kind} if self.video_url and kind else None
 
     @property
     def has_loudspeaker(self) -> bool:

@@ -244,11 +244,26 @@
     }
   }
 
+  // The selected drone's live video (video_player.js), when it has a video URL.
+  let player = null;
+  let playerFor = null;
+  function renderVideo() {
+    if (playerFor === selected) { return; }
+    const box = document.getElementById("detail-video");
+    if (player) { player.destroy(); player = null; }
+    playerFor = selected;
+    const d = drones[selected];
+    const video = d && d.info.video;
+    box.hidden = !video || !window.VideoPlayer;
+    if (!box.hidden) { player = window.VideoPlayer(box, { url: video.url, kind: video.kind }); }
+  }
+
   function select(id) {
     selected = id;
     declutterSoon();
     renderList();
     renderDetail();
+    renderVideo();
     if (canCommand) { refreshLock(); }
   }
 

@@ -29,6 +29,31 @@
   const drone = L.circleMarker([0, 0], { radius: 8, color: "#fff", weight: 2, fillColor: "#e08a00", fillOpacity: 1 });
   const trail = L.polyline([], { color: "#e08a00", weight: 2 }).addTo(map);
 
+  // --- layers, as on the live map: airspace zones in force, markets (in session now highlighted), schools
+  const schoolData = JSON.parse(document.getElementById("map-schools").textContent);
+  const schoolLayer = L.layerGroup(schoolData.map(function (s) {
+    return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
+      .bindTooltip(esc(s.name));
+  })).addTo(map);
+  const zoneLayer = L.layerGroup().addTo(map);
+  const marketLayer = L.layerGroup().addTo(map);
+  const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
+  switcher.addOverlay(zoneLayer, el.dataset.layerZones);
+  switcher.addOverlay(marketLayer, el.dataset.layerMarkets);
+  switcher.addOverlay(schoolLayer, el.dataset.layerSchools);
+  el.dataset.schoolCount = String(schoolData.length);
+  if (el.dataset.airspaceUrl && window.AirspaceLayers) {
+    fetch(el.dataset.airspaceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (geo) {
+        const groups = window.AirspaceLayers.zones(map, geo);
+        groups.zones.addTo(zoneLayer);
+        groups.markets.addTo(marketLayer);
+        el.dataset.airspaceFeatures = String((geo.features || []).length);
+      })
+      .catch(function () { el.dataset.airspaceFeatures = "failed"; });  // the flight still shows without it
+  }
+
   function esc(text) {
     const div = document.createElement("div");
     div.textContent = text == null ? "" : String(text);
@@ -371,6 +396,81 @@
       });
     });
   }
+
+  // --- live video and snapshots into the flight log ------------------------------------------------
+  const videoSource = document.getElementById("flight-video-source");
+  const player = videoSource && window.VideoPlayer ?
+    window.VideoPlayer(document.getElementById("flight-video"), JSON.parse(videoSource.textContent)) : null;
+  const snapshotLayer = L.layerGroup().addTo(map);
+
+  function renderSnapshots(list) {
+    document.getElementById("snapshots").hidden = !list.length;
+    snapshotLayer.clearLayers();
+    const ul = document.getElementById("snapshot-list");
+    ul.innerHTML = "";
+    list.forEach(function (s) {
+      const at = new Date(s.taken_at).toLocaleTimeString();
+      const where = s.lat == null ? el.dataset.positionUnknown :
+        s.lat.toFixed(6) + ", " + s.lon.toFixed(6) + (s.alt_rel_m == null ? "" : " · " + s.alt_rel_m.toFixed(1) + " m");
+      const li = document.createElement("li");
+      li.dataset.snapshot = s.id;
+      const link = document.createElement("a");
+      link.href = s.image_url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      const img = document.createElement("img");
+      img.src = s.image_url;
+      img.alt = el.dataset.snapshotLabel + " " + at;
+      img.loading = "lazy";
+      link.appendChild(img);
+      const text = document.createElement("span");
+      text.textContent = at + " · " + where + (s.taken_by ? " · " + s.taken_by : "");
+      li.appendChild(link);
+      li.appendChild(text);
+      ul.appendChild(li);
+      if (s.lat != null) {
+        L.circleMarker([s.lat, s.lon], { radius: 5, color: "#fff", weight: 1, fillColor: "#7b3fb5", fillOpacity: 1 })
+          .bindTooltip(esc(el.dataset.snapshotLabel + " " + at)).addTo(snapshotLayer);
+      }
+    });
+    el.dataset.snapshots = String(list.length);
+  }
+
+  function loadSnapshots() {
+    return api("snapshots/").then(renderSnapshots).catch(function () {});
+  }
+
+  const snapButton = document.getElementById("btn-snapshot");
+  if (snapButton && player) {
+    snapButton.addEventListener("click", function () {
+      const out = document.getElementById("snapshot-result");
+      out.className = "";
+      out.textContent = labels.working;
+      const sent = player.snapshot().then(function (blob) {
+        const form = new FormData();
+        form.append("image", blob, "snapshot.png");
+        return fetch(base + "snapshots/", {
+          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+          body: form,
+        }).then(function (r) {
+          return r.json().catch(function () { return { detail: "HTTP " + r.status }; }).then(function (data) {
+            if (!r.ok) { throw { message: el.dataset.snapshotFailed + ": " + (data.detail || r.status) }; }
+            return data;
+          });
+        });
+      }).then(function () {
+        out.textContent = el.dataset.snapshotTaken;
+        out.dataset.state = "ok";
+        return loadSnapshots();
+      }).catch(function (err) {
+        out.textContent = (err && err.message) || el.dataset.snapshotFailed;
+        out.className = "error";
+        out.dataset.state = (err && err.code) || "error";
+      });
+      busy(snapButton, sent);
+    });
+  }
+  loadSnapshots();
 
   renderLive();
   renderControl();
