@@ -4,6 +4,11 @@
  *   AirspaceLayers.zones(map, featureCollection)  -> L.LayerGroup of the map API's features
  *   AirspaceLayers.check(map, checkResultGeoJSON) -> L.LayerGroup of a mission check (CheckResult.geojson()):
  *       the operating area (dashed), the fence exclusions, every violation in red with its message.
+ *   AirspaceLayers.overlays(map, el, {schools, labels}) -> the live map's switchable overlays, shared by the
+ *       live map, the planner and the flight page: schools ([{name, lat, lon}]), airspace zones in force and
+ *       markets (in session highlighted) fetched from el.dataset.airspaceUrl; added to the base map's
+ *       layer switcher (basemap.js) or one of their own. Sets el.dataset.schoolCount and
+ *       el.dataset.airspaceFeatures (a count, or "failed": the page works on without them).
  */
 (function () {
   "use strict";
@@ -82,7 +87,35 @@
     return group.addTo(map);
   }
 
-  window.AirspaceLayers = { zones: zones, check: check, zoneStyle: zoneStyle };
+  function overlays(map, el, options) {
+    const words = options.labels || {};
+    const schools = options.schools || [];
+    const schoolLayer = L.layerGroup(schools.map(function (s) {
+      return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
+        .bindTooltip(esc(s.name));
+    })).addTo(map);
+    const zoneLayer = L.layerGroup().addTo(map);
+    const marketLayer = L.layerGroup().addTo(map);
+    const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
+    switcher.addOverlay(zoneLayer, words.layer_zones);
+    switcher.addOverlay(marketLayer, words.layer_markets);
+    switcher.addOverlay(schoolLayer, words.layer_schools);
+    el.dataset.schoolCount = String(schools.length);
+    if (el.dataset.airspaceUrl) {
+      fetch(el.dataset.airspaceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (geo) {
+          const groups = zones(map, geo);
+          groups.zones.addTo(zoneLayer);
+          groups.markets.addTo(marketLayer);
+          el.dataset.airspaceFeatures = String((geo.features || []).length);
+        })
+        .catch(function () { el.dataset.airspaceFeatures = "failed"; });
+    }
+    return { schools: schoolLayer, zones: zoneLayer, markets: marketLayer };
+  }
+
+  window.AirspaceLayers = { zones: zones, check: check, zoneStyle: zoneStyle, overlays: overlays };
 
   // The airspace pages: a map of every zone and market (data-layers-url) or of one (#map-feature). Other
   // pages (the live map, the planner) only use the functions above.

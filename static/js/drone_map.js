@@ -67,30 +67,9 @@
   });
 
   // --- layers: airspace zones in force, markets (in session now highlighted), schools -----------
-  const schoolData = JSON.parse(document.getElementById("map-schools").textContent);
-  const schoolLayer = L.layerGroup(schoolData.map(function (s) {
-    return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
-      .bindTooltip(esc(s.name));
-  })).addTo(map);
-  const zoneLayer = L.layerGroup().addTo(map);
-  const marketLayer = L.layerGroup().addTo(map);
-  // One switcher: the base map's (basemap.js) when it has one, else one of our own.
-  const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
-  switcher.addOverlay(zoneLayer, labels.layer_zones);
-  switcher.addOverlay(marketLayer, labels.layer_markets);
-  switcher.addOverlay(schoolLayer, labels.layer_schools);
-  el.dataset.schoolCount = String(schoolData.length);
-  if (el.dataset.airspaceUrl && window.AirspaceLayers) {
-    fetch(el.dataset.airspaceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (geo) {
-        const groups = window.AirspaceLayers.zones(map, geo);
-        groups.zones.addTo(zoneLayer);
-        groups.markets.addTo(marketLayer);
-        el.dataset.airspaceFeatures = String((geo.features || []).length);
-      })
-      .catch(function () { el.dataset.airspaceFeatures = "failed"; });  // the drones still show without it
-  }
+  window.AirspaceLayers.overlays(map, el, {  // the drones still show without them
+    schools: JSON.parse(document.getElementById("map-schools").textContent), labels: labels,
+  });
 
   // --- labels that do not collide: each drone's name goes right, left, above or below its arrow,
   // where it overlaps no other label or arrow; the selected drone first, then armed ones; a name with

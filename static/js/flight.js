@@ -30,29 +30,10 @@
   const trail = L.polyline([], { color: "#e08a00", weight: 2 }).addTo(map);
 
   // --- layers, as on the live map: airspace zones in force, markets (in session now highlighted), schools
-  const schoolData = JSON.parse(document.getElementById("map-schools").textContent);
-  const schoolLayer = L.layerGroup(schoolData.map(function (s) {
-    return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
-      .bindTooltip(esc(s.name));
-  })).addTo(map);
-  const zoneLayer = L.layerGroup().addTo(map);
-  const marketLayer = L.layerGroup().addTo(map);
-  const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
-  switcher.addOverlay(zoneLayer, el.dataset.layerZones);
-  switcher.addOverlay(marketLayer, el.dataset.layerMarkets);
-  switcher.addOverlay(schoolLayer, el.dataset.layerSchools);
-  el.dataset.schoolCount = String(schoolData.length);
-  if (el.dataset.airspaceUrl && window.AirspaceLayers) {
-    fetch(el.dataset.airspaceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (geo) {
-        const groups = window.AirspaceLayers.zones(map, geo);
-        groups.zones.addTo(zoneLayer);
-        groups.markets.addTo(marketLayer);
-        el.dataset.airspaceFeatures = String((geo.features || []).length);
-      })
-      .catch(function () { el.dataset.airspaceFeatures = "failed"; });  // the flight still shows without it
-  }
+  window.AirspaceLayers.overlays(map, el, {  // the flight still shows without them
+    schools: JSON.parse(document.getElementById("map-schools").textContent),
+    labels: { layer_zones: el.dataset.layerZones, layer_markets: el.dataset.layerMarkets, layer_schools: el.dataset.layerSchools },
+  });
 
   function esc(text) {
     const div = document.createElement("div");

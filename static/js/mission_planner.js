@@ -557,23 +557,7 @@
   }
 
   // --- layers: airspace zones in force, markets (in session highlighted), schools; as on the live map ---
-  const schoolLayer = L.layerGroup(schools.map(function (s) {
-    return L.circleMarker([s.lat, s.lon], { radius: 5, color: "#0f2a4f", weight: 1, fillColor: "#ffd54a", fillOpacity: 0.9 })
-      .bindTooltip(esc(s.name));
-  })).addTo(map);
-  const zoneLayer = L.layerGroup().addTo(map);
-  const marketLayer = L.layerGroup().addTo(map);
-  const switcher = map.baseMapControl || L.control.layers(null, null, { collapsed: true }).addTo(map);
-  switcher.addOverlay(zoneLayer, labels.layer_zones);
-  switcher.addOverlay(marketLayer, labels.layer_markets);
-  switcher.addOverlay(schoolLayer, labels.layer_schools);
-  el.dataset.schoolCount = String(schools.length);
-  api(el.dataset.airspaceUrl).then(function (geo) {
-    const groups = window.AirspaceLayers.zones(map, geo);
-    groups.zones.addTo(zoneLayer);
-    groups.markets.addTo(marketLayer);
-    el.dataset.airspaceFeatures = String((geo.features || []).length);
-  }).catch(function () { el.dataset.airspaceFeatures = "failed"; });  // the route still edits without it
+  window.AirspaceLayers.overlays(map, el, { schools: schools, labels: labels });  // the route still edits without them
 
   map.on("moveend", function () {
     const c = map.getCenter();
