@@ -4,7 +4,12 @@ check that a page fits its width (no sideways scrolling)."""
 from __future__ import annotations
 
 LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
-SIZES = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 800}}
+SIZES = {
+    390: {"width": 390, "height": 844},  # a phone
+    768: {"width": 768, "height": 1024},  # a tablet
+    1280: {"width": 1280, "height": 800},
+    1366: {"width": 1366, "height": 768},
+}
 
 
 def fits(page) -> bool:

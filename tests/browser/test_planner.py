@@ -15,18 +15,13 @@ from common.geo import from_wgs84, haversine_m
 from common.roles import Role
 from drones.missions.services import mission_generate, mission_save
 from drones.models import Airspace, Drone, Mission, Pilot
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.pages import LOCALES, fits
+from tests.browser.conftest import CHROMIUM, signed_in  # noqa: F401 - fixtures
+from tests.browser.pages import fits
 from tests.factories import SchoolFactory, make_user, square
 
 PASSWORD = "plan-safe-2026"
 HOME = (36.185, 118.17)
 SCHOOL = (36.1855, 118.1705)
-SIZES = {
-    390: {"width": 390, "height": 844},
-    768: {"width": 768, "height": 1024},
-    1366: {"width": 1366, "height": 768},
-}
 LAP = 16  # waypoints of one patrol loop around SCHOOL's campus at the default distance
 
 
@@ -57,35 +52,9 @@ def _patrol(pilot) -> Mission:
 
 
 @pytest.fixture
-def open_page(live_url, monkeypatch):
+def open_page(signed_in):  # noqa: F811 - the fixture
     """``open_page(username, width, language)``: a signed-in page collecting CSP refusals and script errors."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        contexts = []
-
-        def open_(username: str, width: int = 1366, language: str = "en"):
-            context = chromium.new_context(locale=LOCALES[language], viewport=SIZES[width])
-            context.add_cookies([{"name": "django_language", "value": language, "url": live_url}])
-            contexts.append(context)
-            page = context.new_page()
-            page.set_default_timeout(20000)
-            page.refusals = []
-            page.on("console", lambda msg: page.refusals.append(msg.text) if "Refused to" in msg.text else None)
-            page.on("pageerror", lambda exc: page.refusals.append(f"script error: {exc}"))
-            page.goto(f"{live_url}/accounts/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_url}/")
-            return page
-
-        yield open_
-        for context in contexts:
-            context.close()
-        chromium.close()
+    return lambda username, width=1366, language="en": signed_in(username, PASSWORD, width, language)
 
 
 def _open_planner(page, live_url: str, mission: Mission) -> None:
