@@ -251,6 +251,9 @@ def crawl(*, runs: int, roles: list[str] | None = None, paths: list[str] | None 
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     logging.disable(logging.INFO)  # a line per sign-in from django-axes otherwise
+    from config.lifespan import settle_web_process
+
+    settle_web_process()  # as the server does at start-up: URLs loaded, garbage collector settled
     rows = []
     for role, username in SAMPLE_USERS.items():
         if roles and username not in roles and role.value not in roles:

@@ -5,9 +5,10 @@ job on the server's own event loop, so the embedded telemetry bridge writes to t
 layer and cache the web side reads; on shut-down it cancels them and waits for them. Other scopes pass
 straight through. The jobs: incident escalation (incidents), the embedded telemetry bridge (drones).
 
-Shut-down is bounded: a job that has not ended ``shutdown_timeout_s`` after it was cancelled is logged by
-name and left behind, so one Ctrl+C always ends the server (a second one is never needed to get past a
-stuck job).
+At start-up, before the jobs, the process loads its URL patterns and settles the garbage collector
+(``settle_web_process``). Shut-down is bounded: a job that has not ended ``shutdown_timeout_s`` after it
+was cancelled is logged by name and left behind, so one Ctrl+C always ends the server (a second one is
+never needed to get past a stuck job).
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ from common.jobs import Job, JobRunner
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 10.0
+
+
+def settle_web_process() -> None:
+    """Load the URL patterns (and with them every view module) now rather than on the first request, then
+    freeze what is loaded and raise the collector's thresholds (``common.runtime``): before the jobs start,
+    so the embedded bridge's own settling finds it done."""
+    from django.urls import get_resolver
+
+    from common.runtime import WEB_GC_THRESHOLDS, gc_settle
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf
+    gc_settle(thresholds=WEB_GC_THRESHOLDS)
 
 
 class Lifespan:
@@ -44,6 +57,7 @@ class Lifespan:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                settle_web_process()
                 try:
                     self.runner.start()
                 except Exception as exc:  # noqa: BLE001 - report start-up failure to the server, which exits
