@@ -114,7 +114,7 @@ def _load_markets(summary: SampleContentSummary) -> None:
 
     for market in Market.objects.filter(is_sample=True, attendance__isnull=True).order_by("pk"):
         market.attendance = sample_attendance(market)
-        market_save(market=market, actor=SYSTEM, reason="sample attendance by market size")
+        market_save(market=market, actor=SYSTEM, reason="按集市规模估算的样例赶集人数")
         summary.markets_updated += 1
 
 

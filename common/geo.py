@@ -17,8 +17,11 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext_lazy, gettext_noop
 from shapely import geometry as shp
 from shapely.validation import explain_validity
+
+from common.texts import Text, text
 
 # Krasovsky 1940 ellipsoid, which the GCJ-02 offset formula is defined on.
 _A = 6378245.0
@@ -36,11 +39,17 @@ class Crs(StrEnum):
     BD09 = "bd09"
 
 
-CRS_LABELS = {
-    Crs.WGS84: "WGS-84 (GPS, Tianditu, CGCS2000)",
-    Crs.GCJ02: "GCJ-02 (AMap, Tencent)",
-    Crs.BD09: "BD-09 (Baidu)",
+CRS_LABEL_IDS = {
+    Crs.WGS84: gettext_noop("WGS-84 (GPS, Tianditu, CGCS2000)"),
+    Crs.GCJ02: gettext_noop("GCJ-02 (AMap, Tencent)"),
+    Crs.BD09: gettext_noop("BD-09 (Baidu)"),
 }
+CRS_LABELS = {crs: gettext_lazy(msgid) for crs, msgid in CRS_LABEL_IDS.items()}
+
+
+def crs_text(crs: Crs | str) -> Text:
+    """The datum's label as a ``Text``: a stored message naming it reads in the reader's language."""
+    return text(CRS_LABEL_IDS[Crs(crs)])
 
 
 def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,24 +142,25 @@ def in_china(lat: float, lon: float) -> bool:
     return CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LON[0] <= lon <= CHINA_LON[1]
 
 
-def point_problem(lat: float, lon: float) -> str | None:
-    """Why a WGS-84 (lat, lon) cannot be a place in China, or None if it can.
+def point_problem(lat: float, lon: float) -> Text | None:
+    """Why a WGS-84 (lat, lon) cannot be a place in China, or None if it can; in the active language, and
+    as a ``Text`` so a stored report shows it in its reader's.
 
     Spots the common spreadsheet mistake of latitude and longitude swapped.
     """
     if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-        return "latitude and longitude are required"
+        return text(gettext_noop("latitude and longitude are required"))
     if not (-90.0 <= lat <= 90.0):
         if in_china(lon, lat):
-            return f"latitude {lat} and longitude {lon} look swapped"
-        return f"latitude {lat} is out of range (-90..90)"
+            return text(gettext_noop("latitude %(lat)s and longitude %(lon)s look swapped"), lat=lat, lon=lon)
+        return text(gettext_noop("latitude %(lat)s is out of range (-90..90)"), lat=lat)
     if not (-180.0 <= lon <= 180.0):
-        return f"longitude {lon} is out of range (-180..180)"
+        return text(gettext_noop("longitude %(lon)s is out of range (-180..180)"), lon=lon)
     if in_china(lat, lon):
         return None
     if in_china(lon, lat):
-        return f"latitude {lat} and longitude {lon} look swapped"
-    return f"({lat}, {lon}) is outside China"
+        return text(gettext_noop("latitude %(lat)s and longitude %(lon)s look swapped"), lat=lat, lon=lon)
+    return text(gettext_noop("(%(lat)s, %(lon)s) is outside China"), lat=lat, lon=lon)
 
 
 def utm_epsg(lon: float, lat: float) -> int:

@@ -70,6 +70,14 @@ class AuditLogEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only: entries cannot be deleted.")
 
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for display: the scheduled jobs and loaders (``common.roles.SYSTEM``, recorded as
+        "system") in the reader's language, a person by the name recorded."""
+        if self.actor_id is None and self.actor_name == "system":
+            return str(_("system"))
+        return self.actor_name
+
 
 class ApiToken(models.Model):
     """A credential for the API (``Authorization: Token <key>``) that expires and can be revoked.

@@ -11,8 +11,38 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from campus.models import School
+
+# The sources of the default rules the data migration ``campus.0006`` wrote, in English. Until someone
+# edits a rule its source is one of these, and it shows in the reader's language (``source_display``).
+DEFAULT_RULE_SOURCES = frozenset(
+    {
+        gettext_noop(
+            "Default: 《中小学幼儿园应急疏散演练指南》(2014) asks schools to hold evacuation drills regularly; "
+            "set here to at least once a term. Edit to match local rules."
+        ),
+        gettext_noop(
+            "Default: kindergartens drill evacuation monthly (young children need practice; common local practice"
+            " under the 2014 guideline). Edit to match local rules."
+        ),
+        gettext_noop("Default: boarding schools hold an extra night-time (dormitory) evacuation drill each term."),
+        gettext_noop(
+            "Default: fire drill at least once a term (消防法 and school fire-safety rules call for regular drills)."
+        ),
+        gettext_noop("Default: earthquake drill at least once a term (防震减灾 education in schools)."),
+        gettext_noop(
+            "Default: anti-violence / anti-terror (防暴/反恐) drill once a term with the liaison police officer "
+            "(一校一警), per the bureau's campus security plan."
+        ),
+        gettext_noop("Default: individual extreme incident drill once a school year with police taking part."),
+        gettext_noop(
+            "Default: school-bus accident drill once a term, only for schools that run a school bus (校车安全管理条例)."
+        ),
+    }
+)
 
 
 class DrillType(models.Model):
@@ -71,6 +101,17 @@ class DrillRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.drill_type} ×{self.count}/{self.get_period_display()}"
+
+    @property
+    def levels_display(self) -> list[str]:
+        """The school levels' names in the reader's language (stored as codes)."""
+        labels = dict(School.Level.choices)
+        return [str(labels.get(level, level)) for level in self.levels]
+
+    @property
+    def source_display(self) -> str:
+        """The source as written, or a shipped default's text in the reader's language."""
+        return gettext(self.source) if self.source in DEFAULT_RULE_SOURCES else self.source
 
 
 class Attachment(models.Model):

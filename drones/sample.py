@@ -42,12 +42,12 @@ def _is_simulator_link(connection: str) -> bool:
 
 
 SAMPLE_DRONES = [
-    ("巡逻一号（样例）", "SAMPLE-UAV-001", "DJI-like quad (sample)", [Payload.CAMERA, Payload.LOUDSPEAKER], 30, 10.0),
-    ("巡逻二号（样例）", "SAMPLE-UAV-002", "DJI-like quad (sample)", [Payload.CAMERA, Payload.LOUDSPEAKER], 30, 10.0),
+    ("巡逻一号（样例）", "SAMPLE-UAV-001", "类大疆机型（样例）", [Payload.CAMERA, Payload.LOUDSPEAKER], 30, 10.0),
+    ("巡逻二号（样例）", "SAMPLE-UAV-002", "类大疆机型（样例）", [Payload.CAMERA, Payload.LOUDSPEAKER], 30, 10.0),
     (
         "宣传三号（样例）",
         "SAMPLE-UAV-003",
-        "Heavy-lift hexa (sample)",
+        "重载机型（样例）",
         [Payload.LOUDSPEAKER, Payload.SPOTLIGHT],
         40,
         8.0,
@@ -88,7 +88,7 @@ def load_sample_fleet(*, sim_base_port: int = SIM_BASE_PORT) -> tuple[int, bool]
             Battery.objects.get_or_create(
                 serial=f"{serial}-B{n + 1}", defaults={"drone": drone, "capacity_mah": 5200, "cycles": 20 + 35 * n}
             )
-        audit_record(actor=SYSTEM, action="drone.create", obj=drone, reason="sample fleet")
+        audit_record(actor=SYSTEM, action="drone.create", obj=drone, reason="样例机队")
         created += 1
     pilot_created = False
     user = get_user_model().objects.filter(username=SAMPLE_USERS[Role.DRONE_OPERATOR]).first()
@@ -150,7 +150,7 @@ def sample_fleet_point_at(*, base_port: int) -> list[str]:
             obj=drone,
             before={"connection": drone.connection},
             after={"connection": connection},
-            reason=f"sample fleet follows the simulators on port {base_port}",
+            reason=f"样例机队跟随端口 {base_port} 起的模拟器",
         )
         changed.append(f"{drone.name}: {drone.connection} -> {connection}")
     return changed

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry import MultiPolygon
 from shapely.validation import explain_validity
 
 from common import geo
 from common.geo import Crs, GeometryError, to_wgs84, validate_polygon
+from common.texts import text
 from imports.columns import Checker
 
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
@@ -48,24 +50,9 @@ def in_china(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def position_problem(lat: float, lon: float) -> str | None:
-    """Why a WGS-84 (lat, lon) cannot be a place in China, or None if it can; in the reader's language.
-
-    The same judgement as ``common.geo.point_problem`` (which stays English for logs and the API's
-    geometry checks), worded for the import report.
-    """
-    if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-        return _("latitude and longitude are required")
-    if not (-90.0 <= lat <= 90.0):
-        if geo.in_china(lon, lat):
-            return _("latitude %(lat)s and longitude %(lon)s look swapped") % {"lat": lat, "lon": lon}
-        return _("latitude %(lat)s is out of range (-90..90)") % {"lat": lat}
-    if not (-180.0 <= lon <= 180.0):
-        return _("longitude %(lon)s is out of range (-180..180)") % {"lon": lon}
-    if geo.in_china(lat, lon):
-        return None
-    if geo.in_china(lon, lat):
-        return _("latitude %(lat)s and longitude %(lon)s look swapped") % {"lat": lat, "lon": lon}
-    return _("(%(lat)s, %(lon)s) is outside China") % {"lat": lat, "lon": lon}
+    """Why a WGS-84 (lat, lon) cannot be a place in China, or None if it can: ``common.geo.point_problem``,
+    a ``Text`` that the stored report shows in its reader's language."""
+    return geo.point_problem(lat, lon)
 
 
 def input_problem(lat: float, lon: float) -> str | None:
@@ -77,17 +64,22 @@ def input_problem(lat: float, lon: float) -> str | None:
 
 def not_converted(lat: float, lon: float, crs: Crs) -> str:
     """The message for a position outside China in a file declared GCJ-02 or BD-09: left as written."""
-    return _(
-        "(%(lat)s, %(lon)s) is outside China, where the %(crs)s offset does not apply: it was not converted. "
-        "Check the coordinates, or declare WGS-84 if they are GPS positions."
-    ) % {"lat": lat, "lon": lon, "crs": geo.CRS_LABELS[crs]}
+    return text(
+        gettext_noop(
+            "(%(lat)s, %(lon)s) is outside China, where the %(crs)s offset does not apply: it was not converted. "
+            "Check the coordinates, or declare WGS-84 if they are GPS positions."
+        ),
+        lat=lat,
+        lon=lon,
+        crs=geo.crs_text(crs),
+    )
 
 
 def after_conversion(crs: Crs) -> str:
     """`` (after conversion from GCJ-02 to WGS-84)`` for messages about converted positions; empty for WGS-84."""
     if crs is Crs.WGS84:
         return ""
-    return " " + _("(after conversion from %(crs)s to WGS-84)") % {"crs": geo.CRS_LABELS[crs]}
+    return text(" ") + text(gettext_noop("(after conversion from %(crs)s to WGS-84)"), crs=geo.crs_text(crs))
 
 
 def _transformer(crs: Crs):
@@ -215,7 +207,7 @@ def convert_polygons(
             outside = [(y, x) for y, x in ((miny, minx), (maxy, maxx)) if not geo.in_china(y, x)]
             problem = not_converted(*outside[0], crs) if outside else None
         if problem:
-            checker.error(index, column, _("Polygon vertex: %(problem)s") % {"problem": problem})
+            checker.error(index, column, text(gettext_noop("Polygon vertex: %(problem)s"), problem=problem))
             continue
         candidates[index] = shape
     converted = shapely.transform(candidates, _transformer(crs))
@@ -225,7 +217,9 @@ def convert_polygons(
         problem = position_problem(miny, minx) or position_problem(maxy, maxx)
         if problem:
             checker.error(
-                int(index), column, _("Polygon vertex: %(problem)s") % {"problem": problem} + after_conversion(crs)
+                int(index),
+                column,
+                text(gettext_noop("Polygon vertex: %(problem)s"), problem=problem) + after_conversion(crs),
             )
             continue
         try:

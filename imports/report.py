@@ -13,6 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.texts import text_render, text_to_json
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -68,7 +70,7 @@ class Problem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
         return cls(
-            message=data["message"],
+            message=text_render(data.get("text"), fallback=data["message"]),
             row=data.get("row"),
             column=data.get("column"),
             value=data.get("value"),
@@ -81,6 +83,8 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "message": self.message,
+            # How to write the message again in the reader's language (``common.texts``), when it is known.
+            "text": text_to_json(self.message),
             "severity": self.severity.value,
         }
 

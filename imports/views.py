@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError
+from common.texts import text_render
 from imports import selectors, services
 from imports.forms import ImportUploadForm
 from imports.models import ImportBatch
@@ -116,7 +117,10 @@ def import_detail(request, pk: int):
             "batch": batch,
             "report": report,
             "by_feature": report.get("unit") == "feature",
-            "problems": problems[:PROBLEMS_SHOWN],
+            # Each message in the reader's language where the report knows how to write it again.
+            "problems": [
+                {**p, "message": text_render(p.get("text"), fallback=p["message"])} for p in problems[:PROBLEMS_SHOWN]
+            ],
             "problems_hidden": max(0, len(problems) - PROBLEMS_SHOWN),
             "page": page,
             "action": action,

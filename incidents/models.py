@@ -138,6 +138,13 @@ class IncidentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.incident} {self.get_kind_display()}"
 
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for display: the routing and escalation steps, stored as "system", in the reader's language."""
+        if self.actor_id is None and self.actor_name == "system":
+            return str(_("system"))
+        return self.actor_name
+
 
 class IncidentPhoto(models.Model):
     """A photo, re-encoded as JPEG without metadata; kept in the database so every web process sees it."""

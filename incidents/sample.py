@@ -416,9 +416,9 @@ def load_sample_incidents(*, now: dt.datetime | None = None, count: int = DEFAUL
         actor=SYSTEM,
         action="sample.incidents.load",
         object_type="incidents.incident",
-        object_repr="sample incidents",
+        object_repr="样例警情",
         after={"incidents": summary.created, "events": summary.events, "follow_ups": summary.follow_ups,
                "rectifications": summary.rectifications},
-        reason="fictitious sample data",
+        reason="虚构的样例数据",
     )  # fmt: skip
     return summary

@@ -29,8 +29,9 @@ from patrol.schedule.services.posts import clean_requirements, post_default_requ
 from patrol.schedule.shifts import ShiftBuildReport, duty_shifts_build
 
 SCHOOL_YEAR = "2026-2027"
-AUTUMN = ("Autumn term", dt.date(2026, 9, 1), dt.date(2027, 1, 22))
-SPRING = ("Spring term", dt.date(2027, 2, 22), dt.date(2027, 7, 2))
+# The terms' names are data, in the county's language: Autumn term, Spring term.
+AUTUMN = ("秋季学期", dt.date(2026, 9, 1), dt.date(2027, 1, 22))
+SPRING = ("春季学期", dt.date(2027, 2, 22), dt.date(2027, 7, 2))
 LARGE_PUPILS = 1200
 PEAK_WINDOWS = ("arrival", "dismissal")
 # A person is planned for at most this many of their weekly maximum, leaving room for leave and swaps.
@@ -255,7 +256,7 @@ def load_sample_patrol() -> PatrolSampleSummary:
         actor=SYSTEM,
         action="patrol_sample.load",
         object_type="patrol.sample",
-        object_repr="sample 护学岗 data",
+        object_repr="护学岗样例数据",
         after={"bell_schedules": summary.bell_schedules, "posts": summary.posts, "staff": summary.staff},
     )
     summary.shifts = duty_shifts_build(term=autumn, actor=SYSTEM, schools=schools)

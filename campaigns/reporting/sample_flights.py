@@ -28,7 +28,7 @@ TRANSIT_S = 60
 PASS_S = 150  # one way along the street
 # Minutes broadcasting over the market, per sample flight in turn: different visits reach differently.
 BROADCAST_MIN = (9, 6, 12)
-SAMPLE_NOTE = "sample flight (synthetic track)"
+SAMPLE_NOTE = "样例飞行（合成航迹）"
 
 
 def _route(sortie: Sortie):

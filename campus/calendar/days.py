@@ -187,10 +187,25 @@ def _county_status(day: dt.date, override: CalendarOverride | None) -> DayStatus
     return DayStatus(day, DayKind.HOLIDAY, source, False, False, name)
 
 
+# ``chinesecalendar`` names its holidays in English: (English name) -> the name in the reader's language.
+PACKAGE_HOLIDAY_NAMES: dict[str, str] = {
+    "New Year's Day": gettext_lazy("New Year's Day (元旦)"),
+    "Spring Festival": gettext_lazy("Spring Festival (春节)"),
+    "Tomb-sweeping Day": gettext_lazy("Tomb-sweeping Day (清明)"),
+    "Labour Day": gettext_lazy("Labour Day (劳动节)"),
+    "Dragon Boat Festival": gettext_lazy("Dragon Boat Festival (端午)"),
+    "National Day": gettext_lazy("National Day (国庆)"),
+    "Mid-autumn Festival": gettext_lazy("Mid-Autumn Festival (中秋)"),
+    "Anti-Fascist 70th Day": gettext_lazy("Victory Day, 70th anniversary (抗战胜利70周年纪念日)"),
+}
+
+
 def _named(day: dt.date) -> str:
-    """The State Council holiday's name for a day of a known year, or ''."""
+    """The State Council holiday's name for a day of a known year, in the active language, or ''."""
     on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    return str(name) if on_holiday and name else ""
+    if not (on_holiday and name):
+        return ""
+    return str(PACKAGE_HOLIDAY_NAMES.get(str(name), name))
 
 
 def calendar_days(

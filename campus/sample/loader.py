@@ -248,7 +248,7 @@ def sample_county_load(*, county: SampleCounty | None = None) -> LoadSummary:
         object_type="campus.sample",
         object_repr=county.name,
         after={"stations": summary.stations, "schools": summary.schools, "officers": summary.officers},
-        reason="fictitious sample data",
+        reason="虚构的样例数据",
     )
     return summary
 
@@ -446,6 +446,6 @@ def sample_county_delete(*, county: SampleCounty | None = None) -> int:
         object_type="campus.sample",
         object_repr=county.name,
         before={"schools": school_count},
-        reason="fictitious sample data removed for reloading",
+        reason="虚构的样例数据，重新加载前删除",
     )
     return school_count

@@ -178,7 +178,7 @@ def _load_plans(schools: list[School], today: dt.date, rng: random.Random, summa
         actor=SYSTEM,
         action="emergency_plan.sample_load",
         object_type="drills.emergencyplan",
-        object_repr=f"{len(plans)} sample plans",
+        object_repr=f"样例应急预案 {len(plans)} 份",
         after={"plans": len(plans), "versions": len(versions)},
     )
 
@@ -233,7 +233,7 @@ def _load_activities(schools: list[School], today: dt.date, rng: random.Random, 
         actor=SYSTEM,
         action="activity.sample_load",
         object_type="drills.activity",
-        object_repr=f"{len(rows)} sample activities",
+        object_repr=f"样例警校互动 {len(rows)} 次",
         after={"activities": len(rows)},
     )
 

@@ -195,7 +195,9 @@ def mission_generate(
         launch_lat=launch[0] if launch else None,
         launch_lon=launch[1] if launch else None,
     )
-    result = mission_save(mission=mission, actor=actor, reason=f"generated {kind}")
+    # An audit reason is text as a person would type it, so in the language of the one who generated it.
+    reason = _("Generated: %(kind)s") % {"kind": Mission.Kind(kind).label}
+    result = mission_save(mission=mission, actor=actor, reason=reason)
     return mission, result
 
 

@@ -31,7 +31,7 @@ def _event_step(event: IncidentEvent) -> Step:
         title = _("Status: %(status)s") % {"status": IncidentStatus(event.to_status).label}
     elif event.kind == IncidentEvent.Kind.COMMENT:
         title = _("Reply")
-    return Step(at=event.at, kind=event.kind, title=str(title), detail=event.text, by=event.actor_name)
+    return Step(at=event.at, kind=event.kind, title=str(title), detail=event.text, by=event.actor_label)
 
 
 def _stamp_steps(incident: Incident) -> list[Step]:

@@ -19,6 +19,7 @@ from common.audit import audit_record, save_audited, snapshot
 from common.errors import Conflict, DomainError, NotAllowed
 from common.roles import Capability, can
 from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Roster, SwapRequest
+from patrol.notify import swap_request_notify
 from patrol.roster import selectors
 from patrol.roster.conflicts import ConflictItem, assignment_conflicts
 
@@ -171,7 +172,9 @@ def swap_request_create(
     # Tell the requester now if the other person cannot take it; acceptance checks again.
     _check_swap_sides(assignment=assignment, to_staff=to_staff, in_return=in_return)
     swap = SwapRequest(assignment=assignment, to_staff=to_staff, in_return=in_return, reason=reason, requested_by=actor)
-    return save_audited(swap, actor=actor, action="patrol.swap")
+    swap = save_audited(swap, actor=actor, action="patrol.swap")
+    swap_request_notify(swap=swap, event="asked")
+    return swap
 
 
 def _check_swap_sides(*, assignment: DutyAssignment, to_staff: DutyStaff, in_return: DutyAssignment | None) -> None:
@@ -256,7 +259,10 @@ def swap_request_accept(*, swap: SwapRequest, actor) -> SwapRequest:
     )
     for other in stale:
         _decide(other, status=SwapRequest.Status.CANCELLED, actor=actor, reason=_("the duty was swapped"))
-    return _decide(swap, status=SwapRequest.Status.ACCEPTED, actor=actor)
+        swap_request_notify(swap=other, event="cancelled_stale")
+    swap = _decide(swap, status=SwapRequest.Status.ACCEPTED, actor=actor)
+    swap_request_notify(swap=swap, event="accepted", requester=requester)
+    return swap
 
 
 @transaction.atomic
@@ -264,7 +270,9 @@ def swap_request_reject(*, swap: SwapRequest, actor, reason: str = "") -> SwapRe
     swap = _lock_pending(swap)
     if not _may_decide(swap, actor):
         raise NotAllowed(_("Only %(name)s or the patrol brigade may reject this swap.") % {"name": swap.to_staff.name})
-    return _decide(swap, status=SwapRequest.Status.REJECTED, actor=actor, reason=reason)
+    swap = _decide(swap, status=SwapRequest.Status.REJECTED, actor=actor, reason=reason)
+    swap_request_notify(swap=swap, event="rejected")
+    return swap
 
 
 @transaction.atomic
@@ -276,7 +284,9 @@ def swap_request_cancel(*, swap: SwapRequest, actor) -> SwapRequest:
     )
     if not (is_requester and can(actor, Capability.STAND_DUTY)):
         raise NotAllowed(_("Only the person who asked may cancel this swap request."))
-    return _decide(swap, status=SwapRequest.Status.CANCELLED, actor=actor)
+    swap = _decide(swap, status=SwapRequest.Status.CANCELLED, actor=actor)
+    swap_request_notify(swap=swap, event="withdrawn")
+    return swap
 
 
 # --- publish and calendar tokens ---------------------------------------------------------------

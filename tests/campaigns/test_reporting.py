@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from campaigns.models import Campaign, Sortie
 from campaigns.reporting import selectors
 from campaigns.reporting.dashboard import campaigns_section
+from campaigns.reporting.sample_flights import SAMPLE_NOTE
 from common.models import AuditLogEntry
 from common.roles import Role
 from tests.campaigns import builders
@@ -203,7 +204,7 @@ def test_the_sample_campaign_loads_once(settings, tmp_path):
     assert first.flights == 3 and first.sorties > 3
     flown = Sortie.objects.filter(occurrence__campaign=campaign, status="flown")
     assert flown.count() == 3 and all(s.broadcast_s > 0 and s.reach > 0 for s in flown)
-    assert all(s.flight.outcome_detail.startswith("sample") for s in flown)
+    assert all(s.flight.outcome_detail == SAMPLE_NOTE for s in flown)
     audit = AuditLogEntry.objects.count()
     second = load_sample_campaign(today=last_month)
     assert not second.campaign_created and second.flights == 0

@@ -27,7 +27,7 @@ def scheduler():
 
 def test_state_council_holidays_and_makeup_days():
     assert day_status(day=dt.date(2026, 10, 1)).kind == DayKind.HOLIDAY
-    assert day_status(day=dt.date(2026, 10, 1)).note == "National Day"
+    assert day_status(day=dt.date(2026, 10, 1)).note == "National Day (国庆)"  # in the reader's language
     makeup = day_status(day=dt.date(2026, 10, 10))  # a Saturday made a workday (调休)
     assert (makeup.kind, makeup.source, makeup.has_duty) == (DayKind.MAKEUP_WORKDAY, DaySource.PACKAGE, True)
     assert day_status(day=dt.date(2026, 9, 5)).kind == DayKind.WEEKEND

@@ -19,7 +19,7 @@ def test_load_sample_patrol_is_complete_and_idempotent():
     translation.activate("en")  # the command leaves the site language active
     summary = load_sample_patrol()
     schools = School.objects.filter(is_sample=True, active=True)
-    assert set(Term.objects.filter(is_sample=True).values_list("name", flat=True)) == {"Autumn term", "Spring term"}
+    assert set(Term.objects.filter(is_sample=True).values_list("name", flat=True)) == {"秋季学期", "春季学期"}
     assert BellSchedule.objects.filter(school__in=schools).count() == schools.count()
     assert not Gate.objects.filter(school__in=schools, posts=None).exists()
     assert Post.objects.filter(gate__school__in=schools, is_sample=True).exists()
