@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from campus.import_kinds import RegistryKind
 from campus.models import Gate, School
+from common.geo import haversine_m
 from imports.columns import Checker, Column, Sheet, chunked
 from imports.kind import (
     Diff,
@@ -20,6 +22,10 @@ from imports.kind import (
 )
 from imports.positions import locate
 from imports.readers import FileFormat, Table
+
+# A gate this far from its school's registered position is probably in another coordinate system, or
+# belongs to another school: a warning in the preview (the gate is still imported if applied).
+GATE_FAR_M = 500.0
 
 COLUMNS = (
     Column("school_code", "学校代码", required=True),
@@ -51,9 +57,13 @@ class GatesImport(ImportKind):
         school_code = c.text("school_code", required=True)
         name = c.text("name", required=True, max_length=max_length(Gate, "name"))
         is_main = c.boolean("is_main", default=False)
-        schools = {}
+        schools, school_rows = {}, {}
         for batch in chunked({code for code in school_code if code}):
-            schools.update(dict(School.objects.filter(code__in=batch).values_list("code", "id")))
+            for row in School.objects.filter(code__in=batch).values(
+                "code", "id", "name", "lat", "lon", "responsible_station__name"
+            ):
+                schools[row["code"]] = row["id"]
+                school_rows[row["code"]] = row
         school_ids = c.lookup(
             "school_code", school_code, schools, message=_("There is no school with code “%(value)s”.")
         )
@@ -72,9 +82,58 @@ class GatesImport(ImportKind):
         for batch in chunked(set(schools.values())):
             for gate in Gate.objects.filter(school_id__in=batch).values("id", "school__code", *values):
                 existing[(gate["school__code"], gate["name"])] = gate
+        usable = located.positions.ok & ~c.bad
+        self._far_from_school(c, keys, values, school_rows, usable)
         diff = diff_records(keys, values, existing, ~c.bad, floats=("lat", "lon"))
         labels = [f"{school} · {gate}" for school, gate in keys]
-        return Plan(c.problems, diff.row_actions(sheet.rows, labels), payload=GatesPayload(values, diff))
+        rows = diff.row_actions(sheet.rows, labels)
+        self._add_details(rows, keys, values, school_rows, usable)
+        return Plan(c.problems, rows, payload=GatesPayload(values, diff))
+
+    @staticmethod
+    def _distances_m(keys, values: dict[str, list], school_rows: dict) -> list[float | None]:
+        """Each gate's distance from its school's registered position (None when either is unknown)."""
+        found: list[float | None] = []
+        for index, (code, _gate) in enumerate(keys):
+            school = school_rows.get(code)
+            lat, lon = values["lat"][index], values["lon"][index]
+            if school is None or school["lat"] is None or lat is None or not np.isfinite(lat):
+                found.append(None)
+            else:
+                found.append(haversine_m(lat, lon, school["lat"], school["lon"]))
+        return found
+
+    def _far_from_school(self, c: Checker, keys, values, school_rows: dict, usable: np.ndarray) -> None:
+        for index, distance in enumerate(self._distances_m(keys, values, school_rows)):
+            if usable[index] and distance is not None and distance > GATE_FAR_M:
+                c.warning(
+                    index,
+                    "lat",
+                    _(
+                        "This gate is %(distance)s m from %(school)s's registered position (more than %(limit)d m): "
+                        "check the coordinates, the coordinate system chosen for the file and the school code."
+                    )
+                    % {
+                        "distance": f"{distance:,.0f}",
+                        "school": school_rows[keys[index][0]]["name"],
+                        "limit": GATE_FAR_M,
+                    },
+                )
+
+    def _add_details(self, rows, keys, values, school_rows: dict, usable: np.ndarray) -> None:
+        """The school's name with the gate's, the WGS-84 position after any datum conversion and the school's
+        responsible station, for the preview (read with the schools: no extra query)."""
+        distances = self._distances_m(keys, values, school_rows)
+        for index, row in enumerate(rows):
+            school = school_rows.get(keys[index][0])
+            details = {"name": f"{school['name']} · {keys[index][1]}" if school else keys[index][1]}
+            if usable[index]:
+                details["lat"] = round(float(values["lat"][index]), 6)
+                details["lon"] = round(float(values["lon"][index]), 6)
+                details["station"] = (school or {}).get("responsible_station__name") or ""
+                if distances[index] is not None:
+                    details["from_school_m"] = round(distances[index])
+            row.details = details
 
     def write(self, plan: Plan, ctx: ImportContext) -> dict[str, int]:
         write_records(Gate, plan.payload.diff, plan.payload.values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from campus.models import Department, Gate, LiaisonAssignment, Officer
 from common.errors import NotAllowed
@@ -105,6 +106,23 @@ def test_rejects_gate_of_unknown_school_and_repeated_gate(town, scheduler):
     found = [(p["row"], p["column"], p["value"]) for p in problems(batch)]
     assert found == [(2, "school_code", "S404"), (4, "name", "南门")]
     assert not Gate.objects.exists()
+
+
+def test_gate_preview_shows_school_position_station_and_warns_when_far_from_its_school(town, scheduler, client):
+    SchoolFactory(code="S001", name="希望小学", lat=36.18, lon=118.17, responsible_station=town)
+    # 南门 beside the school; 北门 about 2.2 km north of it (a wrong coordinate system or school code)
+    text = "学校代码,校门名称,纬度,经度\nS001,南门,36.1805,118.1700\nS001,北门,36.2000,118.1700"
+    batch = preview("gates", csv_bytes(text), actor=scheduler)
+    assert batch.status == ImportBatch.Status.PREVIEWED  # a warning: it may still be applied
+    (warning,) = problems(batch, "warning")
+    assert warning["row"] == 3 and warning["column"] == "纬度"  # the file's own header
+    assert "希望小学" in warning["message"] and "2,2" in warning["message"]
+    south, north = (r["details"] for r in batch.report["rows"])
+    assert south == {"name": "希望小学 · 南门", "lat": 36.1805, "lon": 118.17, "station": town.name, "from_school_m": 56}
+    assert north["from_school_m"] > 2000
+    client.force_login(scheduler)
+    page = client.get(reverse("campus:import_detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "希望小学 · 北门" in page and "56 m from the school" in page
 
 
 # --- liaisons (一校一警) ----------------------------------------------------------------------------
