@@ -58,6 +58,7 @@ urlpatterns = [
     path("api/drills/", include("drills.api_urls")),
     path("api/campaigns/", include("campaigns.api_urls")),
     path("api/notices/", include("notices.api_urls")),
+    path("api/reports/", include("reports.api_urls")),
 ]
 
 handler403 = "common.views.permission_denied"

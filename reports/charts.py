@@ -1,4 +1,5 @@
-"""Server-side SVG for the report (no JavaScript, no map tiles): the 12-month trend line and the hot-spot map.
+"""Server-side SVG for the report (no JavaScript, no map tiles): the 12-month trend line and the hot-spot map
+(with the county's or station's outline and the stations' jurisdictions under its points).
 
 Bar charts are ``incidents.charts.bar_chart_svg``; the line chart follows its look and its rules: every text
 passes through ``escape`` before the SVG is marked safe, so a school named ``<script>`` stays text.
@@ -16,6 +17,10 @@ from incidents.charts import AXIS_COLOR, BAR_COLOR, FONT, GRID_COLOR, _chart_id,
 
 HOT_COLOR = "#c0392b"
 SCHOOL_COLOR = "#98a2b3"
+LAND_COLOR = "#eef2f6"
+OUTLINE_COLOR = "#344054"
+STATION_LINE_COLOR = "#7a8699"
+STATION_LABEL_COLOR = "#667085"
 
 
 def _svg(cid: str, title: str, desc: str, width: int, height: int, parts: list[str]) -> SafeString:
@@ -63,22 +68,34 @@ def line_chart_svg(
     return _svg(cid, title, desc, width, height, parts)
 
 
+def _ring_path(ring: Sequence[Sequence[float]], project) -> str:
+    points = [project(lat, lon) for lon, lat in ring]
+    return "M" + " L".join(f"{_num(x)},{_num(y)}" for x, y in points) + " Z"
+
+
 def hotspot_map_svg(
     *,
     chart_id: str,
     title: str,
     schools: Sequence[dict],
     incidents: Sequence[dict],
+    areas: dict | None = None,
     width: int = 640,
     height: int = 420,
 ) -> SafeString:
     """The scope's schools drawn from their WGS-84 coordinates (equirectangular, longitude scaled by the cosine
     of the mean latitude so distances look right), each sized by its incidents of the month, with the incidents'
-    own points. The five busiest schools are named. No tiles: the shape of the county comes from its schools."""
+    own points. The five busiest schools are named. No tiles: under the points lie the scope's outline and, for
+    the county, each station's jurisdiction with its name (``areas``, from ``reports.figures.area_figures``:
+    rings of [lon, lat]); snapshots issued before the outlines were stored have none and show the points only."""
     cid = _chart_id(chart_id)
+    areas = areas or {}
+    outline = areas.get("outline") or []
+    station_areas = areas.get("stations") or []
     placed = [s for s in schools if s.get("lat") is not None and s.get("lon") is not None]
     points = [p for p in incidents if p.get("lat") is not None and p.get("lon") is not None]
     every = [(s["lat"], s["lon"]) for s in placed] + [(p["lat"], p["lon"]) for p in points]
+    every += [(lat, lon) for ring in outline for lon, lat in ring]
     parts: list[str] = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f8fafc" stroke="{GRID_COLOR}"/>']
     if not every:
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" {FONT}>—</text>')
@@ -95,6 +112,27 @@ def hotspot_map_svg(
     def project(lat: float, lon: float) -> tuple[float, float]:
         return off_x + (lon - min(lons)) * kx * scale, height - off_y - (lat - min(lats)) * scale
 
+    if outline:
+        d = " ".join(_ring_path(ring, project) for ring in outline)
+        parts.append(
+            f'<path class="map-outline" d="{d}" fill="{LAND_COLOR}" fill-rule="evenodd" stroke="{OUTLINE_COLOR}" '
+            f'stroke-width="1.6" stroke-linejoin="round"/>'
+        )
+    for area in station_areas:
+        d = " ".join(_ring_path(ring, project) for ring in area.get("rings") or [])
+        if d:
+            parts.append(
+                f'<g class="map-station"><title>{escape(area["name"])}</title><path d="{d}" fill="none" '
+                f'stroke="{STATION_LINE_COLOR}" stroke-width="0.8" stroke-dasharray="4 3"/></g>'
+            )
+    for area in station_areas:
+        if area.get("label_at"):
+            x, y = project(area["label_at"][1], area["label_at"][0])
+            parts.append(
+                f'<text class="map-station-name" x="{_num(x)}" y="{_num(y)}" text-anchor="middle" '
+                f'fill="{STATION_LABEL_COLOR}" font-family="system-ui, sans-serif" font-size="9">'
+                f"{escape(area['name'])}</text>"
+            )
     for s in sorted(placed, key=lambda s: s["count"]):
         x, y = project(s["lat"], s["lon"])
         if s["count"]:

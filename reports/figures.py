@@ -19,10 +19,12 @@ import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone
+from shapely.ops import unary_union
 
 from campaigns.reporting.selectors import year_reach
 from campus.models import School, Station, Term
 from campus.selectors import coverage_report
+from common.geo import GeometryError, polygon_from_geojson
 from common.roles import SYSTEM
 from drills.compliance import compliance_board
 from drills.plans.services import plan_board
@@ -32,8 +34,11 @@ from incidents.analysis.selectors import incidents_in_month, month_analysis, mon
 from patrol.duty.stats import duty_stats
 from reports.models import LOWER_IS_BETTER, Metric, Target
 
-SNAPSHOT_SCHEMA = 1
+SNAPSHOT_SCHEMA = 2  # 2: ``hotspots.areas`` (the outlines under the hot-spot map)
 TREND_MONTHS = 12
+# Outlines are simplified to ~30 m before they are stored: finer than one pixel of the 640 px map of a county
+# some 35 km across, and it keeps a snapshot of a 12-station county to a few kilobytes.
+OUTLINE_TOLERANCE_DEG = 0.0003
 
 
 def month_last_day(month: dt.date) -> dt.date:
@@ -82,6 +87,52 @@ def hotspot_figures(*, month: dt.date, station: Station | None) -> dict:
                 "school": f["properties"]["school"],
             }
             for f in layers["incidents"]["features"]
+        ],
+        "areas": area_figures(station=station),
+    }
+
+
+def _rings(geom) -> list[list[list[float]]]:
+    """The exterior rings of a (Multi)Polygon as lists of [lon, lat] (WGS-84 degrees, 5 decimals, ~1 m)."""
+    parts = getattr(geom, "geoms", [geom])
+    return [
+        [[round(x, 5), round(y, 5)] for x, y in part.exterior.coords]
+        for part in parts
+        if part.geom_type == "Polygon" and not part.is_empty
+    ]
+
+
+def area_figures(*, station: Station | None) -> dict:
+    """What the hot-spot map draws under its points, from the registry's station jurisdictions (WGS-84).
+
+    ``outline``: the scope's boundary, the union of the stations' jurisdictions (they partition the county)
+    or the one station's. ``stations``: each station's jurisdiction with its name, for the county's report.
+    Stations without a (valid) jurisdiction are left out; with none at all both are empty.
+    """
+    stations = Station.objects.filter(jurisdiction__isnull=False).order_by("code")
+    if station is not None:
+        stations = stations.filter(pk=station.pk)
+    shapes = []
+    for st in stations:
+        try:
+            shapes.append((st, polygon_from_geojson(st.jurisdiction)))
+        except GeometryError:
+            continue
+    if not shapes:
+        return {"outline": [], "stations": []}
+    outline = unary_union([geom for _st, geom in shapes]).simplify(OUTLINE_TOLERANCE_DEG)
+    return {
+        "outline": _rings(outline),
+        "stations": []
+        if station is not None
+        else [
+            {
+                "id": st.pk,
+                "name": st.name,
+                "rings": _rings(geom.simplify(OUTLINE_TOLERANCE_DEG)),
+                "label_at": [round(c, 5) for c in geom.representative_point().coords[0]],
+            }
+            for st, geom in shapes
         ],
     }
 

@@ -117,6 +117,7 @@ def report_context(snapshot: dict, *, countermeasures: str) -> dict:
             title=_("Hot spots, %(month)s") % {"month": month},
             schools=snapshot["hotspots"]["schools"],
             incidents=snapshot["hotspots"]["incidents"],
+            areas=snapshot["hotspots"].get("areas"),  # absent from snapshots issued before schema 2
         ),
     }
     duty = snapshot["duty"]["total"]

@@ -6,15 +6,20 @@ All three are built from one stored snapshot (the draft's or an issued version's
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from common.exports import Export
 from common.xlsx import XlsxBook
 from reports.models import Report, ReportVersion
 from reports.presentation import report_context
 
 TEMPLATE = "reports/document.html"
+PDF_CONTENT_TYPE = "application/pdf"
 
 
 class PdfUnavailable(RuntimeError):
@@ -164,3 +169,45 @@ def report_xlsx(report: Report, version: ReportVersion | None, token=None) -> by
     for paragraph in (ctx["countermeasures"] or "").split("\n"):
         ws.note([paragraph])
     return book.content()
+
+
+@functools.cache
+def pdf_available() -> bool:
+    """Whether WeasyPrint and its system libraries (pango) load here; asked once per process."""
+    if importlib.util.find_spec("weasyprint") is None:
+        return False
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        return False
+    return True
+
+
+def export_filename(report: Report, version: ReportVersion | None, ext: str) -> str:
+    scope = report.station.code if report.station_id else "county"
+    label = f"v{version.number}" if version else "draft"
+    return f"monthly-report-{report.month:%Y-%m}-{scope}-{label}.{ext}"
+
+
+def report_export(report: Report, version: ReportVersion | None, fmt: str) -> Export:
+    """The download of the draft (``version`` None) or an issued version as ``fmt`` ("pdf" or "xlsx"), for
+    ``common.exports.export_view`` to build and audit; the pages and the API both return it."""
+    params = {"report": report.pk, "version": version.number if version else "draft"}
+    if fmt == "pdf":
+        return Export(
+            kind="monthly_report",
+            fmt="pdf",
+            build=lambda token: report_pdf(report, version),
+            filename=export_filename(report, version, "pdf"),
+            content_type=PDF_CONTENT_TYPE,
+            params=params,
+            obj=report,
+        )
+    return Export(
+        kind="monthly_report",
+        fmt="xlsx",
+        build=lambda token: report_xlsx(report, version, token=token),
+        filename=export_filename(report, version, "xlsx"),
+        params=params,
+        obj=report,
+    )

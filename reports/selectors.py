@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from campus.scope import scope_of
+from common.errors import DomainError
 from reports.access import may_author_reports, may_see_reports
 from reports.models import Report, ReportVersion
 
@@ -42,6 +44,29 @@ def version_for(report: Report, number: int) -> ReportVersion:
     if version is None:
         raise Http404
     return version
+
+
+class VersionParamError(DomainError):
+    code = "bad_parameter"
+
+
+def version_shown(user, report: Report, value: str | None) -> ReportVersion | None:
+    """The version ``?version=N`` names; without it the draft (``None``) for an author, the latest issued version
+    for a reader (404 when there is none). The pages and the API both ask this."""
+    value = (value or "").strip()
+    if not value:
+        if may_author_reports(user):
+            return None
+        version = latest_version(report)
+        if version is None:
+            raise Http404
+        return version
+    if not value.isdigit() or int(value) < 1:
+        raise VersionParamError(
+            _("The parameter “version” must be the number of an issued version (1, 2, ...), not “%(value)s”.")
+            % {"value": value[:40]}
+        )
+    return version_for(report, int(value))
 
 
 def latest_version(report: Report) -> ReportVersion | None:

@@ -7,32 +7,23 @@ version. Downloads run through ``common.exports`` (limited, cancelled with their
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campus.models import Station
 from common.errors import DomainError
-from common.exports import Export, export_view
+from common.exports import export_view
 from common.permissions import capability_required
 from reports import services
 from reports.access import READ_CAPABILITY, may_author_reports, may_edit_targets
 from reports.forms import CountermeasuresForm, ReportCreateForm, TargetForm
 from reports.models import Metric, Report, ReportVersion, Target
-from reports.rendering import report_html, report_pdf, report_xlsx
-from reports.selectors import latest_version, report_for, reports_visible, version_for
-
-PDF_CONTENT_TYPE = "application/pdf"
-
-
-class VersionParamError(DomainError):
-    code = "bad_parameter"
+from reports.rendering import pdf_available, report_export, report_html
+from reports.selectors import VersionParamError, report_for, reports_visible, version_shown
 
 
 def _form_errors(form) -> str:
@@ -45,21 +36,7 @@ def _require_author(request: HttpRequest) -> None:
 
 
 def _version_of(request: HttpRequest, report: Report) -> ReportVersion | None:
-    """The version ``?version=N`` names; without it the draft (authors) or the latest issued (readers)."""
-    value = (request.GET.get("version") or "").strip()
-    if not value:
-        if may_author_reports(request.user):
-            return None
-        version = latest_version(report)
-        if version is None:
-            raise Http404
-        return version
-    if not value.isdigit() or int(value) < 1:
-        raise VersionParamError(
-            _("The parameter “version” must be the number of an issued version (1, 2, ...), not “%(value)s”.")
-            % {"value": value[:40]}
-        )
-    return version_for(report, int(value))
+    return version_shown(request.user, report, request.GET.get("version"))
 
 
 def _bad_parameter(request: HttpRequest, report: Report, exc: DomainError) -> HttpResponse:
@@ -170,24 +147,6 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(report_html(report, version, request=request))
 
 
-def _filename(report: Report, version: ReportVersion | None, ext: str) -> str:
-    scope = report.station.code if report.station_id else "county"
-    label = f"v{version.number}" if version else "draft"
-    return f"monthly-report-{report.month:%Y-%m}-{scope}-{label}.{ext}"
-
-
-@functools.cache
-def pdf_available() -> bool:
-    """Whether WeasyPrint and its system libraries (pango) load here; asked once per process."""
-    if importlib.util.find_spec("weasyprint") is None:
-        return False
-    try:
-        import weasyprint  # noqa: F401
-    except OSError:
-        return False
-    return True
-
-
 @export_view
 @capability_required(READ_CAPABILITY)
 def report_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -199,15 +158,7 @@ def report_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not pdf_available():
         error = _("PDF output is not available on this server (WeasyPrint is not installed); download the XLSX.")
         return render(request, "reports/error.html", {"report": report, "error": error}, status=503)
-    return Export(
-        kind="monthly_report",
-        fmt="pdf",
-        build=lambda token: report_pdf(report, version),
-        filename=_filename(report, version, "pdf"),
-        content_type=PDF_CONTENT_TYPE,
-        params={"report": report.pk, "version": version.number if version else "draft"},
-        obj=report,
-    )
+    return report_export(report, version, "pdf")
 
 
 @export_view
@@ -218,14 +169,7 @@ def report_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
         version = _version_of(request, report)
     except VersionParamError as exc:
         return _bad_parameter(request, report, exc)
-    return Export(
-        kind="monthly_report",
-        fmt="xlsx",
-        build=lambda token: report_xlsx(report, version, token=token),
-        filename=_filename(report, version, "xlsx"),
-        params={"report": report.pk, "version": version.number if version else "draft"},
-        obj=report,
-    )
+    return report_export(report, version, "xlsx")
 
 
 @capability_required(READ_CAPABILITY)

@@ -23,6 +23,10 @@ READ = "302 200 200 200 403 403 200"
 READ_COUNTY = "302 200 200 404 403 403 200"  # the station officer's scope is their station
 WRITE = "302 302 302 403 403 403 403"
 TARGETS = "302 200 200 403 403 403 403"
+API_READ = "401 200 200 200 403 403 200"
+API_READ_COUNTY = "401 200 200 404 403 403 200"
+API_WRITE = "401 200 200 403 403 403 403"
+API_ISSUE = "401 201 201 403 403 403 403"
 
 
 def _county(w):
@@ -53,6 +57,24 @@ CASES: list[Case] = [
     Case("reports:report-preview", READ, kwargs=_station, label="own station"),
     Case("reports:report-xlsx", READ, kwargs=_station),
     Case("reports:report-pdf", READ, kwargs=_station),
+    # The API (/api/reports/): the same rule, JSON answers, 401 for a caller without credentials.
+    Case("reports_api:report-list", API_READ),
+    Case("reports_api:report-list", API_ISSUE, method="post", json=True, data=lambda w: {"month": "2025-01"}),
+    Case("reports_api:report-detail", API_READ_COUNTY, kwargs=_county),
+    Case("reports_api:report-detail", API_READ, kwargs=_station, label="own station"),
+    Case("reports_api:report-refresh", API_WRITE, method="post", kwargs=_county),
+    Case(
+        "reports_api:report-countermeasures",
+        API_WRITE,
+        method="put",
+        json=True,
+        kwargs=_county,
+        data=lambda w: {"text": "对策"},
+    ),
+    Case("reports_api:report-issue", API_ISSUE, method="post", kwargs=_county),
+    Case("reports_api:report-pdf", API_READ, kwargs=_station),
+    Case("reports_api:report-pdf", API_READ_COUNTY, kwargs=_county, label="county"),
+    Case("reports_api:report-xlsx", API_READ, kwargs=_station),
 ]
 
 
