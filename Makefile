@@ -44,6 +44,7 @@ SERVE_SIM = SIM_DRONES=$(SIM_DRONES) SIM_BASE_PORT=$(SIM_BASE_PORT)
 sample: migrate
 	$(PY) manage.py load_sample_county
 	$(PY) manage.py load_sample_basemap
+	$(PY) manage.py load_sample_terrain
 	$(PY) manage.py load_sample_airspace
 	$(PY) manage.py load_sample_fleet --sim-base-port $(SIM_BASE_PORT)
 	$(PY) manage.py load_sample_campaigns

@@ -243,6 +243,17 @@ DRONE_BATTERY_RESERVE_PCT = env_float("DRONE_BATTERY_RESERVE_PCT", 25.0, min_val
 DRONE_LAUNCH_TOLERANCE_M = env_float("DRONE_LAUNCH_TOLERANCE_M", 30.0, min_value=1.0, max_value=500.0)
 # Preflight: fewest GPS satellites to start a mission.
 DRONE_MIN_SATELLITES = env_int("DRONE_MIN_SATELLITES", 6, min_value=4, max_value=30)
+# Terrain model (drones.terrain): a single-band GeoTIFF of ground heights above sea level, any CRS (SRTM,
+# ASTER GDEM, Copernicus GLO-30 tiles of the county). With one, the checks test heights above the ground too.
+# "sample" (the default): <MAP_TILES_DIR>/sample-terrain.tif when manage.py load_sample_terrain has written
+# it, else none; "none": no terrain model; otherwise the file's path (a missing file stops the start).
+DRONE_TERRAIN_DEM = env_str("DRONE_TERRAIN_DEM", "sample")
+if DRONE_TERRAIN_DEM.lower() not in ("sample", "none", "off") and not Path(DRONE_TERRAIN_DEM).is_file():
+    from common.env import EnvError
+
+    raise EnvError(f"DRONE_TERRAIN_DEM: {DRONE_TERRAIN_DEM!r} is not a file (a GeoTIFF; 'none' for no terrain model).")
+# With a terrain model: the least height above the ground anywhere along the route (trees, masts, buildings).
+DRONE_MIN_CLEARANCE_M = env_float("DRONE_MIN_CLEARANCE_M", 10.0, min_value=0.0, max_value=100.0)
 
 LOGGING = {
     "version": 1,

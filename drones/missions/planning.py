@@ -6,8 +6,9 @@ violations, like every other rule, so the page can show them all at once.
 
 Every check records its basis (``mission_check_basis``): a digest of everything it read (the mission,
 its drone, the limits, the airspace version and the zones and markets in force at its time, the
-language of its messages). ``mission_map`` draws a stored check whose basis is still the current one
-instead of checking again: the planner page asks for the map right after every save.
+terrain model's file, the language of its messages). ``mission_map`` draws a stored check whose basis
+is still the current one instead of checking again: the planner page asks for the map right after
+every save.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def _in_force(mission: Mission) -> tuple[AirspaceIndex, list[tuple[dict, float, 
 
 # Part of every basis: move it when the checks come to find something else in the same inputs, so
 # that no map is drawn from a check stored by the code before.
-CHECK_RULES_VERSION = 1
+CHECK_RULES_VERSION = 2  # 2: heights above the ground with a terrain model
 
 
 def mission_check_basis(
@@ -135,6 +136,8 @@ def mission_check_basis(
     """
     if airspaces is None or markets is None:
         airspaces, markets = _in_force(mission)
+    from drones.terrain import terrain_identity
+
     drone = mission.drone
     read = [
         CHECK_RULES_VERSION,
@@ -150,6 +153,7 @@ def mission_check_basis(
         repr(airspaces.version),
         airspaces.in_force_digest(),
         markets,
+        terrain_identity(),
     ]
     text = json.dumps(read, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

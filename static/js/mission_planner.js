@@ -31,6 +31,8 @@
   let crs = "wgs84";
   let violations = [];
   let savedState = null;  // the route and launch point as last loaded from the server (snapshot())
+  let terrain = null;  // with a terrain model: the ground along the saved route (the check's map, .terrain)
+  let terrainAt = null;  // where the points of that route were (positions()), so an edited route drops it
   const undoStack = [];
   const redoStack = [];
   const layers = { route: L.layerGroup().addTo(map), check: null, violations: L.layerGroup().addTo(map) };
@@ -348,22 +350,50 @@
     lonInput.classList.remove("invalid");
   }
 
+  function positions() {
+    return JSON.stringify([launch].concat(route.map(function (wp) { return [wp.lat, wp.lon]; })));
+  }
+
   function profile() {
     const svg = document.getElementById("profile");
     if (!svg) { return; }
     const points = [];
     let d = 0;
     let prev = null;
-    if (launch) { points.push({ d_m: 0, alt_m: 0, label: "H", wp: null }); prev = launch; }
+    // Without a launch point of its own the mission takes off from its drone's home: the check says where.
+    const fresh = terrain && terrainAt === positions();
+    const start = launch || (fresh ? terrain.launch : null);
+    if (start) { points.push({ d_m: 0, alt_m: 0, label: "H", wp: null }); prev = start; }
     route.forEach(function (wp, index) {
       const here = [wp.lat, wp.lon];
       if (prev) { d += window.PlannerRoute.distanceM(prev, here); }
       points.push({ d_m: d, alt_m: wp.alt_m, label: String(index + 1), wp: index });
       prev = here;
     });
+    // The ground of the saved route's legs (launch→1, 1→2, ...; evenly spaced points), placed on this
+    // profile's distances; heights may be edited, the points not (the ground under moved points is unknown
+    // until the route is saved and checked).
+    const ground = [];
+    if (fresh) {
+      points.forEach(function (p, k) {
+        const leg = terrain.legs[k - 1];
+        if (k === 0 || !leg) { return; }
+        const from = points[k - 1].d_m, length = p.d_m - from, steps = Math.max(leg.length - 1, 1);
+        leg.forEach(function (h, i) { ground.push({ d_m: from + length * i / steps, h_m: h }); });
+        const here = leg[leg.length - 1];
+        if (here != null) { p.agl_m = p.alt_m - here; }
+      });
+    }
+    const box = svg.parentNode;
+    box.querySelectorAll("[data-terrain-note]").forEach(function (note) {
+      note.hidden = note.dataset.terrainNote !== (fresh ? "ground" : terrain ? "stale" : "none");
+    });
     window.PlannerProfile.draw(svg, {
-      points: points, ceiling_m: ceiling,
-      labels: { distance: labels.profile_distance, height: labels.profile_height, ceiling: labels.profile_ceiling },
+      points: points, ceiling_m: ceiling, ground: ground, clearance_m: terrain ? terrain.clearance_m : 0,
+      labels: {
+        distance: labels.profile_distance, height: labels.profile_height, ceiling: labels.profile_ceiling,
+        ground: svg.dataset.labelGround, above_ground: svg.dataset.labelAboveGround,
+      },
     });
   }
 
@@ -373,6 +403,10 @@
 
   function drawProblems(geo) {
     const features = geo.features || [];
+    terrain = geo.terrain || null;
+    terrainAt = savedState !== null ? JSON.stringify([JSON.parse(savedState).launch].concat(
+      JSON.parse(savedState).route.map(function (wp) { return [wp.lat, wp.lon]; }))) : null;
+    profile();
     if (layers.check) { map.removeLayer(layers.check); }
     // The operating area and exclusions as the other maps draw them; violations here, above the icons.
     layers.check = window.AirspaceLayers.check(map, { features: features.filter(function (f) {

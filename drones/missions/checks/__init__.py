@@ -13,9 +13,13 @@ What is checked (limits from settings, with the Chinese 2024 UAV rules as defaul
 - ``too_many_items``: ArduCopter stores at most 650 mission items (``MISSION_COUNT``
   above that: ``NO_SPACE`` + ``Only 650 items are supported``, SITL scenario 04).
 - ``ceiling``: the take-off height and every waypoint at most ``DRONE_MAX_HEIGHT_M``
-  (120 m). Heights are above the launch point: terrain is not modelled, so over
+  (120 m). Heights are above the launch point; without a terrain model, over
   rising ground the true height is less and over a valley more. Between two
   waypoints the height changes linearly, so checking the waypoints is enough.
+- ``terrain_ceiling`` / ``terrain_clearance``: only with a terrain model (``drones.terrain``,
+  ``DRONE_TERRAIN_DEM``): at every waypoint and every 20 m along every leg, the height above the
+  ground at most ``DRONE_MAX_HEIGHT_M`` and at least ``DRONE_MIN_CLEARANCE_M`` (10 m); where the
+  model has no ground, a ``terrain_unknown`` notice. The result carries the ground profile.
 - ``outside_area`` / ``near_area_edge``: the launch point, every waypoint and every
   segment (including the leg from the launch point and the return leg) inside
   the operating area, the inclusion fence as it is uploaded; waypoints at least
@@ -59,7 +63,7 @@ The package, one concept a module: ``limits`` (the limits and the ArduCopter
 defaults), ``results`` (violation codes, ``Violation``, ``Estimate``,
 ``CheckResult``, ``MissionInvalid``), ``zones`` (airspace zones and their spatial
 index), ``checker`` (one run: the route in the local frame and its legs),
-``ceiling``, ``line_of_sight``, ``area`` (operating area and fence),
+``ceiling``, ``line_of_sight``, ``terrain`` (heights above the ground), ``area`` (operating area and fence),
 ``airspace`` (no-fly, airport and restricted zones), ``crowds``, ``estimate``
 (flight time, item count, endurance), and ``run`` (``check_route``,
 ``check_mission``: every check in order).

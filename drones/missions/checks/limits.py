@@ -37,6 +37,7 @@ class Limits:
     land_alt_low_m: float = LAND_ALT_LOW_M
     rtl_alt_m: float = RTL_ALT_M
     rtl_loiter_s: float = RTL_LOITER_S
+    min_clearance_m: float = 10.0  # above the ground, with a terrain model
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -44,4 +45,5 @@ class Limits:
             max_height_m=float(getattr(settings, "DRONE_MAX_HEIGHT_M", 120.0)),
             max_distance_m=float(getattr(settings, "DRONE_MAX_DISTANCE_M", 500.0)),
             reserve_pct=float(getattr(settings, "DRONE_BATTERY_RESERVE_PCT", 25.0)),
+            min_clearance_m=float(getattr(settings, "DRONE_MIN_CLEARANCE_M", 10.0)),
         )

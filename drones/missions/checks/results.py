@@ -23,6 +23,9 @@ class Code(StrEnum):
     TOO_FEW_POINTS = "too_few_points"
     TOO_MANY_ITEMS = "too_many_items"
     CEILING = "ceiling"
+    TERRAIN_CEILING = "terrain_ceiling"  # with a terrain model: above the ceiling over the ground
+    TERRAIN_CLEARANCE = "terrain_clearance"  # with a terrain model: too close to the ground
+    TERRAIN_UNKNOWN = "terrain_unknown"  # a notice: the terrain model has no ground height there
     OUTSIDE_AREA = "outside_area"
     NEAR_AREA_EDGE = "near_area_edge"
     NO_FLY = "no_fly"
@@ -95,6 +98,8 @@ class CheckResult:
     area_is_default: bool = False
     fence_simplified_m: float = 0.0
     checked_at: str = ""
+    # With a terrain model: the ground along the route (``drones.missions.checks.terrain``), else None.
+    terrain: dict[str, Any] | None = None
     # What the check read, as a digest (``drones.missions.planning.mission_check_basis``): a stored result
     # with the basis of now is what a new check would find. Empty: not known.
     basis: str = ""
@@ -125,6 +130,7 @@ class CheckResult:
             "area_is_default": self.area_is_default,
             "fence_simplified_m": self.fence_simplified_m,
             "basis": self.basis,
+            "terrain": self.terrain,
         }
 
     def geojson(self) -> dict[str, Any]:
@@ -136,6 +142,7 @@ class CheckResult:
                 "exclusions": self.exclusions,
                 "violations": [v.as_dict() for v in self.violations if v.geometry],
                 "notices": [v.as_dict() for v in self.notices if v.geometry],
+                "terrain": self.terrain,
             }
         )
 
@@ -160,7 +167,8 @@ class MissionInvalid(DomainError):
 
 
 def validation_geojson(validation: dict[str, Any]) -> dict[str, Any]:
-    """The map of a check from its JSON (``CheckResult.as_dict()``, a stored ``Mission.validation``)."""
+    """The map of a check from its JSON (``CheckResult.as_dict()``, a stored ``Mission.validation``). With a
+    terrain model the ground along the route rides along as the foreign member ``terrain``, for the profile."""
     features = []
     if validation.get("operating_area"):
         features.append(
@@ -175,7 +183,10 @@ def validation_geojson(validation: dict[str, Any]) -> dict[str, Any]:
             if v.get("geometry"):
                 properties = {k: val for k, val in v.items() if k != "geometry"}
                 features.append(_feature(v["geometry"], {"role": role, **properties}))
-    return {"type": "FeatureCollection", "features": features}
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if validation.get("terrain"):
+        collection["terrain"] = validation["terrain"]
+    return collection
 
 
 def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:

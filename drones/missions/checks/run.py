@@ -1,6 +1,7 @@
 """Running every check: ``check_route`` on a parsed route (launch point, item count, ceiling, line of
-sight, operating area and fence, airspace, crowds, endurance, in that order) and ``check_mission`` on a
-stored ``Mission`` with the airspace in force and the crowds at its planned start."""
+sight, heights above the ground, operating area and fence, airspace, crowds, endurance, in that order)
+and ``check_mission`` on a stored ``Mission`` with the airspace in force and the crowds at its planned
+start."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from drones.missions.checks.estimate import _check_endurance, _estimate, estimat
 from drones.missions.checks.limits import Limits
 from drones.missions.checks.line_of_sight import _check_line_of_sight
 from drones.missions.checks.results import CheckResult, Code, Violation
+from drones.missions.checks.terrain import _check_terrain
 from drones.missions.checks.zones import AirspaceIndex, AirspaceLike
 from drones.missions.route import Waypoint
 
@@ -81,6 +83,7 @@ def check_route(
     _check_line_of_sight(c)
 
     legs = c.legs(takeoff_alt_m)
+    terrain = _check_terrain(c, legs)  # heights above the ground, with a terrain model
     index = airspaces if isinstance(airspaces, AirspaceIndex) else AirspaceIndex(airspaces)
     area_local, area_is_default = _operating_area(c, operating_area)
     zones_local, refs = _zones_near(c, index, area_local)
@@ -112,6 +115,7 @@ def check_route(
         area_is_default=area_is_default,
         fence_simplified_m=simplified,
         checked_at=started,
+        terrain=terrain,
     )
 
 

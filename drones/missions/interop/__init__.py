@@ -23,8 +23,9 @@ Both import into a ``MissionPlan`` through ``compile.decompile``, so an imported
 plan is exactly what ``compile_route`` would upload. Heights above mean sea level
 (frames 0 and 5; "Absolute" in QGC and Mission Planner) are converted to heights
 above home with the file's home altitude (``plannedHomePosition[2]``, WPL line 0)
-and the plan's ``notes`` say so; heights above terrain (frames 10, 11) cannot be
-converted without terrain data and are refused. Everything a route cannot
+and the plan's ``notes`` say so; heights above terrain (frames 10, 11) are converted
+with the terrain model (``drones.terrain``: the ground under the item, plus its height,
+less the ground at the home position; the notes say so) and refused without one. Everything a route cannot
 represent is a ``PlanProblem`` naming the item (number, command, field; the line
 for WPL), and a file with any is refused with a ``PlanFileError`` listing them all
 (every item is read: an item with a problem is replaced by a stand-in and the rest

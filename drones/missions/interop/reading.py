@@ -1,14 +1,14 @@
 """What the ``.plan`` and WPL importers share: the upload read as text within the size limit, heights
-above sea level converted to heights above home (``heights_to_relative``), and the mission items
-decompiled into a ``MissionPlan`` that must compile again (``items_to_plan``), every item's problems
-found in one pass (``decompile_all``)."""
+above sea level (and above terrain, with a terrain model) converted to heights above home
+(``heights_to_relative``), and the mission items decompiled into a ``MissionPlan`` that must compile
+again (``items_to_plan``), every item's problems found in one pass (``decompile_all``)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -70,7 +70,7 @@ def _zero_nan(value: float) -> float:
 
 
 # Frames whose heights are above mean sea level, converted with the home altitude; frames above terrain,
-# which need terrain data the system does not have.
+# converted with the terrain model when there is one (``drones.terrain``).
 AMSL_FRAMES = frozenset({FRAME_GLOBAL, 5})  # GLOBAL, GLOBAL_INT
 TERRAIN_FRAMES = frozenset({10, 11})  # GLOBAL_TERRAIN_ALT, GLOBAL_TERRAIN_ALT_INT
 # What stands in for an item with a problem while the rest of the file is read, so that every item's
@@ -98,29 +98,66 @@ def _item_problem(
     )
 
 
-def heights_to_relative(
-    items: Sequence[MissionItem], home_alt_m: float | None, problems: Problems, *, line_of=None
-) -> tuple[list[MissionItem], set[int], int]:
-    """Positioned items (take-off, waypoints, loiters) with heights above mean sea level (frame 0 GLOBAL,
-    5 GLOBAL_INT) given heights above home (frame 3) with the home altitude ``home_alt_m`` (m AMSL).
+class Heights(NamedTuple):
+    """What ``heights_to_relative`` made of the items: the items, those it could not convert (each with its
+    problem), how many it converted from above sea level and from above terrain, and the ground at home."""
 
-    Returns the items, the sequence numbers of those that cannot be converted (each a problem: no
-    home altitude, no height, not above home, or a height above terrain) and how many were converted.
+    items: list[MissionItem]
+    bad: set[int]
+    converted: int
+    terrain_converted: int = 0
+    home_ground_m: float | None = None
+
+
+def heights_to_relative(
+    items: Sequence[MissionItem],
+    home_alt_m: float | None,
+    problems: Problems,
+    *,
+    line_of=None,
+    home: tuple[float, float] | None = None,
+) -> Heights:
+    """Positioned items (take-off, waypoints, loiters) with heights above mean sea level (frame 0 GLOBAL,
+    5 GLOBAL_INT) given heights above home (frame 3) with the home altitude ``home_alt_m`` (m AMSL); with
+    a terrain model (``drones.terrain``), heights above terrain (frame 10, 11) too: the ground under the
+    item, plus its height, less the ground at ``home`` (lat, lon WGS-84, the plan's home position).
+
+    Every item that cannot be converted is a problem (no home altitude or position, no height, not above
+    home, a height above terrain without a terrain model or without ground there).
     """
     out = list(items)
     bad: set[int] = set()
     converted = 0
+    grounds, home_ground, terrain_problem = _terrain_grounds(items, home)
+    terrain_converted = 0
     for seq, item in enumerate(items[1:], start=1):
         if item.command not in POSITIONED_COMMANDS:
             continue
         name = command_name(item.command)
         message = None
         if item.frame in TERRAIN_FRAMES:
-            message = _(
-                "Mission item %(seq)d (%(name)s) uses frame %(frame)s: heights above terrain follow the ground, and "
-                "this system plans heights above the launch point without terrain data. Set the item's altitude "
-                "to 'Relative' (frame 3) in QGroundControl or Mission Planner."
-            ) % {"seq": seq, "name": name, "frame": FRAME_NAMES.get(item.frame, str(item.frame))}
+            frame_name = FRAME_NAMES.get(item.frame, str(item.frame))
+            if terrain_problem is not None:
+                message = terrain_problem % {"seq": seq, "name": name, "frame": frame_name}
+            elif not finite(item.z):
+                message = _(
+                    "Mission item %(seq)d (%(name)s) has no height above terrain (frame %(frame)s). Give its height."
+                ) % {"seq": seq, "name": name, "frame": frame_name}
+            elif grounds.get(seq) is None:
+                message = _(
+                    "Mission item %(seq)d (%(name)s) gives its height above terrain (frame %(frame)s), and the "
+                    "terrain model has no ground at its position. Give the height 'Relative' (frame 3)."
+                ) % {"seq": seq, "name": name, "frame": frame_name}
+            else:
+                height = round(grounds[seq] + item.z - home_ground, 2)
+                if height <= 0:
+                    message = _(
+                        "Mission item %(seq)d (%(name)s) is %(agl)g m above the terrain, which is %(height)g m above "
+                        "the home position; heights must be above the launch point."
+                    ) % {"seq": seq, "name": name, "agl": item.z, "height": height}
+                else:
+                    out[seq] = replace(item, frame=FRAME_GLOBAL_RELATIVE_ALT, z=height)
+                    terrain_converted += 1
         elif item.frame in AMSL_FRAMES:
             if home_alt_m is None:
                 message = _(
@@ -149,12 +186,73 @@ def heights_to_relative(
                 out[seq] = replace(item, frame=FRAME_GLOBAL_RELATIVE_ALT, z=round(item.z - home_alt_m, 2))
                 converted += 1
         if message is not None:
-            field = "altitude" if item.frame in AMSL_FRAMES and home_alt_m is not None else "frame"
+            altitude = (item.frame in AMSL_FRAMES and home_alt_m is not None) or (
+                item.frame in TERRAIN_FRAMES and terrain_problem is None and finite(item.z) and seq in grounds
+            )
+            field = "altitude" if altitude else "frame"
             problems.add(
                 _item_problem(items, seq, message, "frame" if field == "frame" else "altitude", field, line_of)
             )
             bad.add(seq)
-    return out, bad, converted
+    return Heights(out, bad, converted, terrain_converted, home_ground)
+
+
+def _terrain_grounds(
+    items: Sequence[MissionItem], home: tuple[float, float] | None
+) -> tuple[dict[int, float | None], float | None, str | None]:
+    """The ground (m above sea level) under every positioned item above terrain with a usable position, the
+    ground at home, and the problem of all of them (a message to fill with seq, name, frame) when they
+    cannot be converted at all."""
+    from drones.terrain import TerrainError, dem_path, ground_m
+
+    wanted = [
+        seq
+        for seq, item in enumerate(items[1:], start=1)
+        if item.command in POSITIONED_COMMANDS and item.frame in TERRAIN_FRAMES
+    ]
+    if not wanted:
+        return {}, None, None
+    if dem_path() is None:
+        return (
+            {},
+            None,
+            _(
+                "Mission item %(seq)d (%(name)s) uses frame %(frame)s: heights above terrain follow the ground, and "
+                "this system plans heights above the launch point without terrain data. Set the item's altitude "
+                "to 'Relative' (frame 3) in QGroundControl or Mission Planner."
+            ),
+        )
+    if home is None:
+        return (
+            {},
+            None,
+            _(
+                "Mission item %(seq)d (%(name)s) gives its height above terrain (frame %(frame)s); it is converted "
+                "with the terrain model from the plan's home position, and the plan has none. Set the planned home "
+                "position, or use 'Relative' heights (frame 3)."
+            ),
+        )
+    usable = [
+        s for s in wanted if finite(items[s].x) and finite(items[s].y) and not point_problem(items[s].x, items[s].y)
+    ]
+    try:
+        heights = ground_m([home, *((items[s].x, items[s].y) for s in usable)])
+    except TerrainError as exc:
+        message = _(
+            "Mission item %(seq)d (%(name)s) gives its height above terrain (frame %(frame)s), and the terrain "
+            "model cannot be read (%(error)s)."
+        )
+        return {}, None, message.replace("%(error)s", str(exc).replace("%", "%%"))
+    if heights[0] is None:
+        return (
+            {},
+            None,
+            _(
+                "Mission item %(seq)d (%(name)s) gives its height above terrain (frame %(frame)s), and the terrain "
+                "model has no ground at the plan's home position to convert it from. Use 'Relative' heights (frame 3)."
+            ),
+        )
+    return dict(zip(usable, heights[1:], strict=True)), heights[0], None
 
 
 def _stand_in(item: MissionItem, anchor: tuple[float, float] | None, seq: int) -> MissionItem:
@@ -234,6 +332,23 @@ def conversion_note(converted: int, home_alt_m: float | None) -> list[str]:
     ]
 
 
+def terrain_note(converted: int, home_ground_m: float | None) -> list[str]:
+    if not converted:
+        return []
+    return [
+        ngettext(
+            "%(n)d waypoint converted from height above terrain with the terrain model (the ground at home is "
+            "%(ground).0f m above sea level). Between waypoints the drone flies straight, not along the ground: "
+            "the checks test the heights above the ground along every leg.",
+            "%(n)d waypoints converted from height above terrain with the terrain model (the ground at home is "
+            "%(ground).0f m above sea level). Between waypoints the drone flies straight, not along the ground: "
+            "the checks test the heights above the ground along every leg.",
+            converted,
+        )
+        % {"n": converted, "ground": home_ground_m}
+    ]
+
+
 def items_to_plan(
     items: Sequence[MissionItem],
     home: tuple[float, float, float] | None,
@@ -245,11 +360,17 @@ def items_to_plan(
 ) -> MissionPlan | None:
     """The plan of mission items (item 0 = home): heights above sea level converted, decompiled, and
     checked to compile again. Every problem goes to ``problems``; None when the items have any."""
-    items, unconverted, converted = heights_to_relative(items, home[2] if home else None, problems, line_of=line_of)
-    result = decompile_all(items, speaker, problems, home=home, bad=set(bad) | unconverted, line_of=line_of)
+    heights = heights_to_relative(
+        items, home[2] if home else None, problems, line_of=line_of, home=(home[0], home[1]) if home else None
+    )
+    result = decompile_all(heights.items, speaker, problems, home=home, bad=set(bad) | heights.bad, line_of=line_of)
     if result is None:
         return None
-    notes = conversion_note(converted, home[2] if home else None) + result.notes
+    notes = (
+        conversion_note(heights.converted, home[2] if home else None)
+        + terrain_note(heights.terrain_converted, heights.home_ground_m)
+        + result.notes
+    )
     plan = MissionPlan(result.route, result.takeoff_alt_m, result.speed_mps, home, notes=notes, speaker=speaker)
     try:
         plan.items()
