@@ -15,3 +15,15 @@ SIZES = {
 def fits(page) -> bool:
     """The page is no wider than the window."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def squeezed_cells(page) -> list[str]:
+    """Texts of table cells (in a ``.table-scroll`` box) laid out narrower than three characters while they
+    hold more: a name or a date wrapped a character per line."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.table-scroll td, .table-scroll th')).filter(cell => {
+            const text = cell.innerText.trim();
+            const size = parseFloat(getComputedStyle(cell).fontSize) || 14;
+            return text.length > 3 && cell.offsetParent !== null && cell.getBoundingClientRect().width < 3.2 * size;
+        }).map(cell => cell.innerText.trim().slice(0, 40))"""
+    )

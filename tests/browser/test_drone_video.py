@@ -135,7 +135,11 @@ def test_the_drones_video_plays_on_the_flight_page_and_the_live_map_and_a_snapsh
     assert page.get_attribute("#snapshot-result", "data-state") == "ok"
     item = page.inner_text("#snapshot-list li")
     assert "36.185200, 118.170200" in item and "30.0 m" in item
-    assert page.eval_on_selector("#snapshot-list img", "img => img.complete && img.naturalWidth") == 320
+    # the thumbnail is fetched after the list item appears: wait for it to load, then read its size
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#snapshot-list img'); return img && img.complete; }"
+    )
+    assert page.eval_on_selector("#snapshot-list img", "img => img.naturalWidth") == 320
     snapshot = FlightSnapshot.objects.get(flight=flight)
     assert (snapshot.width, snapshot.height, snapshot.lat) == (320, 240, 36.1852)
     log = page.evaluate(

@@ -13,7 +13,7 @@ from campus.models import Term
 from common.audit import audit_record
 from common.roles import Role
 from imports.models import ImportBatch
-from tests.browser.pages import fits
+from tests.browser.pages import fits, squeezed_cells
 from tests.factories import SchoolFactory, make_user
 from tests.incidents.factories import IncidentFactory
 
@@ -48,6 +48,7 @@ def test_wide_tables_scroll_in_their_box_not_the_page(signed_in, live_url, world
             page.goto(f"{live_url}{path}")
             assert page.locator(".table-scroll table").count() >= 1, path
             assert fits(page), f"{path} scrolls sideways at {width} px ({language})"
+            assert squeezed_cells(page) == [], f"{path} at {width} px ({language})"
             assert not page.refusals, (path, page.refusals)
 
 
@@ -63,9 +64,11 @@ def test_the_drone_tables_scroll_in_their_box_on_a_phone(signed_in, live_url, wo
     Airspace.objects.create(
         name="县人民医院直升机停机坪禁飞区（样例）", kind=Airspace.Kind.NO_FLY, geometry=square(36.19, 118.18, 0.002)
     )
-    page = signed_in("wideadmin", PASSWORD, 390, "en")
-    for path in ("/drones/missions/", "/drones/flights/", "/drones/", "/drones/airspace/"):
-        page.goto(f"{live_url}{path}")
-        assert page.locator(".table-scroll table").count() >= 1, path
-        assert fits(page), f"{path} scrolls sideways at 390 px"
-        assert not page.refusals, (path, page.refusals)
+    for language in ("zh-hans", "en"):
+        page = signed_in("wideadmin", PASSWORD, 390, language)
+        for path in ("/drones/missions/", "/drones/flights/", "/drones/", "/drones/airspace/"):
+            page.goto(f"{live_url}{path}")
+            assert page.locator(".table-scroll table").count() >= 1, path
+            assert fits(page), f"{path} scrolls sideways at 390 px"
+            assert squeezed_cells(page) == [], f"{path} ({language}): cells a character wide"
+            assert not page.refusals, (path, page.refusals)
