@@ -117,7 +117,7 @@ def export_header() -> list[str]:
 def export_row(entry: AuditLogEntry) -> list[Any]:
     return [
         timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-        entry.actor_name,
+        entry.actor_label,  # "system" in the reader's language; a person by the name recorded
         action_label(entry.action),
         entry.action,
         object_type_current(entry.object_type),

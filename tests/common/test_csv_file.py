@@ -72,3 +72,14 @@ def test_the_audit_log_csv_streams_when_large_and_is_audited_once(client, monkey
     assert len(rows) >= 61 and any(r and "'=HYPERLINK(0)" in r for r in rows)
     (entry,) = AuditLogEntry.objects.filter(action="export.audit_log")
     assert entry.after["outcome"] == "done" and entry.after["rows"] >= 60
+
+
+@pytest.mark.django_db
+def test_the_audit_export_names_the_system_in_the_readers_language(client):
+    from common.audit import audit_record
+    from common.roles import SYSTEM
+
+    client.force_login(make_user(Role.BUREAU_ADMIN, username="admin2"))
+    audit_record(actor=SYSTEM, action="drone.create", object_type="drone", object_repr="巡逻一号（样例）")
+    rows = _rows(client.get("/audit/?export=csv", HTTP_ACCEPT_LANGUAGE="zh-hans").content)
+    assert any(r[1] == "系统" and "巡逻一号（样例）" in r for r in rows[1:]), rows
