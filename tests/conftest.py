@@ -146,11 +146,3 @@ def _fresh_channel_layer():
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """The files that hold long tests (marked ``slow`` or ``browser``) first, each file's tests in their
-    order: with ``--dist loadfile`` a worker takes a whole file, so a long file handed out last would
-    leave the other worker idle at the end of the run."""
-    long_files = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.path not in long_files)  # stable: the order within a file is kept
