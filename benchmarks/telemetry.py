@@ -381,7 +381,12 @@ def measure(
 
 
 def _viewer_args(urls: list[str], epochs_path: Path, args: argparse.Namespace, cookie: str = "", origin: str = ""):
-    cmd = [PYTHON, "-m", "benchmarks.telemetry_viewers", "--viewers", str(args.viewers), "--epochs", str(epochs_path)]
+    if args.viewer_client == "node":
+        program = ["node", str(ROOT / "benchmarks" / "telemetry_viewers.mjs")]
+    else:
+        program = [PYTHON, "-m", "benchmarks.telemetry_viewers"]
+    cmd = [*program, "--viewers", str(args.viewers), "--epochs", str(epochs_path)]
+    cmd += ["--page-limit-ms", str(_page_limit_ms(args))]
     for url in urls:
         cmd += ["--url", url]
     if cookie:
@@ -391,6 +396,13 @@ def _viewer_args(urls: list[str], epochs_path: Path, args: argparse.Namespace, c
     if args.deflate:
         cmd.append("--deflate")
     return cmd
+
+
+def _page_limit_ms(args: argparse.Namespace) -> int:
+    """The pages' limit for calling an update delayed (``drones.bridge.freshness.delayed_after_s``)."""
+    delayed_s = float(args.env.get("DRONE_LIVE_DELAYED_S", 1.0))
+    unseen_s = float(args.env.get("DRONE_LIVE_UNSEEN_DELAY_S", 0.1))
+    return round(max(0.0, delayed_s - unseen_s) * 1000)
 
 
 def _profiled(cmd: list[str], name: str, args: argparse.Namespace) -> list[str]:
@@ -549,6 +561,13 @@ def main() -> int:
     parser.add_argument("--bridges", type=int, default=1, help="redis: run_drone_bridge shard processes")
     parser.add_argument("--web-processes", type=int, default=1, help="redis: uvicorn processes")
     parser.add_argument("--deflate", action="store_true", help="viewers offer permessage-deflate, as browsers do")
+    parser.add_argument(
+        "--viewer-client",
+        choices=["python", "node"],
+        default="python",
+        help="the viewers' implementation: node (benchmarks/telemetry_viewers.mjs) takes a "
+        "fraction of the CPU, for runs the Python clients cannot load on this machine",
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="the Redis server")
     parser.add_argument("--redis-db", type=int, default=14, help="an empty Redis database for the run")
@@ -562,6 +581,8 @@ def main() -> int:
     if args.quick:
         args.vehicles, args.viewers, args.duration, args.warmup = 20, 10, 10.0, 2.0
     args.env = dict(item.split("=", 1) for item in args.env)
+    if args.deflate and args.viewer_client == "node":
+        parser.error("--deflate needs the Python viewers (--viewer-client python): the Node clients do not compress")
     if args.startup_limit is None:
         args.startup_limit = 90 + args.vehicles * 0.2
     if args.profile:

@@ -26,7 +26,8 @@ def print_table(results: list[Any], baseline: Any | None, args: Any, load_before
     first = results[0]
     print(
         f"Telemetry benchmark: {first.vehicles} vehicles streaming what the bridge reads at 4 Hz, "
-        f"{first.viewers} viewers of /ws/drones/, {args.duration:g} s measured; {os.cpu_count()} CPUs, "
+        f"{first.viewers} viewers of /ws/drones/ ({args.viewer_client} clients), {args.duration:g} s measured; "
+        f"{os.cpu_count()} CPUs, "
         f"Python {sys.version.split()[0]}; competing busy-loop processes: {args.busy}; "
         f"load average before {load_before}, after {load_average()}"
     )
@@ -93,6 +94,8 @@ def print_table(results: list[Any], baseline: Any | None, args: Any, load_before
         print("- " + " ".join(extra) + "".join(f"; {n}" for n in r.notes) + ".")
         for error in v.get("errors", []):
             print(f"  - {error}")
+        for example in v.get("stale_examples", []):  # the Node clients say why a stale one passed as live
+            print(f"  - stale: {example}")
 
 
 def print_profiles(directory: Path, top: int) -> None:

@@ -11,8 +11,9 @@ it sees a gap. Besides, it measures:
   update jumped over: the server replaced them by a newer state of the same drone before this
   client could take them, as ``drones.bridge.fanout`` does for a viewer that falls behind); and
   lost ones (any other jump: updates neither delivered nor superseded);
-* delayed updates: marked ``delayed`` by the server (over a second old when it sent them), or
-  found over a second old on arrival by the client, judging each update's ``at`` exactly as the
+* delayed updates: marked ``delayed`` by the server (older than its limit when it sent them), or
+  found older than the pages' limit on arrival by the client (``--page-limit-ms``: 0.9 s of seen
+  age, ``drones.bridge.freshness.delayed_after_s``), judging each update's ``at`` exactly as the
   pages do (``static/js/live_clock.js``: the clock offset learnt as the smallest ``now - at``);
   ``late`` counts the ones only the client caught. Stale ones: a new position delivered more
   than ``STALE_MS`` after the vehicle sent it *without* being shown as delayed, i.e. an old
@@ -83,7 +84,9 @@ class Stats:
 
 
 class Viewer:
-    def __init__(self, index: int, url: str, stats: Stats, epochs: dict[int, float], n_drones: int) -> None:
+    def __init__(
+        self, index: int, url: str, stats: Stats, epochs: dict[int, float], n_drones: int, page_limit_ms: float
+    ) -> None:
         self.index = index
         self.url = url
         self.stats = stats
@@ -91,7 +94,7 @@ class Viewer:
         self.n_drones = n_drones
         self.seq: dict[int, int] = {}
         self.vehicle_ms: dict[int, int] = {}
-        self.clock = LiveClock()
+        self.clock = LiveClock(page_limit_ms)
         self.ws: ClientConnection | None = None
 
     @property
@@ -189,9 +192,9 @@ class Viewer:
 class LiveClock:
     """The pages' judgement of an update's age on arrival (``static/js/live_clock.js``), in Python."""
 
-    DRIFT_PER_MS = 0.001
+    DRIFT_PER_MS = 0.0002
 
-    def __init__(self, limit_ms: float = STALE_MS) -> None:
+    def __init__(self, limit_ms: float) -> None:
         self.limit_ms = limit_ms
         self.offset_ms: float | None = None
         self.offset_at_ms = 0.0
@@ -262,7 +265,10 @@ async def _main(args: argparse.Namespace, epochs: dict[int, float]) -> dict[str,
     """Runs the clients; prints the results (one JSON line) as soon as they are known, then closes."""
     stats = Stats()
     headers = {"Cookie": args.cookie} if args.cookie else {}
-    viewers = [Viewer(i, args.url[i % len(args.url)], stats, epochs, len(epochs)) for i in range(args.viewers)]
+    viewers = [
+        Viewer(i, args.url[i % len(args.url)], stats, epochs, len(epochs), args.page_limit_ms)
+        for i in range(args.viewers)
+    ]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
     async def open_one(viewer: Viewer) -> None:
@@ -350,6 +356,9 @@ def main() -> int:
     parser.add_argument("--cookie", default="")
     parser.add_argument("--origin", default=None, help='the Origin header; "same": the host each viewer connects to')
     parser.add_argument("--drain", type=float, default=1.0)
+    parser.add_argument(
+        "--page-limit-ms", type=float, default=900.0, help="seen age the pages call delayed (freshness.delayed_after_s)"
+    )
     parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate, as browsers do")
     args = parser.parse_args()
     epochs = {int(k): float(v) for k, v in json.loads(Path(args.epochs).read_text()).items()}

@@ -17,6 +17,7 @@ from common.permissions import capability_required
 from common.roles import Capability, can
 from drones import selectors, services
 from drones.airspace.views import map_labels
+from drones.bridge.freshness import delayed_after_s
 from drones.forms import BatteryForm, DroneForm, PilotForm
 from drones.models import Battery, Drone, Pilot
 
@@ -70,7 +71,7 @@ def live_map(request):
             "center": settings.MAP_CENTER,
             "ceiling_m": settings.DRONE_MAX_HEIGHT_M,
             "lock_renew_s": max(5, services.control_lock_seconds() // 3),
-            "delayed_ms": round(settings.DRONE_LIVE_DELAYED_S * 1000),
+            "delayed_ms": round(delayed_after_s() * 1000),
             "username": request.user.get_username(),
             "labels": {
                 "connected": _("connected"),

@@ -273,6 +273,10 @@ DRONE_HEARTBEAT_TIMEOUT_S = env_float("DRONE_HEARTBEAT_TIMEOUT_S", 3.0, min_valu
 # marked "delayed", never shown as live. With Redis, bridges publish each tick on this pub/sub channel;
 # pub/sub ignores database numbers, so the default names REDIS_URL's database (other runs stay apart).
 DRONE_LIVE_DELAYED_S = env_float("DRONE_LIVE_DELAYED_S", 1.0, min_value=0.1, max_value=60.0)
+# The part of a position's age no clock here can see: the fastest the vehicle's link and the path to
+# the browser ever carry one is learnt as zero delay (drones.bridge.freshness, static/js/live_clock.js).
+# The server and the pages call an update delayed this much before DRONE_LIVE_DELAYED_S.
+DRONE_LIVE_UNSEEN_DELAY_S = env_float("DRONE_LIVE_UNSEEN_DELAY_S", 0.1, min_value=0.0, max_value=10.0)
 DRONE_TELEMETRY_CHANNEL = env_str(
     "DRONE_TELEMETRY_CHANNEL", "schoolsafe:telemetry:" + (REDIS_URL.rsplit("/", 1)[-1] if REDIS_URL else "0")
 )

@@ -18,7 +18,8 @@ The hub keeps each drone's latest state and writes to its viewers (``ViewerFeed`
   drone's *latest* full state (``"full": true``). Updates in between are replaced, not lost: the
   frame's ``seq`` jumps past them, and a full update says the jump is no gap. Memory per viewer is
   bounded by the fleet, whatever the viewer's speed.
-- An update that is older than ``DRONE_LIVE_DELAYED_S`` (1 s) when it is written to the socket,
+- An update that is older than ``DRONE_LIVE_DELAYED_S`` (1 s; less ``DRONE_LIVE_UNSEEN_DELAY_S``,
+  the fastest path's delay that no clock here sees: ``freshness.delayed_after_s``) when it is written to the socket,
   counted from when its position left the vehicle (``drones.bridge.freshness``: the bridge's own
   queues count too), or for an update without a new position from when the bridge published it,
   is marked ``"delayed": true``: the pages show it as such, never as live. The next fresh update
@@ -52,6 +53,7 @@ from typing import Any
 
 from django.conf import settings
 
+from drones.bridge.freshness import delayed_after_s as freshness_delayed_after_s
 from drones.bridge.protocol import nonfinite_to_none
 
 log = logging.getLogger(__name__)
@@ -238,7 +240,7 @@ class TelemetryHub:
 
     def __init__(self, *, delayed_after_s: float | None = None, clock: Callable[[], float] | None = None) -> None:
         if delayed_after_s is None:
-            delayed_after_s = settings.DRONE_LIVE_DELAYED_S
+            delayed_after_s = freshness_delayed_after_s()
         self.delayed_after_s = delayed_after_s
         self.clock = clock or wall_clock()
         self.drones: dict[int, LiveDrone] = {}

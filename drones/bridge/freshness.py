@@ -7,15 +7,31 @@ one; its offset to this machine's clock is learnt as the smallest seen (the fast
 came: the link's base delay). A position then was sent at ``vehicle time + that offset``, and its
 age counts every queue on the way, not only the hub's.
 
-The smallest offset may rise by ``DRIFT_S_PER_S`` (1 ms a second, twenty times a vehicle crystal's
-drift), so the clocks' drift never reads as delay; a backlog that lasts minutes is slowly taken as
-the link's new normal, which the published positions' own times still show. A vehicle clock going
+The smallest offset may rise by ``DRIFT_S_PER_S`` (0.2 ms a second: 200 ppm, four times a vehicle
+crystal's drift), so the clocks' drift never reads as delay. It was 1 ms a second until the
+400-drone benchmark showed what that costs: on a saturated machine the offset crept up with the
+backlog by tens of milliseconds a minute, and positions just over a second old were dated younger
+and passed as live. A backlog that lasts many minutes is still slowly taken as the link's new
+normal, which the published positions' own times still show. A vehicle clock going
 backwards (a reboot) starts over.
 """
 
 from __future__ import annotations
 
-DRIFT_S_PER_S = 0.001
+from django.conf import settings
+
+DRIFT_S_PER_S = 0.0002
+
+
+def delayed_after_s() -> float:
+    """Seconds of seen age after which a live update is called delayed, by the server and the pages.
+
+    The age this side can see misses the fastest delay of the path (the vehicle's link, and for the
+    pages the way to the browser): it is learnt as zero. So an update is called delayed
+    ``DRONE_LIVE_UNSEEN_DELAY_S`` before ``DRONE_LIVE_DELAYED_S``, and one that is really older
+    than that is not shown as live as long as the fastest path is faster than the margin.
+    """
+    return max(0.0, settings.DRONE_LIVE_DELAYED_S - settings.DRONE_LIVE_UNSEEN_DELAY_S)
 
 
 class PositionClock:

@@ -19,6 +19,7 @@ from common.permissions import capability_required
 from common.roles import Capability, can
 from drones import services as drone_services
 from drones.airspace.views import map_labels
+from drones.bridge.freshness import delayed_after_s
 from drones.missions import services
 from drones.models import Drone, Flight, Market, Mission
 
@@ -268,7 +269,7 @@ def flight_detail(request, pk: int):
             "can_fly": can(request.user, Capability.COMMAND_DRONES),
             # The same renewal period as the live map: a third of the lock's lifetime.
             "lock_renew_s": max(5, drone_services.control_lock_seconds() // 3),
-            "delayed_ms": round(settings.DRONE_LIVE_DELAYED_S * 1000),
+            "delayed_ms": round(delayed_after_s() * 1000),
             "username": request.user.get_username(),
             "labels": _flight_labels(),
         },

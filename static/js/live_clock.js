@@ -3,13 +3,14 @@
  * Each update carries "at" (UNIX ms: when its position left the vehicle). This browser's clock may
  * differ from the server's, so the offset between them is learnt as the smallest "now - at" seen
  * (the fastest an update ever came); an update is then as old as "now - offset - at". The offset may
- * rise by 1 ms a second, so clock drift never reads as delay (as drones.bridge.freshness does).
+ * rise by 0.2 ms a second (200 ppm), so clock drift never reads as delay, and no faster, so a backlog
+ * is not learnt as the new normal within a minute (as drones.bridge.freshness does).
  * "now" runs with performance.now() from the page's start: a step of the computer's clock after
  * the page opened (an NTP correction) neither ages nor freshens anything.
  * Snapshots are judged with what was learnt but teach nothing: they may hold old states. */
 (function () {
   "use strict";
-  const DRIFT_PER_MS = 0.001;
+  const DRIFT_PER_MS = 0.0002;
   function clockNow() { return performance.timeOrigin + performance.now(); }
 
   window.LiveClock = function (limitMs) {

@@ -220,3 +220,17 @@ async def test_an_update_carries_the_age_of_its_position_not_of_its_tick():
     )
     await settle()
     assert [(u["drone"], u.get("delayed", False)) for u in viewer.updates()] == [(1, True), (2, False)]
+
+
+async def test_the_server_calls_an_update_delayed_the_unseen_margin_before_the_limit(settings):
+    # The age the server sees misses the link's fastest delay (learnt as zero): 1 s less 0.1 s.
+    settings.DRONE_LIVE_DELAYED_S, settings.DRONE_LIVE_UNSEEN_DELAY_S = 1.0, 0.1
+    hub = TelemetryHub(clock=Clock())
+    assert hub.delayed_after_s == pytest.approx(0.9)
+    socket = Socket()
+    hub.attach(socket.send).restart('{"type":"snapshot"}')
+    tick(hub, (1, 1, state(1)), age_s=0.85)
+    await settle()
+    tick(hub, (1, 2, state(2, alt_rel_m=5.0)), age_s=0.95)
+    await settle()
+    assert [u.get("delayed", False) for u in socket.updates()] == [False, True]

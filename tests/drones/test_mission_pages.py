@@ -65,3 +65,12 @@ def test_flight_page_renews_control_as_often_as_the_live_map(client, drone, oper
     assert 'data-lock-renew-s="30"' in page and 'data-username="op"' in page
     assert 'id="btn-lock"' in page and 'id="btn-cancel"' in page
     assert "js/drone_lock.js" in page and 'id="drone-alerts"' in page
+
+
+def test_the_pages_call_an_update_delayed_with_the_servers_limit(client, drone, operator, settings):
+    settings.DRONE_LIVE_DELAYED_S, settings.DRONE_LIVE_UNSEEN_DELAY_S = 2.0, 0.25
+    mission = Mission(name="M", kind="free", drone=drone, waypoints=[{"lat": 36.1853, "lon": 118.17, "alt_m": 20}])
+    mission_save(mission=mission, actor=operator)
+    flight = Flight.objects.create(mission=mission, drone=drone, pilot=operator)
+    for url in (f"/drones/flights/{flight.pk}/", "/drones/map/"):
+        assert 'data-delayed-ms="1750"' in client.get(url).content.decode(), url
