@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from rest_framework.test import APIClient
 
+from campus.models import School, Station, Term
 from common.roles import Role
-from patrol.models import DutyAssignment, DutyRole, DutyShift, Roster
+from patrol.models import DutyAssignment, DutyRole, DutyShift, DutyStaff, Roster
 from patrol.roster import generate as generate_module
 from patrol.roster.generate import roster_generate
 from patrol.roster.problem import Problem, Shift, Staff, roster_violations
@@ -21,13 +24,45 @@ WEEKS = [MON + dt.timedelta(days=7 * n) for n in range(3)]
 LIMIT = 10.0
 
 
-@pytest.fixture
-def scheduler(db):
-    return make_user(Role.BRIGADE_SCHEDULER, username="incremental_scheduler")
+@pytest.fixture(scope="module")
+def county_once(django_db_setup, django_db_blocker) -> dict:
+    """The county below, generated once for the module (a roster takes seconds): it lives in a transaction
+    opened here and rolled back at the end, and each test runs in its own savepoint inside it (``db``), so
+    what a test changes is undone before the next."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            scheduler = make_user(Role.BRIGADE_SCHEDULER, username="incremental_scheduler")
+            ids = _build_county(scheduler)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield {"scheduler": scheduler.pk, **ids}
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def county(db, scheduler) -> dict:
+def scheduler(county_once, db):
+    return get_user_model().objects.get(pk=county_once["scheduler"])
+
+
+@pytest.fixture
+def county(county_once, db) -> dict:
+    """Fresh instances each test: a test that changes one in memory leaves the next one's alone."""
+    staff = DutyStaff.objects.in_bulk([pk for pks in county_once["police"].values() for pk in pks])
+    return {
+        "term": Term.objects.get(pk=county_once["term"]),
+        "stations": [Station.objects.get(pk=pk) for pk in county_once["stations"]],
+        "schools": [School.objects.get(pk=pk) for pk in county_once["schools"]],
+        "police": {station: [staff[pk] for pk in pks] for station, pks in county_once["police"].items()},
+    }
+
+
+def _build_county(scheduler) -> dict:
     """Two stations, each responsible for two schools 3 km apart; each school a main gate post needing a
     police officer and a guard, arrival and dismissal, Monday to Friday for three weeks. Three police
     officers a station (so in each window two are on duty and one is free) and two guards a school. The
@@ -57,7 +92,12 @@ def county(db, scheduler) -> dict:
     roster = roster_generate(term=term, actor=scheduler, time_limit_s=LIMIT)
     assert roster.report["coverage"]["share"] == 1.0
     DutyAssignment.objects.update(pinned=True, published=True)
-    return {"term": term, "stations": stations, "schools": schools, "police": police}
+    return {
+        "term": term.pk,
+        "stations": [station.pk for station in stations],
+        "schools": [school.pk for school in schools],
+        "police": {station_id: [person.pk for person in people] for station_id, people in police.items()},
+    }
 
 
 def _rows() -> set[tuple[int, int, str]]:
