@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -183,12 +184,20 @@ def _exits_after_one_sigint(process: subprocess.Popen, lines: list[str]) -> None
     assert "Finished server process" in out, "".join(lines)
 
 
+@pytest.fixture(scope="module")
+def migrated_db(tmp_path_factory) -> Path:
+    """A migrated SQLite database, made once for the module (migrating takes seconds); tests copy it."""
+    directory = tmp_path_factory.mktemp("migrated")
+    _manage(_env(directory), "migrate", "--noinput")
+    return directory / "serve.sqlite3"
+
+
 @pytest.fixture
-def sample_db(tmp_path):
+def sample_db(tmp_path, migrated_db):
     """A migrated database with the sample fleet pointed at three free simulator ports."""
     base = _free_sim_base()
     env = _env(tmp_path)
-    _manage(env, "migrate", "--noinput")
+    shutil.copyfile(migrated_db, tmp_path / "serve.sqlite3")
     _manage(env, "load_sample_fleet", "--sim-base-port", str(base))
     return env, base
 
