@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.texts import text
 from imports.readers import FileFormat, Table
 from imports.report import Problem, Severity, Unit
 
@@ -121,7 +122,7 @@ def map_headers(table: Table, columns: Sequence[Column]) -> tuple[Sheet, list[Pr
         if header == "":
             if len(table.frame.columns) > position and (table.frame[position] != "").any():
                 problems.append(
-                    Problem(_("Column %(n)d has values but no name.") % {"n": position + 1}, row=row, column=None)
+                    Problem(text(gettext_noop("Column %(n)d has values but no name."), n=position + 1), row=row)
                 )
             continue
         column = lookup.get(header.lower()) or lookup.get(header)
@@ -132,12 +133,15 @@ def map_headers(table: Table, columns: Sequence[Column]) -> tuple[Sheet, list[Pr
                 geodata = table.file_format in (FileFormat.GEOJSON, FileFormat.KML, FileFormat.SHAPEFILE)
                 problems.append(
                     Problem(
-                        (
-                            _("Unknown attribute “%(header)s” is ignored; this import reads: %(known)s.")
+                        text(
+                            gettext_noop("Unknown attribute “%(header)s” is ignored; this import reads: %(known)s.")
                             if geodata
-                            else _("Unknown column “%(header)s”. The columns of this import are: %(known)s.")
-                        )
-                        % {"header": header, "known": known},
+                            else gettext_noop(
+                                "Unknown column “%(header)s”. The columns of this import are: %(known)s."
+                            ),
+                            header=header,
+                            known=known,
+                        ),
                         row=row,
                         column=header,
                         severity=Severity.WARNING if geodata else Severity.ERROR,
@@ -152,8 +156,12 @@ def map_headers(table: Table, columns: Sequence[Column]) -> tuple[Sheet, list[Pr
                 continue
             problems.append(
                 Problem(
-                    _("Columns “%(first)s” and “%(second)s” both mean %(column)s.")
-                    % {"first": headers[column.name], "second": header, "column": column},
+                    text(
+                        gettext_noop("Columns “%(first)s” and “%(second)s” both mean %(column)s."),
+                        first=headers[column.name],
+                        second=header,
+                        column=str(column),
+                    ),
                     row=row,
                     column=header,
                 )
@@ -165,7 +173,9 @@ def map_headers(table: Table, columns: Sequence[Column]) -> tuple[Sheet, list[Pr
         if column.required and column.name not in positions:
             problems.append(
                 Problem(
-                    _("The required column %(column)s is missing.") % {"column": column}, row=row, column=column.name
+                    text(gettext_noop("The required column %(column)s is missing."), column=str(column)),
+                    row=row,
+                    column=column.name,
                 )
             )
     return Sheet(table, positions, headers), problems
@@ -234,7 +244,7 @@ class Checker:
                 (cells == "").to_numpy(),
                 name,
                 cells,
-                lambda v: _("“%(column)s” needs a value.") % {"column": self.sheet.label(name)},
+                lambda v: text(gettext_noop("“%(column)s” needs a value."), column=self.sheet.label(name)),
             )
         if max_length is not None:
             lengths = cells.str.len().to_numpy()
@@ -242,8 +252,8 @@ class Checker:
                 lengths > max_length,
                 name,
                 cells,
-                lambda v: (
-                    _("Too long: %(length)d characters, at most %(max)d.") % {"length": len(v), "max": max_length}
+                lambda v: text(
+                    gettext_noop("Too long: %(length)d characters, at most %(max)d."), length=len(v), max=max_length
                 ),
             )
         return cells
@@ -259,9 +269,10 @@ class Checker:
             bad,
             name,
             cells,
-            lambda v: (
-                _("“%(value)s” is not an allowed value; use one of: %(allowed)s.")
-                % {"value": v, "allowed": choices.allowed()}
+            lambda v: text(
+                gettext_noop("“%(value)s” is not an allowed value; use one of: %(allowed)s."),
+                value=v,
+                allowed=choices.allowed(),
             ),
         )
         return mapped.where(mapped.notna(), default).astype(object)
@@ -276,7 +287,9 @@ class Checker:
             bad,
             name,
             cells,
-            lambda v: _("“%(value)s” is not a yes/no value; use 1/0, true/false, yes/no, 是/否 or Y/N.") % {"value": v},
+            lambda v: text(
+                gettext_noop("“%(value)s” is not a yes/no value; use 1/0, true/false, yes/no, 是/否 or Y/N."), value=v
+            ),
         )
         return mapped.where(mapped.notna(), default).astype(bool)
 
@@ -291,21 +304,23 @@ class Checker:
         filled = (cells != "").to_numpy()
         with np.errstate(invalid="ignore"):
             not_number = filled & (np.isnan(numbers) | (np.mod(numbers, 1) != 0) | np.isinf(numbers))
-        self.errors(not_number, name, cells, lambda v: _("“%(value)s” is not a whole number.") % {"value": v})
+        self.errors(
+            not_number, name, cells, lambda v: text(gettext_noop("“%(value)s” is not a whole number."), value=v)
+        )
         usable = filled & ~not_number
         if min_value is not None:
             self.errors(
                 usable & (numbers < min_value),
                 name,
                 cells,
-                lambda v: _("%(value)s is less than %(min)d.") % {"value": v, "min": min_value},
+                lambda v: text(gettext_noop("%(value)s is less than %(min)d."), value=v, min=min_value),
             )
         if max_value is not None:
             self.errors(
                 usable & (numbers > max_value),
                 name,
                 cells,
-                lambda v: _("%(value)s is more than %(max)d.") % {"value": v, "max": max_value},
+                lambda v: text(gettext_noop("%(value)s is more than %(max)d."), value=v, max=max_value),
             )
         values = np.full(len(cells), default, dtype=object)
         values[usable] = numbers[usable].astype(np.int64).tolist()
@@ -321,7 +336,7 @@ class Checker:
             (cells != "").to_numpy() & ~np.isfinite(numbers),
             name,
             cells,
-            lambda v: _("“%(value)s” is not a number.") % {"value": v},
+            lambda v: text(gettext_noop("“%(value)s” is not a number."), value=v),
         )
         numbers[~np.isfinite(numbers)] = np.nan
         return numbers
@@ -331,7 +346,9 @@ class Checker:
     def duplicates(self, keys: pd.Series, column: str, *, what: str, shown: pd.Series | None = None) -> None:
         """Report every repeat of a key after its first row (empty keys are reported elsewhere).
 
-        ``shown`` is what to call the key in the message when ``keys`` is a compound (school and gate).
+        ``what`` names the key as a ``Text`` (``text(gettext_noop("School code"))``), so the stored message
+        names it in its reader's language. ``shown`` is what to call the key in the message when ``keys`` is
+        a compound (school and gate).
         """
         shown = keys if shown is None else shown
         repeated = (keys.duplicated(keep="first") & (shown != "")).to_numpy()
@@ -345,8 +362,12 @@ class Checker:
             self.error(
                 int(index),
                 column,
-                _("%(what)s “%(value)s” appears more than once in the file (first in row %(first)d).")
-                % {"what": what, "value": value, "first": first_row[keys.iat[index]]},
+                text(
+                    gettext_noop("%(what)s “%(value)s” appears more than once in the file (first in row %(first)d)."),
+                    what=what,
+                    value=value,
+                    first=first_row[keys.iat[index]],
+                ),
                 value,
             )
 
@@ -355,13 +376,13 @@ class Checker:
     ) -> np.ndarray | None:
         """Replace codes by what ``known`` maps them to; unknown non-empty codes are errors.
 
-        ``message`` is formatted with ``value``. Returns None for an absent column.
+        ``message`` is a message id (``gettext_noop``) with ``%(value)s``. Returns None for an absent column.
         """
         if cells is None:
             return None
         result = cells.map(known).to_numpy(dtype=object, copy=True)
         unknown = (cells != "").to_numpy() & pd.isna(result)
-        self.errors(unknown, name, cells, lambda v: message % {"value": v})
+        self.errors(unknown, name, cells, lambda v: text(message, value=v))
         result[pd.isna(result)] = None
         return result
 

@@ -1,7 +1,7 @@
 """Positions in imports: from the declared datum to WGS-84, checked with ``common.geo``.
 
 Conversions run once over all records with NumPy. ``position_problem`` (out of
-range, swapped, outside China; translated, unlike ``common.geo.point_problem``)
+range, swapped, outside China: ``common.geo.point_problem``)
 judges the converted WGS-84 values, except that values already out of range or
 swapped in the file are reported as the file wrote them: converting nonsense only
 gives different nonsense. The GCJ-02 and BD-09 offsets exist only inside China, so
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from shapely.geometry import MultiPolygon
 from shapely.validation import explain_validity
@@ -160,16 +159,18 @@ def polygonal(geometry):
 
 
 def explain_invalid(geometry) -> str:
-    """``explain_validity`` as a sentence with the place as longitude/latitude."""
+    """``explain_validity`` as a sentence with the place as longitude/latitude (a ``Text``; GEOS's reason
+    itself is English whatever the language)."""
     reason = explain_validity(geometry)
     match = _PLACE.match(reason)
     if not match:
-        return _("The polygon is invalid: %(reason)s.") % {"reason": reason}
-    return _("The polygon is invalid: %(reason)s at longitude %(lon)s, latitude %(lat)s.") % {
-        "reason": match["reason"],
-        "lon": match["x"],
-        "lat": match["y"],
-    }
+        return text(gettext_noop("The polygon is invalid: %(reason)s."), reason=reason)
+    return text(
+        gettext_noop("The polygon is invalid: %(reason)s at longitude %(lon)s, latitude %(lat)s."),
+        reason=match["reason"],
+        lon=match["x"],
+        lat=match["y"],
+    )
 
 
 def convert_polygons(
@@ -185,18 +186,21 @@ def convert_polygons(
         geometry = geometries[index]
         if geometry is None:
             if required:
-                checker.error(index, column, _("The feature has no geometry; it needs a Polygon."))
+                checker.error(index, column, text(gettext_noop("The feature has no geometry; it needs a Polygon.")))
             continue
         shape = polygonal(geometry)
         if shape is None:
             checker.error(
                 index,
                 column,
-                _("The geometry is a %(type)s; it needs a Polygon or MultiPolygon.") % {"type": geometry.geom_type},
+                text(
+                    gettext_noop("The geometry is a %(type)s; it needs a Polygon or MultiPolygon."),
+                    type=geometry.geom_type,
+                ),
             )
             continue
         if shape.is_empty:
-            checker.error(index, column, _("The polygon is empty."))
+            checker.error(index, column, text(gettext_noop("The polygon is empty.")))
             continue
         if not shape.is_valid:
             checker.error(index, column, explain_invalid(shape))
@@ -225,7 +229,16 @@ def convert_polygons(
         try:
             result[index] = validate_polygon(converted[index])
         except GeometryError as exc:
-            checker.error(int(index), column, str(exc) + after_conversion(crs))
+            # Valid before, inside China after: converting made it empty or invalid. Say so in the
+            # reader's language; ``common.geo`` words any other rule (in English).
+            shape = converted[index]
+            if shape.is_empty:
+                problem = text(gettext_noop("The polygon is empty."))
+            elif not shape.is_valid:
+                problem = explain_invalid(shape)
+            else:
+                problem = str(exc)
+            checker.error(int(index), column, problem + after_conversion(crs))
     return result
 
 
@@ -254,7 +267,7 @@ def overlap_warnings(
 
     ``labels`` name the records (e.g. station codes), ``others`` are (label,
     WGS-84 polygon) pairs already in the database and not replaced by this
-    file. Returns how many overlaps were found.
+    file; a label that needs translating is a ``Text``. Returns how many overlaps were found.
     """
     import geopandas as gpd
 
@@ -283,6 +296,6 @@ def overlap_warnings(
         checker.warning(
             index,
             column,
-            _("Overlaps %(other)s by about %(area).3f km².") % {"other": other, "area": area / 1e6},
+            text(gettext_noop("Overlaps %(other)s by about %(area).3f km²."), other=other, area=float(area) / 1e6),
         )
     return found

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.geo import Crs
+from common.texts import text
 from imports.columns import Checker, Sheet
 from imports.geometry import Positions, convert_points, convert_polygons, representative_points
 
@@ -73,19 +74,19 @@ def locate(
                 typed |= is_polygon
         other = ~is_point & ~(is_polygon & polygons) & ~shapely.is_missing(geometries)
         message = (
-            _("The geometry is a %(type)s; use a Point or a Polygon.")
+            gettext_noop("The geometry is a %(type)s; use a Point or a Polygon.")
             if polygons
-            else _("The geometry is a %(type)s; use a Point.")
+            else gettext_noop("The geometry is a %(type)s; use a Point.")
         )
         for index in np.flatnonzero(other & np.isnan(lat)):
-            checker.error(int(index), "geometry", message % {"type": geometries[index].geom_type})
+            checker.error(int(index), "geometry", text(message, type=geometries[index].geom_type))
             typed[index] = True
     for index in np.flatnonzero(one_only):
-        checker.error(int(index), "lat", _("Give both latitude and longitude, or neither."))
+        checker.error(int(index), "lat", text(gettext_noop("Give both latitude and longitude, or neither.")))
     given = ~np.isnan(lat) & ~np.isnan(lon)
     if required:
         column = "lat" if geometries is None else "geometry"
         for index in np.flatnonzero(~given & ~typed & ~one_only):
-            checker.error(int(index), column, _("Latitude and longitude are required."))
+            checker.error(int(index), column, text(gettext_noop("Latitude and longitude are required.")))
     positions = convert_points(checker, lat, lon, crs, column="lat", shown=shown)
     return Located(positions, shapes, given)

@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from common.geo import CRS_LABELS
+from common.texts import text_render
 from imports.models import ImportBatch
 from imports.registry import KINDS, kind_choices
 
@@ -59,6 +60,13 @@ class ImportProblemSerializer(serializers.Serializer):
     value = serializers.CharField(allow_null=True)
     message = serializers.CharField()
     severity = serializers.ChoiceField(choices=["error", "warning"])
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        stored = instance.get("text") if isinstance(instance, dict) else None
+        if stored:  # kept with its message ids: written again in the reader's language (common.texts)
+            data["message"] = text_render(stored, fallback=data["message"])
+        return data
 
 
 class ImportRowSerializer(serializers.Serializer):

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.audit import audit_record
 from common.errors import Conflict, DomainError, NotAllowed
 from common.geo import Crs
 from common.roles import can
+from common.texts import text
 from imports.columns import Checker, map_headers
 from imports.limits import FileRefused, size_text
 from imports.models import ImportBatch
@@ -121,7 +123,7 @@ def import_evaluate(*, kind: str, filename: str, content: bytes, ctx: ImportCont
     spec = KINDS[str(kind)]
     report = Report(kind=str(kind), crs=ctx.crs.value)
     if not content:
-        report.problems.append(Problem(_("The file is empty.")))
+        report.problems.append(Problem(text(gettext_noop("The file is empty."))))
         return report
     try:
         table = read_table(content, filename, spec.formats)

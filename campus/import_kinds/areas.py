@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely import geometry as shp
 
 from campus import services as campus_services
@@ -23,6 +23,7 @@ from campus.import_kinds import RegistryKind
 from campus.models import School, Station, Zone
 from campus.spatial import jurisdiction_frame, resolve_points, zone_frame
 from common.geo import geometry_to_geojson
+from common.texts import text
 from imports.columns import Checker, Column, Sheet, chunked
 from imports.geometry import convert_polygons, overlap_warnings
 from imports.kind import (
@@ -120,7 +121,7 @@ class StationsImport(ImportKind):
         count = len(sheet)
         code = c.text("code", required=True, max_length=max_length(Station, "code"))
         name = c.text("name", required=True, max_length=max_length(Station, "name"))
-        c.duplicates(code, "code", what=_("Station code"))
+        c.duplicates(code, "code", what=text(gettext_noop("Station code")))
         values: dict[str, list] = {"code": code.tolist(), "name": name.tolist()}
         for field_name in ("address", "duty_phone"):
             cells = c.text(field_name, max_length=max_length(Station, field_name))
@@ -153,7 +154,7 @@ class StationsImport(ImportKind):
         diff = diff_records(keys, values, existing, ~c.bad, floats=("lat", "lon"), geometries=("jurisdiction",))
         if polygons is not None:
             others = [
-                (_("station %(code)s") % {"code": s.code}, shp.shape(s.jurisdiction))
+                (text(gettext_noop("station %(code)s"), code=s.code), shp.shape(s.jurisdiction))
                 for s in Station.objects.exclude(code__in=keys).exclude(jurisdiction=None).only("code", "jurisdiction")
                 if s.jurisdiction
             ]
@@ -189,9 +190,9 @@ class JurisdictionsImport(ImportKind):
     def validate(self, sheet: Sheet, checker: Checker, ctx: ImportContext) -> Plan:
         c = checker
         code = c.text("station_code", required=True)
-        c.duplicates(code, "station_code", what=_("Station code"))
+        c.duplicates(code, "station_code", what=text(gettext_noop("Station code")))
         stations = _stations_by_code(code)
-        c.lookup("station_code", code, stations, message=_("There is no station with code “%(value)s”."))
+        c.lookup("station_code", code, stations, message=gettext_noop("There is no station with code “%(value)s”."))
         polygons = convert_polygons(c, sheet.geometries, ctx.crs)
         keys = code.tolist()
         values = {"jurisdiction": [None if p is None else geometry_to_geojson(p) for p in polygons]}
@@ -200,11 +201,11 @@ class JurisdictionsImport(ImportKind):
         }
         diff = diff_records(keys, values, existing, ~c.bad, geometries=("jurisdiction",))
         others = [
-            (_("station %(code)s") % {"code": s.code}, shp.shape(s.jurisdiction))
+            (text(gettext_noop("station %(code)s"), code=s.code), shp.shape(s.jurisdiction))
             for s in Station.objects.exclude(code__in=keys).exclude(jurisdiction=None).only("code", "jurisdiction")
             if s.jurisdiction
         ]
-        labels = [_("station %(code)s") % {"code": k} for k in keys]
+        labels = [text(gettext_noop("station %(code)s"), code=k) for k in keys]
         notes = {"overlaps": overlap_warnings(c, polygons, labels, others)}
         changing = {diff.ids[i]: (keys[i], polygons[i]) for i in range(len(keys)) if diff.actions[i] is Action.UPDATE}
         notes["schools_changing_station"] = responsibility_changes(jurisdictions=changing) if changing else 0
@@ -234,12 +235,12 @@ class ZonesImport(ImportKind):
         code = c.text("code", required=True, max_length=max_length(Zone, "code"))
         name = c.text("name", required=True, max_length=max_length(Zone, "name"))
         station_code = c.text("station_code", required=True)
-        c.duplicates(code, "code", what=_("Zone code"))
+        c.duplicates(code, "code", what=text(gettext_noop("Zone code")))
         station_ids = c.lookup(
             "station_code",
             station_code,
             _stations_by_code(station_code),
-            message=_("There is no station with code “%(value)s”."),
+            message=gettext_noop("There is no station with code “%(value)s”."),
         )
         polygons = convert_polygons(c, sheet.geometries, ctx.crs)
         keys = code.tolist()
@@ -255,11 +256,11 @@ class ZonesImport(ImportKind):
             existing.update({z["code"]: z for z in Zone.objects.filter(code__in=batch).values("id", *values)})
         diff = diff_records(keys, values, existing, ~c.bad, geometries=("boundary",))
         others = [
-            (_("zone %(code)s") % {"code": z.code}, shp.shape(z.boundary))
+            (text(gettext_noop("zone %(code)s"), code=z.code), shp.shape(z.boundary))
             for z in Zone.objects.exclude(code__in=keys).only("code", "boundary")
             if z.boundary
         ]
-        labels = [_("zone %(code)s") % {"code": k} for k in keys]
+        labels = [text(gettext_noop("zone %(code)s"), code=k) for k in keys]
         notes = {"overlaps": overlap_warnings(c, polygons, labels, others)}
         changing = [
             (diff.ids[i], station_ids[i], keys[i], polygons[i])

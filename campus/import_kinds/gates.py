@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campus.import_kinds import RegistryKind
 from campus.models import Gate, School
 from common.geo import haversine_m
+from common.texts import text
 from imports.columns import Checker, Column, Sheet, chunked
 from imports.kind import (
     Diff,
@@ -65,10 +66,10 @@ class GatesImport(ImportKind):
                 schools[row["code"]] = row["id"]
                 school_rows[row["code"]] = row
         school_ids = c.lookup(
-            "school_code", school_code, schools, message=_("There is no school with code “%(value)s”.")
+            "school_code", school_code, schools, message=gettext_noop("There is no school with code “%(value)s”.")
         )
         keys = list(zip(school_code.tolist(), name.tolist(), strict=True))
-        c.duplicates(school_code + "\u0000" + name, "name", what=_("Gate"), shown=name)
+        c.duplicates(school_code + "\u0000" + name, "name", what=text(gettext_noop("Gate")), shown=name)
         located = locate(c, sheet, ctx.crs, required=True, polygons=False)
         values: dict[str, list] = {
             "school_id": school_ids.tolist(),
@@ -109,15 +110,15 @@ class GatesImport(ImportKind):
                 c.warning(
                     index,
                     "lat",
-                    _(
-                        "This gate is %(distance)s m from %(school)s's registered position (more than %(limit)d m): "
-                        "check the coordinates, the coordinate system chosen for the file and the school code."
-                    )
-                    % {
-                        "distance": f"{distance:,.0f}",
-                        "school": school_rows[keys[index][0]]["name"],
-                        "limit": GATE_FAR_M,
-                    },
+                    text(
+                        gettext_noop(
+                            "This gate is %(distance)s m from %(school)s's registered position (more than %(limit)d "
+                            "m): check the coordinates, the coordinate system chosen for the file and the school code."
+                        ),
+                        distance=f"{distance:,.0f}",
+                        school=school_rows[keys[index][0]]["name"],
+                        limit=GATE_FAR_M,
+                    ),
                 )
 
     def _add_details(self, rows, keys, values, school_rows: dict, usable: np.ndarray) -> None:

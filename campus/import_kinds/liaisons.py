@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campus.import_kinds import RegistryKind
 from campus.import_kinds.units import SHEETS
@@ -19,6 +20,7 @@ from campus.models import LiaisonAssignment, Officer, School
 from campus.services import LiaisonError, check_liaison_assign, do_liaison_assign
 from common.errors import NotAllowed
 from common.roles import Capability, can
+from common.texts import text
 from imports.columns import Checker, Column, Sheet, chunked
 from imports.kind import ImportContext, ImportKind, Plan, max_length
 from imports.report import Action, RowAction
@@ -42,7 +44,7 @@ class LiaisonsImport(ImportKind):
         badge = c.text("badge_no", required=True)
         reason = c.text("reason", max_length=max_length(LiaisonAssignment, "reason"))
         override = c.text("override_reason", max_length=max_length(LiaisonAssignment, "override_reason"))
-        c.duplicates(school_code, "school_code", what=_("School"))
+        c.duplicates(school_code, "school_code", what=text(gettext_noop("School")))
         schools: dict[str, School] = {}
         for batch in chunked({code for code in school_code if code}):
             schools.update(
@@ -56,8 +58,10 @@ class LiaisonsImport(ImportKind):
                     for o in Officer.objects.filter(badge_no__in=batch).select_related("station", "department")
                 }
             )
-        c.lookup("school_code", school_code, schools, message=_("There is no school with code “%(value)s”."))
-        c.lookup("badge_no", badge, officers, message=_("There is no officer with badge number “%(value)s”."))
+        c.lookup("school_code", school_code, schools, message=gettext_noop("There is no school with code “%(value)s”."))
+        c.lookup(
+            "badge_no", badge, officers, message=gettext_noop("There is no officer with badge number “%(value)s”.")
+        )
 
         now = timezone.now()
         rows: list[RowAction] = []

@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from campus.import_kinds import RegistryKind
 from campus.models import SafetyContact, School, Station, Zone
 from campus.spatial import resolve_points
-from common.geo import CRS_LABELS, Crs, from_wgs84, geometry_to_geojson, to_wgs84
+from common.geo import Crs, crs_text, from_wgs84, geometry_to_geojson, to_wgs84
+from common.texts import Text, text
 from imports.columns import Checker, Choices, Column, Sheet, chunked
 from imports.kind import (
     KEEP,
@@ -128,7 +128,7 @@ class SchoolsImport(ImportKind):
         for field_name in _OPTIONAL_TEXT:
             optional[field_name] = c.text(field_name, max_length=max_length(School, field_name))
         values.update({k: v.tolist() for k, v in optional.items() if v is not None})
-        c.duplicates(code, "code", what=_("School code"))
+        c.duplicates(code, "code", what=text(gettext_noop("School code")))
 
         located = locate(c, sheet, ctx.crs, required=True, polygons=True)
         lat, lon = located.positions.lat, located.positions.lon
@@ -143,7 +143,12 @@ class SchoolsImport(ImportKind):
             c.warning(
                 index,
                 "lat",
-                _("The school lies outside every station's jurisdiction and zone: no station is responsible for it."),
+                text(
+                    gettext_noop(
+                        "The school lies outside every station's jurisdiction and zone: "
+                        "no station is responsible for it."
+                    )
+                ),
             )
         area_list = area.tolist()
         urban_outside = [
@@ -155,9 +160,11 @@ class SchoolsImport(ImportKind):
             c.warning(
                 index,
                 "lat",
-                _(
-                    "The school is urban but lies outside every urban zone: its station comes from the "
-                    "jurisdiction instead. Check its position, or mark it rural."
+                text(
+                    gettext_noop(
+                        "The school is urban but lies outside every urban zone: its station comes from the "
+                        "jurisdiction instead. Check its position, or mark it rural."
+                    )
                 ),
             )
         values.update(sample_values(School, ctx, count))
@@ -201,7 +208,7 @@ class SchoolsImport(ImportKind):
             row.details = details
 
     @staticmethod
-    def _shift_warning(keys, lat, lon, existing: dict, usable: np.ndarray, crs: Crs) -> str | None:
+    def _shift_warning(keys, lat, lon, existing: dict, usable: np.ndarray, crs: Crs) -> Text | None:
         """A warning when most re-imported schools moved ``SHIFT_WARN_M`` or more; which system fits, if one."""
         matched = [i for i, key in enumerate(keys) if usable[i] and key in existing]
         if not matched:
@@ -222,28 +229,39 @@ class SchoolsImport(ImportKind):
             other_lon, other_lat = to_wgs84(file_lon, file_lat, other)
             if float(np.median(_distance_m(other_lat, other_lon, old_lat, old_lon))) <= SHIFT_FIT_M:
                 fits.append(other)
-        message = ngettext(
-            "This file moves %(shifted)d of the %(matched)d school it updates by %(min)d m or more "
-            "(median %(median)d m).",
-            "This file moves %(shifted)d of the %(matched)d schools it updates by %(min)d m or more "
-            "(median %(median)d m).",
-            len(matched),
-        ) % {
-            "shifted": shifted,
-            "matched": len(matched),
-            "min": int(SHIFT_WARN_M),
-            "median": int(round(float(np.median(moved)))),
-        }
+        # A stored ``Text`` has no plural forms: the English singular and plural are two message ids (the
+        # singular one is the catalogue's plural entry, which gettext finds; Chinese has one form).
+        moves = (
+            gettext_noop(
+                "This file moves %(shifted)d of the %(matched)d school it updates by %(min)d m or more "
+                "(median %(median)d m)."
+            )
+            if len(matched) == 1
+            else gettext_noop(
+                "This file moves %(shifted)d of the %(matched)d schools it updates by %(min)d m or more "
+                "(median %(median)d m)."
+            )
+        )
+        message = text(
+            moves,
+            shifted=shifted,
+            matched=len(matched),
+            min=int(SHIFT_WARN_M),
+            median=int(round(float(np.median(moved)))),
+        ) + text(" ")
         if fits:
-            message += " " + _(
-                "The numbers match the stored positions if read as %(fit)s, not %(declared)s as declared: "
-                "the file was probably made in %(fit)s. Upload it again declaring that system."
-            ) % {"fit": CRS_LABELS[fits[0]], "declared": CRS_LABELS[crs]}
-        else:
-            message += " " + _("Check that %(declared)s is the file's coordinate system before applying.") % {
-                "declared": CRS_LABELS[crs]
-            }
-        return message
+            return message + text(
+                gettext_noop(
+                    "The numbers match the stored positions if read as %(fit)s, not %(declared)s as declared: "
+                    "the file was probably made in %(fit)s. Upload it again declaring that system."
+                ),
+                fit=crs_text(fits[0]),
+                declared=crs_text(crs),
+            )
+        return message + text(
+            gettext_noop("Check that %(declared)s is the file's coordinate system before applying."),
+            declared=crs_text(crs),
+        )
 
     @staticmethod
     def _resolve(usable: np.ndarray, lat: np.ndarray, lon: np.ndarray, area) -> tuple[list, list, list[int]]:
@@ -270,7 +288,11 @@ class SchoolsImport(ImportKind):
         if name is None:
             if phone is not None or title is not None:
                 for index in np.flatnonzero(((phone if phone is not None else title) != "").to_numpy()):
-                    c.error(int(index), "contact_phone", _("A safety contact needs a name (column contact_name)."))
+                    c.error(
+                        int(index),
+                        "contact_phone",
+                        text(gettext_noop("A safety contact needs a name (column contact_name).")),
+                    )
             return None
         wanted: dict[int, dict[str, str]] = {}
         for index in np.flatnonzero((name != "").to_numpy()).tolist():
@@ -279,11 +301,17 @@ class SchoolsImport(ImportKind):
                 contact["title"] = title.iat[index]
             contact["phone"] = phone.iat[index] if phone is not None else ""
             if not contact["phone"]:
-                c.error(index, "contact_phone", _("The safety contact %(name)s needs a phone number.") % contact)
+                c.error(
+                    index,
+                    "contact_phone",
+                    text(gettext_noop("The safety contact %(name)s needs a phone number."), name=contact["name"]),
+                )
             wanted[index] = contact
         if phone is not None:
             for index in np.flatnonzero(((phone != "") & (name == "")).to_numpy()):
-                c.error(int(index), "contact_name", _("A safety contact needs a name."), phone.iat[index])
+                c.error(
+                    int(index), "contact_name", text(gettext_noop("A safety contact needs a name.")), phone.iat[index]
+                )
         return wanted
 
     @staticmethod

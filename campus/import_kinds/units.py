@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campus.import_kinds import RegistryKind
 from campus.models import Department, Officer, Station
+from common.texts import text
 from imports.columns import Checker, Choices, Column, Sheet, chunked
 from imports.kind import (
     Diff,
@@ -67,7 +68,7 @@ class DepartmentsImport(ImportKind):
         c = checker
         code = c.text("code", required=True, max_length=max_length(Department, "code"))
         name = c.text("name", required=True, max_length=max_length(Department, "name"))
-        c.duplicates(code, "code", what=_("Department code"))
+        c.duplicates(code, "code", what=text(gettext_noop("Department code")))
         values: dict[str, list] = {"code": code.tolist(), "name": name.tolist()}
         kind = c.choice("kind", DEPARTMENT_KINDS, default=Department._meta.get_field("kind").default)
         if kind is not None:
@@ -103,7 +104,7 @@ class OfficersImport(ImportKind):
         badge = c.text("badge_no", required=True, max_length=max_length(Officer, "badge_no"))
         name = c.text("name", required=True, max_length=max_length(Officer, "name"))
         kind = c.choice("kind", OFFICER_KINDS, required=True)
-        c.duplicates(badge, "badge_no", what=_("Badge number"))
+        c.duplicates(badge, "badge_no", what=text(gettext_noop("Badge number")))
         values: dict[str, list] = {"badge_no": badge.tolist(), "name": name.tolist(), "kind": kind.tolist()}
         station_code = c.text("station_code")
         department_code = c.text("department_code")
@@ -111,18 +112,22 @@ class OfficersImport(ImportKind):
             "station_code",
             station_code,
             _codes(Station, station_code),
-            message=_("There is no station with code “%(value)s”."),
+            message=gettext_noop("There is no station with code “%(value)s”."),
         )
         department_ids = c.lookup(
             "department_code",
             department_code,
             _codes(Department, department_code),
-            message=_("There is no department with code “%(value)s”."),
+            message=gettext_noop("There is no department with code “%(value)s”."),
         )
         if station_ids is None and department_ids is None:
             c.problems.append(
                 Problem(
-                    _("The file needs a station_code (派出所代码) or a department_code (部门代码) column."),
+                    text(
+                        gettext_noop(
+                            "The file needs a station_code (派出所代码) or a department_code (部门代码) column."
+                        )
+                    ),
                     row=sheet.table.header_row,
                     column="station_code",
                 )
@@ -137,7 +142,11 @@ class OfficersImport(ImportKind):
                 c.error(
                     int(index),
                     "station_code" if station_code is not None else "department_code",
-                    _("An officer belongs to a station or a department: give station_code or department_code."),
+                    text(
+                        gettext_noop(
+                            "An officer belongs to a station or a department: give station_code or department_code."
+                        )
+                    ),
                 )
         if station_ids is not None:
             values["station_id"] = station_ids.tolist()

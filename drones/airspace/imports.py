@@ -37,10 +37,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 
 from campus.models import Station
 from common.geo import Crs, geometry_to_geojson, point_problem, to_wgs84
 from common.roles import Capability
+from common.texts import Text, text
 from drones.airspace.index import airspace_changed
 from drones.missions.frame import LocalFrame, circle_geojson
 from drones.missions.markets import parse_lunar_days
@@ -139,8 +141,10 @@ def _existing_by_name(model, names: pd.Series, fields, checker: Checker) -> dict
         checker.error(
             int(index),
             "name",
-            _("Several stored records are named “%(name)s”; rename them so the file can update one.")
-            % {"name": names.iat[index]},
+            text(
+                gettext_noop("Several stored records are named “%(name)s”; rename them so the file can update one."),
+                name=names.iat[index],
+            ),
             names.iat[index],
         )
     return {name: row for name, row in found.items() if name not in doubled}
@@ -157,11 +161,11 @@ def _datetimes(checker: Checker, name: str) -> list[dt.datetime | None] | None:
         if not cell:
             values.append(None)
             continue
-        text = cell.strip().replace("/", "-")
+        written = cell.strip().replace("/", "-")
         try:
-            moment = parse_datetime(text)
+            moment = parse_datetime(written)
             if moment is None:
-                day = parse_date(text)
+                day = parse_date(written)
                 moment = dt.datetime.combine(day, dt.time()) if day else None
         except ValueError:
             moment = None
@@ -169,7 +173,9 @@ def _datetimes(checker: Checker, name: str) -> list[dt.datetime | None] | None:
             checker.error(
                 index,
                 name,
-                _("“%(value)s” is not a date or time; write 2026-12-01 or 2026-12-01 08:00.") % {"value": cell},
+                text(
+                    gettext_noop("“%(value)s” is not a date or time; write 2026-12-01 or 2026-12-01 08:00."), value=cell
+                ),
                 cell,
             )
             values.append(None)
@@ -189,7 +195,7 @@ def _numbers_in_range(checker: Checker, name: str, low: float, high: float) -> n
         bad,
         name,
         cells,
-        lambda v: _("%(value)s is outside %(low)g..%(high)g.") % {"value": v, "low": low, "high": high},
+        lambda v: text(gettext_noop("%(value)s is outside %(low)g..%(high)g."), value=v, low=low, high=high),
     )
     numbers[bad] = np.nan
     return numbers
@@ -203,7 +209,9 @@ def _whole_numbers_in_range(checker: Checker, name: str, low: int, high: int) ->
     cells = checker.sheet.text(name)
     with np.errstate(invalid="ignore"):
         fractional = ~np.isnan(numbers) & (numbers != np.round(numbers))
-    checker.errors(fractional, name, cells, lambda v: _("%(value)s is not a whole number of people.") % {"value": v})
+    checker.errors(
+        fractional, name, cells, lambda v: text(gettext_noop("%(value)s is not a whole number of people."), value=v)
+    )
     numbers[fractional] = np.nan
     return numbers
 
@@ -244,7 +252,7 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
         count = len(sheet)
         name = c.text("name", required=True, max_length=max_length(Airspace, "name"))
         kind = c.choice("kind", AIRSPACE_KINDS, required=True)
-        c.duplicates(name, "name", what=_("Zone name"))
+        c.duplicates(name, "name", what=text(gettext_noop("Zone name")))
         min_alt = _numbers_in_range(c, "min_alt_m", 0.0, 1000.0)
         buffer_m = _numbers_in_range(c, "buffer_m", 0.0, MAX_BUFFER_M)
         min_alt = np.full(count, np.nan) if min_alt is None else min_alt
@@ -253,11 +261,20 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
         valid_until = _datetimes(c, "valid_until")
         for index in range(count):
             if kind.iat[index] == Airspace.Kind.CROWD and math.isnan(min_alt[index]):
-                c.error(index, "min_alt_m", _("A crowd area needs the minimum height to fly over it (min_alt_m)."))
+                c.error(
+                    index,
+                    "min_alt_m",
+                    text(gettext_noop("A crowd area needs the minimum height to fly over it (min_alt_m).")),
+                )
             start = valid_from[index] if valid_from else None
             end = valid_until[index] if valid_until else None
             if start and end and end <= start:
-                c.error(index, "valid_until", _("The end of validity must be after its start."), end.isoformat())
+                c.error(
+                    index,
+                    "valid_until",
+                    text(gettext_noop("The end of validity must be after its start.")),
+                    end.isoformat(),
+                )
 
         geometry, center_lat, center_lon = self._geometries(c, sheet, ctx.crs, buffer_m)
         # The geometry, its centre and radius always come together; other fields only when the file has them.
@@ -309,14 +326,18 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
         is_polygon = (types == _POLYGON) | (types == _MULTIPOLYGON)
         for index in np.flatnonzero(missing):
             c.error(
-                int(index), "geometry", _("The feature has no geometry; it needs a Polygon, or a Point with buffer_m.")
+                int(index),
+                "geometry",
+                text(gettext_noop("The feature has no geometry; it needs a Polygon, or a Point with buffer_m.")),
             )
         for index in np.flatnonzero(~missing & ~is_point & ~is_polygon):
             c.error(
                 int(index),
                 "geometry",
-                _("The geometry is a %(type)s; use a Polygon, or a Point with buffer_m.")
-                % {"type": geometries[index].geom_type},
+                text(
+                    gettext_noop("The geometry is a %(type)s; use a Polygon, or a Point with buffer_m."),
+                    type=geometries[index].geom_type,
+                ),
             )
         polygons = convert_polygons(c, np.where(is_polygon, geometries, None), crs, required=False)
         for index in np.flatnonzero(is_polygon):
@@ -336,7 +357,7 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
                     c.error(
                         int(index),
                         "buffer_m",
-                        _("A Point needs buffer_m, the radius of the zone around it in metres."),
+                        text(gettext_noop("A Point needs buffer_m, the radius of the zone around it in metres.")),
                     )
                     continue
                 if not positions.ok[index]:
@@ -360,23 +381,23 @@ class AirspaceImport(_ManagedByFleet, ImportKind):
 # --- markets -------------------------------------------------------------------------------------------
 
 
-def parse_weekdays(text: str) -> list[int]:
+def parse_weekdays(cell: str) -> list[int]:
     """Weekdays as stored (0 = Monday) from ``5,6`` (1 = Monday ... 7 = Sunday), ``周五,周六``, ``Fri Sat``."""
-    parts = [p for p in re.split(r"[\s,，、;；/]+", str(text).strip()) if p]
+    parts = [p for p in re.split(r"[\s,，、;；/]+", str(cell).strip()) if p]
     days = set()
     for part in parts:
         word = part.lower().removeprefix("星期").removeprefix("周").removeprefix("礼拜")
         if word.isdigit():
             number = int(word)
             if not 1 <= number <= 7:
-                raise ValueError(_("“%(value)s”: weekdays are 1 (Monday) to 7 (Sunday).") % {"value": part})
+                raise ValueError(text(gettext_noop("“%(value)s”: weekdays are 1 (Monday) to 7 (Sunday)."), value=part))
             days.add(number - 1)
         elif word[:3] in _WEEKDAY_WORDS:
             days.add(_WEEKDAY_WORDS[word[:3]])
         elif word in _WEEKDAY_WORDS:
             days.add(_WEEKDAY_WORDS[word])
         else:
-            raise ValueError(_("“%(value)s” is not a weekday.") % {"value": part})
+            raise ValueError(text(gettext_noop("“%(value)s” is not a weekday."), value=part))
     return sorted(days)
 
 
@@ -393,7 +414,10 @@ def _times(checker: Checker, name: str) -> list[dt.time | None] | None:
             values.append(dt.time(int(match[1]), int(match[2])))
         else:
             checker.error(
-                index, name, _("“%(value)s” is not a time of day; write it as 18:30.") % {"value": cell}, cell
+                index,
+                name,
+                text(gettext_noop("“%(value)s” is not a time of day; write it as 18:30."), value=cell),
+                cell,
             )
             values.append(None)
     return values
@@ -407,12 +431,12 @@ def _convert_lines(checker: Checker, geometries: np.ndarray, crs: Crs) -> list:
         if line is None:
             continue
         if line.is_empty or line.length == 0 or len(line.coords) < 2:
-            checker.error(index, "geometry", _("A market street needs at least two different points."))
+            checker.error(index, "geometry", text(gettext_noop("A market street needs at least two different points.")))
             continue
         minx, miny, maxx, maxy = line.bounds
         problem = input_problem(miny, minx) or input_problem(maxy, maxx)
         if problem:
-            checker.error(index, "geometry", _("Line vertex: %(problem)s") % {"problem": problem})
+            checker.error(index, "geometry", text(gettext_noop("Line vertex: %(problem)s"), problem=problem))
             continue
 
         def convert(xy: np.ndarray) -> np.ndarray:
@@ -424,7 +448,9 @@ def _convert_lines(checker: Checker, geometries: np.ndarray, crs: Crs) -> list:
         problem = point_problem(miny, minx) or point_problem(maxy, maxx)
         if problem:
             checker.error(
-                index, "geometry", _("Line vertex: %(problem)s") % {"problem": problem} + after_conversion(crs)
+                index,
+                "geometry",
+                text(gettext_noop("Line vertex: %(problem)s"), problem=problem) + after_conversion(crs),
             )
             continue
         result[index] = converted
@@ -451,7 +477,7 @@ class MarketsImport(_ManagedByFleet, ImportKind):
         name = c.text("name", required=True, max_length=max_length(Market, "name"))
         attendance = _whole_numbers_in_range(c, "attendance", 0, MAX_ATTENDANCE)
         kind = c.choice("kind", MARKET_KINDS, required=True)
-        c.duplicates(name, "name", what=_("Market name"))
+        c.duplicates(name, "name", what=text(gettext_noop("Market name")))
         lunar_days = self._parsed(c, "lunar_days", parse_lunar_days)
         weekdays = self._parsed(c, "weekdays", parse_weekdays)
         opens, closes = _times(c, "opens"), _times(c, "closes")
@@ -463,7 +489,7 @@ class MarketsImport(_ManagedByFleet, ImportKind):
             for batch in chunked({code for code in station_code if code}):
                 known.update(dict(Station.objects.filter(code__in=batch).values_list("code", "id")))
             station_ids = c.lookup(
-                "station_code", station_code, known, message=_("There is no station with code “%(value)s”.")
+                "station_code", station_code, known, message=gettext_noop("There is no station with code “%(value)s”.")
             )
 
         streets, areas = self._geometries(c, sheet, ctx.crs)
@@ -489,10 +515,14 @@ class MarketsImport(_ManagedByFleet, ImportKind):
                 c.error(
                     index,
                     "lunar_days",
-                    _("Say when the market is held: lunar_days (e.g. 1,6 for 逢一六) or weekdays (e.g. 5,6)."),
+                    text(
+                        gettext_noop(
+                            "Say when the market is held: lunar_days (e.g. 1,6 for 逢一六) or weekdays (e.g. 5,6)."
+                        )
+                    ),
                 )
             if values["opens"][index] == values["closes"][index]:
-                c.error(index, "closes", _("The market cannot close when it opens."))
+                c.error(index, "closes", text(gettext_noop("The market cannot close when it opens.")))
         values.update(sample_values(Market, ctx, count))
         keys = name.tolist()
         existing = _existing_by_name(Market, name, [f for f in values if f != "name"] + ["name"], c)
@@ -509,7 +539,9 @@ class MarketsImport(_ManagedByFleet, ImportKind):
             try:
                 result.append(parse(cell) if cell else [])
             except ValueError as exc:
-                c.error(index, name, str(exc), cell)
+                # A parser that words its reason as a ``Text`` has it shown in the report reader's language.
+                reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+                c.error(index, name, reason, cell)
                 result.append([])
         return result
 
@@ -521,13 +553,19 @@ class MarketsImport(_ManagedByFleet, ImportKind):
         is_line = types == _LINESTRING
         is_polygon = (types == _POLYGON) | (types == _MULTIPOLYGON)
         for index in np.flatnonzero(missing):
-            c.error(int(index), "geometry", _("The feature has no geometry; draw the market street or its area."))
+            c.error(
+                int(index),
+                "geometry",
+                text(gettext_noop("The feature has no geometry; draw the market street or its area.")),
+            )
         for index in np.flatnonzero(~missing & ~is_line & ~is_polygon):
             c.error(
                 int(index),
                 "geometry",
-                _("The geometry is a %(type)s; use a LineString (the street) or a Polygon (the area).")
-                % {"type": geometries[index].geom_type},
+                text(
+                    gettext_noop("The geometry is a %(type)s; use a LineString (the street) or a Polygon (the area)."),
+                    type=geometries[index].geom_type,
+                ),
             )
         lines = _convert_lines(c, np.where(is_line, geometries, None), crs)
         polygons = convert_polygons(c, np.where(is_polygon, geometries, None), crs, required=False)

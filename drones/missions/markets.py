@@ -23,10 +23,11 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lunardate import LunarDate
 from shapely import geometry as shp
 
+from common.texts import text as reader_text  # "text" is the parameter parse_lunar_days reads
 from drones.missions.frame import LocalFrame
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -45,7 +46,7 @@ def expand_lunar_days(days: Iterable[int]) -> list[int]:
     for day in days:
         day = int(day)
         if not 1 <= day <= 30:
-            raise ValueError(_("Lunar day %(day)d is not between 1 and 30.") % {"day": day})
+            raise ValueError(reader_text(gettext_noop("Lunar day %(day)d is not between 1 and 30."), day=day))
         if day <= 10:
             result.update(d for d in (day, day + 10, day + 20) if d <= 30)
         else:
@@ -67,7 +68,10 @@ def parse_lunar_days(text: str) -> list[int]:
     numbers = []
     for part in parts:
         if not part.isdigit():
-            raise ValueError(_("“%(value)s” is not a lunar day; write e.g. 1,6 or 逢一六.") % {"value": part})
+            # A Text: an import keeps how to write it, so the reason reads in its reader's language.
+            raise ValueError(
+                reader_text(gettext_noop("“%(value)s” is not a lunar day; write e.g. 1,6 or 逢一六."), value=part)
+            )
         numbers.append(int(part))
     return expand_lunar_days(numbers)
 

@@ -14,8 +14,9 @@ Shapefile); ``read_table`` here picks the reader for a file.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.texts import text
 from imports.readers.common import (
     FORMAT_LABELS,
     GEO_FORMATS,
@@ -37,8 +38,11 @@ def read_table(content: bytes, filename: str, allowed: frozenset[FileFormat]) ->
     if file_format not in allowed:
         names = ", ".join(FORMAT_LABELS[f] for f in FileFormat if f in allowed)
         raise fail(
-            _("This kind of record cannot be imported from %(format)s; use %(allowed)s.")
-            % {"format": FORMAT_LABELS[file_format], "allowed": names}
+            text(
+                gettext_noop("This kind of record cannot be imported from %(format)s; use %(allowed)s."),
+                format=FORMAT_LABELS[file_format],
+                allowed=names,
+            )
         )
     reader = {
         FileFormat.CSV: read_csv,
@@ -49,5 +53,5 @@ def read_table(content: bytes, filename: str, allowed: frozenset[FileFormat]) ->
     }[file_format]
     table = reader(content)
     if not len(table):
-        raise fail(_("The file has no records."))
+        raise fail(text(gettext_noop("The file has no records.")))
     return table

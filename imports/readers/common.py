@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.texts import text
 from imports.limits import damaged
 from imports.report import Problem, Unit
 
@@ -129,7 +130,7 @@ def detect_format(filename: str, content: bytes) -> FileFormat:
     """The format from the file name's extension, else from the first bytes."""
     suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
     if suffix == ".xls":
-        raise fail(_("Old Excel files (.xls) are not supported: save the sheet as XLSX or CSV."))
+        raise fail(text(gettext_noop("Old Excel files (.xls) are not supported: save the sheet as XLSX or CSV.")))
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -152,7 +153,8 @@ def open_zip(content: bytes, *, not_a_zip: str) -> zipfile.ZipFile:
 
     A file that starts like a zip but cannot be opened (truncated, a lying
     central directory) is damaged (``ArchiveDamaged``); anything else is no zip
-    at all (a ``ReadError`` saying ``not_a_zip``).
+    at all (a ``ReadError`` saying ``not_a_zip``, a ``Text`` so the stored report shows it in its reader's
+    language).
     """
     try:
         return zipfile.ZipFile(io.BytesIO(content))

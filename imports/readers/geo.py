@@ -15,11 +15,13 @@ import pandas as pd
 import pyogrio
 import shapely
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pyogrio.errors import DataLayerError, DataSourceError, FieldError
 from pyogrio.errors import GeometryError as OgrGeometryError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from common.texts import text
 from imports.limits import (
     GeoBudget,
     ImportLimits,
@@ -81,9 +83,11 @@ def _to_degrees(geometries: np.ndarray, crs: CRS | None, *, declared: bool = Tru
             minx, miny, maxx, maxy = shapely.total_bounds(present)
             if not (-180 <= minx <= maxx <= 180 and -180 <= miny <= maxy <= 180):
                 raise fail(
-                    _(
-                        "The file names no coordinate system (.prj) and its coordinates are not degrees; "
-                        "add the .prj file."
+                    text(
+                        gettext_noop(
+                            "The file names no coordinate system (.prj) and its coordinates are not degrees; "
+                            "add the .prj file."
+                        )
                     )
                 )
         return geometries
@@ -95,7 +99,11 @@ def _to_degrees(geometries: np.ndarray, crs: CRS | None, *, declared: bool = Tru
         return gpd.GeoSeries(geometries, crs=crs).to_crs(4326).to_numpy()
     except CRSError as exc:
         raise fail(
-            _("The coordinate system %(crs)s cannot be converted: %(reason)s") % {"crs": crs.name, "reason": exc}
+            text(
+                gettext_noop("The coordinate system %(crs)s cannot be converted: %(reason)s"),
+                crs=crs.name,
+                reason=str(exc),
+            )
         ) from None
 
 
@@ -110,32 +118,41 @@ def _legacy_geojson_crs(data: dict[str, Any]) -> CRS | None:
     try:
         return CRS.from_user_input(name)
     except CRSError:
-        raise fail(_("The GeoJSON names an unknown coordinate system: %(name)s") % {"name": name}) from None
+        raise fail(
+            text(gettext_noop("The GeoJSON names an unknown coordinate system: %(name)s"), name=str(name))
+        ) from None
 
 
 def read_geojson(content: bytes) -> Table:
     try:
-        text = content.decode("utf-8-sig")
+        decoded = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(
-            _("GeoJSON must be UTF-8 text; the bytes %(bytes)s at position %(pos)d are not.")
-            % {"bytes": content[exc.start : exc.end].hex(" ").upper(), "pos": exc.start}
+            text(
+                gettext_noop("GeoJSON must be UTF-8 text; the bytes %(bytes)s at position %(pos)d are not."),
+                bytes=content[exc.start : exc.end].hex(" ").upper(),
+                pos=exc.start,
+            )
         ) from None
     try:
-        data = json.loads(text)
+        data = json.loads(decoded)
     except json.JSONDecodeError as exc:
         raise fail(
-            _("The file is not valid JSON: %(reason)s at line %(line)d, column %(col)d.")
-            % {"reason": exc.msg, "line": exc.lineno, "col": exc.colno}
+            text(
+                gettext_noop("The file is not valid JSON: %(reason)s at line %(line)d, column %(col)d."),
+                reason=exc.msg,
+                line=exc.lineno,
+                col=exc.colno,
+            )
         ) from None
     except RecursionError:
-        raise fail(_("The file is not valid GeoJSON: its arrays are nested too deeply.")) from None
+        raise fail(text(gettext_noop("The file is not valid GeoJSON: its arrays are nested too deeply."))) from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
         features = data["features"]
     elif isinstance(data, dict) and data.get("type") == "Feature":
         features = [data]
     else:
-        raise fail(_("A GeoJSON import must be a FeatureCollection (or a single Feature)."))
+        raise fail(text(gettext_noop("A GeoJSON import must be a FeatureCollection (or a single Feature).")))
     crs = _legacy_geojson_crs(data)
     # The whole text is parsed at once (it is no larger than the upload limit); the limits bound the rest.
     budget = GeoBudget(ImportLimits.current())
@@ -148,13 +165,13 @@ def read_geojson(content: bytes) -> Table:
     geometry_json: list[str | None] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.append(Problem(_("This is not a GeoJSON Feature."), row=number))
+            problems.append(Problem(text(gettext_noop("This is not a GeoJSON Feature.")), row=number))
             records.append({})
             geometry_json.append(None)
             continue
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
-            problems.append(Problem(_("The feature's properties must be an object."), row=number))
+            problems.append(Problem(text(gettext_noop("The feature's properties must be an object.")), row=number))
             properties = {}
         record = {}
         for key, value in properties.items():
@@ -177,12 +194,12 @@ def read_geojson(content: bytes) -> Table:
         try:
             shapely.from_geojson(geometry_json[index])
         except shapely.errors.GEOSException as exc:
-            message = str(exc)
+            reason = str(exc)
         else:  # pragma: no cover - GEOS refused it in bulk but not alone
-            message = _("unreadable geometry")
+            reason = text(gettext_noop("unreadable geometry"))
         problems.append(
             Problem(
-                _("The geometry cannot be read: %(reason)s") % {"reason": message},
+                text(gettext_noop("The geometry cannot be read: %(reason)s"), reason=reason),
                 row=int(index) + 1,
                 column="geometry",
             )
@@ -207,10 +224,10 @@ def _table_from_geoframe(frame, file_format: FileFormat, encoding: str = "", ign
     geometries = _to_degrees(frame.geometry.to_numpy(), frame.crs, declared=file_format is not FileFormat.SHAPEFILE)
     data = frame.drop(columns=frame.geometry.name)
     headers = [str(c).strip() for c in data.columns]
-    text = pd.DataFrame({i: data.iloc[:, i].map(cell_text) for i in range(len(headers))}, index=range(len(data)))
+    cells = pd.DataFrame({i: data.iloc[:, i].map(cell_text) for i in range(len(headers))}, index=range(len(data)))
     return Table(
         headers=headers,
-        frame=text.astype(object) if headers else pd.DataFrame(index=range(len(data))),
+        frame=cells.astype(object) if headers else pd.DataFrame(index=range(len(data))),
         rows=np.arange(1, len(data) + 1, dtype=np.int64),
         unit=Unit.FEATURE,
         file_format=file_format,
@@ -249,10 +266,12 @@ def read_kml(content: bytes) -> Table:
                 for layer in layers
             ]
         except (DataSourceError, DataLayerError, FieldError, OgrGeometryError) as exc:
-            raise fail(_("The KML file cannot be read: %(reason)s") % {"reason": _ogr_message(exc, path)}) from None
+            raise fail(
+                text(gettext_noop("The KML file cannot be read: %(reason)s"), reason=_ogr_message(exc, path))
+            ) from None
     frames = [f for f in frames if len(f)]
     if not frames:
-        raise fail(_("The KML file holds no placemarks."))
+        raise fail(text(gettext_noop("The KML file holds no placemarks.")))
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
     return _table_from_geoframe(frame, FileFormat.KML, "utf-8", KML_STANDARD_FIELDS)
 
@@ -265,7 +284,7 @@ def read_shapefile_zip(content: bytes) -> Table:
     a time, so neither a lying header nor millions of empty shapes can exhaust memory.
     """
     limits = ImportLimits.current()
-    archive = open_zip(content, not_a_zip=_("The file is not a valid zip archive."))
+    archive = open_zip(content, not_a_zip=text(gettext_noop("The file is not a valid zip archive.")))
     members = [
         info
         for info in archive.infolist()
@@ -275,11 +294,13 @@ def read_shapefile_zip(content: bytes) -> Table:
     ]
     shps = [m for m in members if m.filename.lower().endswith(".shp")]
     if not shps:
-        raise fail(_("The zip holds no .shp file; a Shapefile needs its .shp, .shx and .dbf files."))
+        raise fail(text(gettext_noop("The zip holds no .shp file; a Shapefile needs its .shp, .shx and .dbf files.")))
     if len(shps) > 1:
         raise fail(
-            _("The zip holds several Shapefiles (%(names)s); put one layer in each zip.")
-            % {"names": ", ".join(m.filename for m in shps)}
+            text(
+                gettext_noop("The zip holds several Shapefiles (%(names)s); put one layer in each zip."),
+                names=", ".join(m.filename for m in shps),
+            )
         )
     stem = shps[0].filename[:-4].lower()
     parts = {
@@ -290,8 +311,11 @@ def read_shapefile_zip(content: bytes) -> Table:
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
         raise fail(
-            _("The zip has %(shp)s but not its %(missing)s file.")
-            % {"shp": shps[0].filename, "missing": " / ".join(missing)}
+            text(
+                gettext_noop("The zip has %(shp)s but not its %(missing)s file."),
+                shp=shps[0].filename,
+                missing=" / ".join(missing),
+            )
         )
     check_archive(list(parts.values()), limits)
     declared_by, declared = shapefile_declared_records(archive, parts)
@@ -312,8 +336,10 @@ def read_shapefile_zip(content: bytes) -> Table:
                 continue
             except (DataSourceError, DataLayerError, FieldError, OgrGeometryError) as exc:
                 raise fail(
-                    _("The Shapefile cannot be read: %(reason)s") % {"reason": _ogr_message(exc, path)}
+                    text(gettext_noop("The Shapefile cannot be read: %(reason)s"), reason=_ogr_message(exc, path))
                 ) from None
         if frame is None:
-            raise fail(_("The Shapefile's attribute table (.dbf) is neither UTF-8 nor GBK; add a .cpg file."))
+            raise fail(
+                text(gettext_noop("The Shapefile's attribute table (.dbf) is neither UTF-8 nor GBK; add a .cpg file."))
+            )
     return _table_from_geoframe(frame, FileFormat.SHAPEFILE, (encoding or "cpg").lower())

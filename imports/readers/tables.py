@@ -11,9 +11,11 @@ from xml.etree.ElementTree import ParseError
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from common.texts import text
 from imports.limits import ZIP_DAMAGE, ImportLimits, bounded_records, check_archive, damaged, unpacking
 from imports.readers.common import FileFormat, Table, cell_text, fail, open_zip
 from imports.report import Problem, Unit
@@ -36,11 +38,13 @@ def decode_text(content: bytes) -> tuple[str, str]:
         headers = next(csv.reader([header_line.decode("gb18030", errors="replace").lstrip("\ufeff")]), [])
         column = headers[column_index].strip() if row > 1 and column_index < len(headers) else None
         raise fail(
-            _(
-                "The file is neither UTF-8 nor GBK/GB18030 text: the bytes %(bytes)s cannot be read. "
-                "Save it from your spreadsheet program as “CSV UTF-8”."
-            )
-            % {"bytes": bad.hex(" ").upper()},
+            text(
+                gettext_noop(
+                    "The file is neither UTF-8 nor GBK/GB18030 text: the bytes %(bytes)s cannot be read. "
+                    "Save it from your spreadsheet program as “CSV UTF-8”."
+                ),
+                bytes=bad.hex(" ").upper(),
+            ),
             row=row,
             column=column,
             value=bad.hex(" ").upper(),
@@ -60,8 +64,11 @@ def _table_from_records(
             if extra:
                 problems.append(
                     Problem(
-                        _("This row has %(cells)d cells but the header names %(columns)d columns.")
-                        % {"cells": len(record), "columns": width},
+                        text(
+                            gettext_noop("This row has %(cells)d cells but the header names %(columns)d columns."),
+                            cells=len(record),
+                            columns=width,
+                        ),
                         row=row,
                         value=str(extra[0]),
                     )
@@ -91,16 +98,18 @@ def _table_from_records(
 
 def read_csv(content: bytes) -> Table:
     """A CSV file, read record by record and refused as soon as it passes a limit."""
-    text, encoding = decode_text(content)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    decoded, encoding = decode_text(content)
+    reader = csv.reader(io.StringIO(decoded, newline=""))
     try:
         header, records, numbers = bounded_records(
             reader, where=_("The CSV file"), limits=ImportLimits.current(), text=cell_text
         )
     except csv.Error as exc:
-        raise fail(_("The CSV cannot be read: %(reason)s") % {"reason": exc}, row=reader.line_num) from None
+        raise fail(
+            text(gettext_noop("The CSV cannot be read: %(reason)s"), reason=str(exc)), row=reader.line_num
+        ) from None
     if header is None:
-        raise fail(_("The file is empty."))
+        raise fail(text(gettext_noop("The file is empty.")))
     headers = [h.strip().lstrip("\ufeff").strip() for h in header]
     # Spreadsheet rows: the header is row 1, the first record row 2 (rows count records, not lines).
     return _table_from_records(headers, records, numbers, FileFormat.CSV, encoding)
@@ -114,14 +123,18 @@ def read_xlsx(content: bytes) -> Table:
     it padded to that size would exhaust memory.
     """
     limits = ImportLimits.current()
-    archive = open_zip(content, not_a_zip=_("The file is not a readable XLSX workbook (it is not a zip archive)."))
+    archive = open_zip(
+        content, not_a_zip=text(gettext_noop("The file is not a readable XLSX workbook (it is not a zip archive)."))
+    )
     check_archive(archive.infolist(), limits)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except ZIP_DAMAGE as exc:
         raise damaged(exc) from None
     except (InvalidFileException, KeyError, OSError, ValueError, ParseError) as exc:
-        raise fail(_("The file is not a readable XLSX workbook (%(reason)s).") % {"reason": exc}) from None
+        raise fail(
+            text(gettext_noop("The file is not a readable XLSX workbook (%(reason)s)."), reason=str(exc))
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
@@ -130,11 +143,13 @@ def read_xlsx(content: bytes) -> Table:
             rows = sheet.iter_rows(values_only=True)
             header, records, numbers = bounded_records(rows, where=where, limits=limits, text=cell_text)
     except (ParseError, ValueError, KeyError) as exc:
-        raise fail(_("The file is not a readable XLSX workbook (%(reason)s).") % {"reason": exc}) from None
+        raise fail(
+            text(gettext_noop("The file is not a readable XLSX workbook (%(reason)s)."), reason=str(exc))
+        ) from None
     finally:
         workbook.close()
     if header is None or not any(v not in (None, "") for v in header):
-        raise fail(_("The first sheet has no column names in row 1."), row=1)
+        raise fail(text(gettext_noop("The first sheet has no column names in row 1.")), row=1)
     headers = [cell_text(h) for h in header]
     # Trailing columns without a header and without values are common in exported sheets.
     while headers and headers[-1] == "" and not any(len(r) >= len(headers) and r[len(headers) - 1] for r in records):
