@@ -316,6 +316,9 @@ def test_operator_flies_a_school_patrol_from_the_pages_and_acknowledges_the_fenc
         # Watching it fly: the live values and the countdown move.
         page.wait_for_function("() => Number(document.getElementById('flight-map').dataset.alt) > 10", timeout=120000)
         assert "m/s" in page.inner_text("#live-props")
+        # Fresh telemetry is shown as live: the "delayed" badge stays hidden (a .badge's display once beat
+        # the hidden attribute, and every flight page said "delayed").
+        assert not page.is_visible("#live-delayed")
         page.wait_for_function("() => document.getElementById('flight-map').dataset.etaS !== ''", timeout=60000)
         # Someone shrinks the vehicle's fence to 40 m under the patrol: it breaches and returns home.
         world.sim.set_param("FENCE_TYPE", 7)
