@@ -31,19 +31,19 @@ def fleet_recent_events(
     drone_ids: list[int], *, since: dt.datetime, per_drone: int = 50
 ) -> dict[int, list[dict[str, Any]]]:
     """Each drone's events since ``since``, oldest first, in the shape the fleet websocket sends them
-    (``{"t": UNIX s, "kind", "text", "severity"}``): what a page opened now has missed. One query, read
+    (``{"t": UNIX s, "kind", "text", "severity", "data"}``): what a page opened now has missed. One query, read
     newest first and bounded: at most ``per_drone`` per drone from the fleet's newest ``per_drone`` x drones.
     """
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in drone_ids}
     rows = (
         DroneEvent.objects.filter(drone_id__in=drone_ids, at__gte=since)
         .order_by("-at", "-id")
-        .values_list("drone_id", "at", "kind", "text", "severity")[: per_drone * max(1, len(drone_ids))]
+        .values_list("drone_id", "at", "kind", "text", "severity", "data")[: per_drone * max(1, len(drone_ids))]
     )
-    for drone_id, at, kind, text, severity in rows:
+    for drone_id, at, kind, text, severity, data in rows:
         events = out[drone_id]
         if len(events) < per_drone:
-            events.append({"t": at.timestamp(), "kind": kind, "text": text, "severity": severity})
+            events.append({"t": at.timestamp(), "kind": kind, "text": text, "severity": severity, "data": data})
     for events in out.values():
         events.reverse()
     return out

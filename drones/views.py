@@ -19,6 +19,7 @@ from drones import selectors, services
 from drones.airspace.views import map_labels
 from drones.bridge.freshness import delayed_after_s
 from drones.forms import BatteryForm, DroneForm, PilotForm
+from drones.missions.event_labels import mission_event_labels
 from drones.models import Battery, Drone, Pilot
 
 
@@ -74,6 +75,7 @@ def live_map(request):
             "delayed_ms": round(delayed_after_s() * 1000),
             "username": request.user.get_username(),
             "labels": {
+                "mission_events": mission_event_labels(),
                 "connected": _("connected"),
                 "link_lost": _("LINK LOST"),
                 "offline": _("offline"),

@@ -21,6 +21,7 @@ from drones import services as drone_services
 from drones.airspace.views import map_labels
 from drones.bridge.freshness import delayed_after_s
 from drones.missions import services
+from drones.missions.event_labels import mission_event_labels
 from drones.models import Drone, Flight, Market, Mission
 
 
@@ -278,6 +279,7 @@ def flight_detail(request, pk: int):
 
 def _flight_labels() -> dict:
     return {
+        "mission_events": mission_event_labels(),
         "check": _("Check now"),
         "ok": _("OK"),
         "failed": _("Not passed"),

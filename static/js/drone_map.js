@@ -9,6 +9,7 @@
   "use strict";
   const el = document.getElementById("map");
   const labels = JSON.parse(document.getElementById("drone-labels").textContent);
+  const eventText = window.EventText(labels.mission_events);
   const fleet = JSON.parse(document.getElementById("drone-list-data").textContent);
   const canCommand = el.dataset.canCommand === "1";
   const me = el.dataset.username;
@@ -168,7 +169,7 @@
     }).join("");
     document.getElementById("event-log").innerHTML = d.events.slice(-50).reverse().map(function (e) {
       return '<li class="sev-' + e.severity + '">' + esc(new Date(e.t * 1000).toLocaleTimeString()) + " " +
-        esc(e.text) + "</li>";
+        esc(eventText(e)) + "</li>";
     }).join("");
   }
 

@@ -6,6 +6,7 @@
   "use strict";
   const el = document.getElementById("flight-map");
   const labels = JSON.parse(document.getElementById("flight-labels").textContent);
+  const eventText = window.EventText(labels.mission_events);
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const base = el.dataset.flightUrl;
   const droneId = Number(el.dataset.drone);
@@ -242,7 +243,7 @@
   function loadEvents(log) {
     (log.events || []).slice().reverse().forEach(function (e) {
       if (ALERT_KINDS.indexOf(e.kind) >= 0 || e.alert) {
-        addFlightAlert(new Date(e.at), e.text, e.severity, "db" + e.id);
+        addFlightAlert(new Date(e.at), eventText(e), e.severity, "db" + e.id);
       }
     });
   }
@@ -270,7 +271,7 @@
           (p.alt_rel_m == null ? "—" : p.alt_rel_m.toFixed(1)) + " m · " + p.mode + (p.speaker_on ? " · 📢" : "");
       });
       document.getElementById("log-events").innerHTML = log.events.map(function (e) {
-        return '<li class="sev-' + e.severity + '">' + esc(new Date(e.at).toLocaleTimeString()) + " " + esc(e.text) + "</li>";
+        return '<li class="sev-' + e.severity + '">' + esc(new Date(e.at).toLocaleTimeString()) + " " + esc(eventText(e)) + "</li>";
       }).join("");
       el.dataset.logPoints = String(log.track.length);
     }).catch(function () { logLoaded = false; });
@@ -308,11 +309,11 @@
         const e = msg.event;
         const li = document.createElement("li");
         li.className = "sev-" + e.severity;
-        li.textContent = new Date(e.t * 1000).toLocaleTimeString() + " " + e.text;
+        li.textContent = new Date(e.t * 1000).toLocaleTimeString() + " " + eventText(e);
         document.getElementById("event-log").prepend(li);
         const data = e.data || {};
         if (ALERT_KINDS.indexOf(e.kind) >= 0 || data.alert) {
-          addFlightAlert(new Date(e.t * 1000), e.text, e.severity, null);
+          addFlightAlert(new Date(e.t * 1000), eventText(e), e.severity, null);
         }
         if (e.kind === "mission" && data.report === "progress") {
           progress = data;

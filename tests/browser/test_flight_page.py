@@ -338,5 +338,11 @@ def test_operator_flies_a_school_patrol_from_the_pages_and_acknowledges_the_fenc
         flight.refresh_from_db()
         assert flight.outcome == "fence", (flight.status, flight.outcome, flight.outcome_detail, flight.last_error)
         page.wait_for_selector("#outcome:has-text('围栏')")
+        # The mission's own events read in Chinese (written again from their data), on the live list
+        # and in the flight log.
+        page.wait_for_function("() => document.getElementById('log-events').children.length > 0", timeout=30000)
+        events = page.inner_text("#event-log") + page.inner_text("#log-events")
+        assert "任务项" in events and "任务已开始" in events, events
+        assert "Mission item" not in events and "Mission started" not in events, events
         assert page.get_attribute("#flight-map", "data-lock-phase") == "mine"  # control held throughout
         chromium.close()
