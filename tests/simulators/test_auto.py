@@ -14,9 +14,7 @@ AUTO, GUIDED = 3, 4
 
 
 def test_auto_mission_with_relay_servo_and_reached_items(sim_factory: Callable[..., CopterUnderTest]) -> None:
-    # 10x, not 20x: the loiter is timed to a second of vehicle time, 0.1 s of wall time here; at 20x a
-    # worker starved in CI once read 12.5 s.
-    copter = sim_factory(speedup=10)
+    copter = sim_factory()
     gcs = copter.gcs()
     gcs.request_streams(4)
     assert gcs.command_ack(511, 376, 1_000_000).result == 0  # RELAY_STATUS 1 Hz
@@ -93,7 +91,7 @@ def test_auto_without_mission_fails_the_prearm_check(copter: CopterUnderTest) ->
 
 
 def test_do_jump_repeats(sim_factory: Callable[..., CopterUnderTest]) -> None:
-    copter = sim_factory(speedup=20)
+    copter = sim_factory()
     gcs = copter.gcs()
     gcs.request_streams(4)
     takeoff_guided(gcs, 10)

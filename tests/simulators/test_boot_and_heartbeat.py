@@ -82,7 +82,7 @@ def test_nothing_streams_unasked(copter_faithful: CopterUnderTest) -> None:
 
 
 def test_statustext_only_after_the_gcs_spoke(sim_factory: Callable[..., CopterUnderTest]) -> None:
-    copter = sim_factory(fast_boot=False, speedup=20)
+    copter = sim_factory(fast_boot=False)
     gcs = copter.gcs(heartbeat=False)
     gcs.sleep(12)
     assert gcs.received("STATUSTEXT") == []

@@ -75,7 +75,7 @@ def test_fence_requires_position_to_arm(copter_faithful: CopterUnderTest) -> Non
 
 
 def test_breach_switches_to_rtl(sim_factory: Callable[..., CopterUnderTest]) -> None:
-    copter = sim_factory(speedup=20)
+    copter = sim_factory()
     gcs = copter.gcs()
     gcs.request_streams(4)
     gcs.wait("HOME_POSITION", timeout_s=40)
@@ -144,7 +144,7 @@ def test_avoidance_holds_inside_the_margin_and_do_fence_enable(copter: CopterUnd
 
 
 def test_rally_points_and_rtl_to_the_nearest(sim_factory: Callable[..., CopterUnderTest]) -> None:
-    copter = sim_factory(speedup=20)
+    copter = sim_factory()
     gcs = copter.gcs()
     gcs.request_streams(4)
     gcs.wait("HOME_POSITION", timeout_s=40)
